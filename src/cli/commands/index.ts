@@ -1,0 +1,5 @@
+/** Every sub-command of `wavecv`, one file each. */
+import type { Command } from 'commander';
+import { registerInfo } from './info.js';
+
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo];

@@ -1,0 +1,26 @@
+/** `wavecv info`: which backend was chosen, why, and the versions in use. */
+import type { Command } from 'commander';
+import { startEngine } from '../engine-option.js';
+
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .description('print the TensorFlow.js backend, versions and how the backend was chosen')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const info = await startEngine(command);
+      if (options.json) {
+        process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(
+        [
+          `backend:     ${info.backend} (chosen by ${info.chosenBy}; tried ${info.attempted.join(', ')})`,
+          `wasm SIMD:   ${info.wasmSimd ?? 'n/a'}`,
+          `tfjs:        ${info.tfjsVersion}`,
+          `tfjs-node:   ${info.tfjsNode ? 'installed' : 'not installed'}`,
+          `node:        ${info.nodeVersion}`,
+        ].join('\n') + '\n',
+      );
+    });
+}

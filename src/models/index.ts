@@ -1,0 +1,7 @@
+/**
+ * Imports every model family so that their constructors are registered and
+ * `createModel` knows all names. One import line per family.
+ */
+import './wavecnet/index.js';
+
+export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';

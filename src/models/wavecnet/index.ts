@@ -1,0 +1,37 @@
+/**
+ * Registers the WaveCNet family (Li et al., "Wavelet Integrated CNNs for
+ * Noise-Robust Image Classification", CVPR 2020; TIP 2021) with the model
+ * registry. Every name builds the vanilla network by default and its WaveCNet
+ * variant with the option `wavelet` (any `wavelist()` name), `bands`
+ * ('low' | 'average' | 'concat', default 'low') and `mode` (default
+ * 'periodization'); all take `numClasses`, `inChannels`, `inputSize`, `seed`.
+ */
+import { registerModel } from '../registry.js';
+import { buildCnn28, type Cnn28Options } from './cnn28.js';
+import { buildResNet, RESNET_SPECS } from './resnet.js';
+
+const FAMILY = 'wavecnet';
+
+registerModel({
+  name: 'cnn28',
+  family: FAMILY,
+  description: 'small conv-BN-ReLU net for 28×28×1 (2 downsamplings, GAP, dense); option width (default 32)',
+  create: (options) => buildCnn28(options as Cnn28Options),
+});
+
+registerModel({
+  name: 'resnet18-cifar',
+  family: FAMILY,
+  description: 'ResNet-18 for 32×32: 3×3 stride-1 stem, no pool, BasicBlocks [2,2,2,2] of 64–512 channels, GAP, FC',
+  create: (options) => buildResNet('resnet18-cifar', RESNET_SPECS['resnet18-cifar'], options),
+});
+
+for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101']) {
+  const spec = RESNET_SPECS[name];
+  registerModel({
+    name,
+    family: FAMILY,
+    description: `${name.replace('resnet', 'ResNet-')} at ImageNet layout (224×224, ${spec.block === 'basic' ? 'BasicBlocks' : 'Bottlenecks'} [${spec.layers.join(',')}])`,
+    create: (options) => buildResNet(name, spec, options),
+  });
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine/backend.js';
+import { WavecvError } from '../../src/errors.js';
+import { createModel, listModels } from '../../src/models/index.js';
+import { countTrainableParams } from '../../src/nn/blocks.js';
+
+test('cnn28: forward shape, parameter count and seeded weights', async () => {
+  await initEngine();
+  const model = createModel('cnn28', { seed: 7 });
+  assert.deepEqual(model.inputs[0].shape, [null, 28, 28, 1]);
+  assert.equal(countTrainableParams(model), 140_458);
+  const before = tf.memory().numTensors;
+  const y = tf.tidy(() => model.predict(tf.ones([2, 28, 28, 1])) as tf.Tensor);
+  assert.deepEqual(y.shape, [2, 10]);
+  y.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  const again = createModel('cnn28', { seed: 7 });
+  const a = model.getWeights()[0].dataSync();
+  const b = again.getWeights()[0].dataSync();
+  assert.deepEqual(Array.from(a), Array.from(b));
+  model.dispose();
+  again.dispose();
+});
+
+test('resnet18-cifar: 32×32 forward and 11,173,962 trainable parameters', async () => {
+  await initEngine();
+  const model = createModel('resnet18-cifar', { numClasses: 10 });
+  assert.equal(countTrainableParams(model), 11_173_962);
+  const y = tf.tidy(() => model.predict(tf.ones([1, 32, 32, 3])) as tf.Tensor);
+  assert.deepEqual(y.shape, [1, 10]);
+  y.dispose();
+  model.dispose();
+});
+
+test('registry lists the WaveCNet names and rejects bad options by name', async () => {
+  const names = listModels('wavecnet').map((e) => e.name);
+  for (const n of ['cnn28', 'resnet18-cifar', 'resnet18', 'resnet34', 'resnet50', 'resnet101']) assert.ok(names.includes(n), n);
+  assert.throws(() => createModel('cnn28', { widht: 3 }), (e: unknown) => e instanceof WavecvError && /widht/.test(e.message));
+  assert.throws(() => createModel('cnn28', { wavelet: 'db99' }), (e: unknown) => e instanceof WavecvError && /db99/.test(e.message));
+  assert.throws(() => createModel('cnn28', { bands: 'high' }), (e: unknown) => e instanceof WavecvError && /bands/.test(e.message));
+  assert.throws(() => createModel('resnet18', { inputSize: 16 }), (e: unknown) => e instanceof WavecvError && /inputSize/.test(e.message));
+});

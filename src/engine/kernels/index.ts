@@ -3,11 +3,25 @@
  * DESIGN.md, "Gaps in the wasm backend are ours to fill"). Each kernel module
  * exports its `KernelConfig`s; they are listed here and registered once per
  * backend by {@link registerTrainingKernels}, replacing any slower kernel the
- * backend ships under the same name.
+ * backend ships under the same name. The gradients tfjs-core lacks are
+ * registered (once, for every backend) from `../gradients.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
+import { unsortedSegmentSumKernel } from './segment-sum.js';
 
-const TRAINING_KERNELS: tf.KernelConfig[] = [];
+/**
+ * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
+ * the depthwise gradients and UnsortedSegmentSum (missing).
+ */
+const TRAINING_KERNELS: tf.KernelConfig[] = [
+  conv2dBackpropFilterKernel('wasm'),
+  conv2dBackpropInputKernel('wasm'),
+  depthwiseBackpropFilterKernel('wasm'),
+  depthwiseBackpropInputKernel('wasm'),
+  unsortedSegmentSumKernel('wasm'),
+];
 
 const registered = new Set<string>();
 

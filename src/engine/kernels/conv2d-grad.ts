@@ -1,0 +1,190 @@
+/**
+ * Both gradients of `conv2d` written as forward convolutions, which the wasm
+ * backend runs through XNNPACK (see `conv-plan.ts` for the index arithmetic,
+ * after Dumoulin & Visin 2016, §4, and the sub-pixel phase split of Shi et al.,
+ * CVPR 2016).
+ *
+ * - `Conv2DBackpropFilter` is missing on wasm (tensorflow/tfjs#8474). Here
+ *   ∂W[kh,kw,C,F] = conv2d(xᵀ[C,H,W,N], dyᵀ[oh,ow,N,F], stride = d, dilation = s),
+ *   transposed back.
+ * - `Conv2DBackpropInput` exists on wasm but runs a naive loop several times
+ *   slower than the forward conv; here it is one stride-1 conv2d of dy with the
+ *   flipped, phase-split filter followed by a phase interleave (depth-to-space).
+ *
+ * Both kernels also accept a `dilations` attribute (absent from the tfjs kernel
+ * contract; our choice) so that dilated convolutions can be trained: see
+ * `../gradients.ts`. The functions are plain tfjs op compositions: they run on
+ * any backend, which is how the tests compare them with the cpu kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { filterGradAxis, inputGradAxis } from './conv-plan.js';
+import { padOrCrop } from './tensor-util.js';
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+type Pair = [number, number];
+
+/** Splits pads into a crop of the tensor (negative parts) and explicit conv padding. */
+function cropThenPad(t: tf.Tensor4D, h: Pair, w: Pair): { input: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
+  const crop = (p: Pair): Pair => [Math.min(0, p[0]), Math.min(0, p[1])];
+  const input = padOrCrop(t, [[0, 0], crop(h), crop(w), [0, 0]]);
+  const pos = (p: Pair): Pair => [Math.max(0, p[0]), Math.max(0, p[1])];
+  return { input, pad: [[0, 0], pos(h), pos(w), [0, 0]] };
+}
+
+/**
+ * ∂loss/∂filter of `tf.conv2d(x, filter, strides, pad, 'NHWC', dilations)` (NHWC).
+ * Same contract as `tf.conv2DBackpropFilter`, plus dilations.
+ */
+export function conv2dFilterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: number | Pair,
+  pad: Pad,
+  dilations: number | Pair = 1,
+  dimRoundingMode?: Rounding,
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode);
+  return tf.tidy(() => {
+    const h = filterGradAxis(info.inHeight, info.filterHeight, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
+    const w = filterGradAxis(info.inWidth, info.filterWidth, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
+    // x as a batch of C single images with N channels; dy as an oh×ow filter N→F.
+    const xt = tf.transpose(x, [3, 1, 2, 0]);
+    const { input, pad: explicit } = cropThenPad(xt, [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]);
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]);
+    const g = tf.conv2d(input, dyt as tf.Tensor4D, [info.dilationHeight, info.dilationWidth], explicit, 'NHWC', [
+      info.strideHeight,
+      info.strideWidth,
+    ]);
+    return tf.transpose(g, [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * Rearranges a [kh,kw,C,F] filter into the [th,tw,F,Ph·Pw·C] filter whose output
+ * group (a,b) is the flipped phase-(a,b) sub-filter (see conv-plan.ts).
+ */
+function phaseFilter(filter: tf.Tensor4D, h: ReturnType<typeof inputGradAxis>, w: ReturnType<typeof inputGradAxis>): tf.Tensor4D {
+  const [kh, kw, c, f] = filter.shape;
+  if (h.stride === 1 && w.stride === 1) return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+  let g: tf.Tensor = tf.pad(filter, [
+    [0, h.taps * h.stride - kh],
+    [0, w.taps * w.stride - kw],
+    [0, 0],
+    [0, 0],
+  ]);
+  g = tf.reshape(g, [h.taps, h.stride, w.taps, w.stride, c, f]);
+  if (h.phases < h.stride || w.phases < w.stride) g = tf.slice(g, [0, 0, 0, 0, 0, 0], [h.taps, h.phases, w.taps, w.phases, c, f]);
+  g = tf.reverse(g, [0, 2]);
+  g = tf.transpose(g, [0, 2, 5, 1, 3, 4]);
+  return tf.reshape(g, [h.taps, w.taps, f, h.phases * w.phases * c]);
+}
+
+/**
+ * Interleaves phase groups [N, rh, rw, Ph·Pw·C] into [N, rh·sh, rw·sw, C]
+ * (phases that get no filter tap, when K < s, are zero).
+ */
+export function interleavePhases(
+  z: tf.Tensor4D,
+  h: { phases: number; stride: number },
+  w: { phases: number; stride: number },
+  channels: number,
+): tf.Tensor4D {
+  const [n, rh, rw] = z.shape;
+  if (h.stride === 1 && w.stride === 1) return z;
+  if (h.phases === h.stride && w.phases === w.stride && h.stride === w.stride) return tf.depthToSpace(z, h.stride);
+  let g: tf.Tensor = tf.reshape(z, [n, rh, rw, h.phases, w.phases, channels]);
+  if (h.phases < h.stride || w.phases < w.stride) {
+    g = tf.pad(g, [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, h.stride - h.phases],
+      [0, w.stride - w.phases],
+      [0, 0],
+    ]);
+  }
+  g = tf.transpose(g, [0, 1, 3, 2, 4, 5]);
+  return tf.reshape(g, [n, rh * h.stride, rw * w.stride, channels]);
+}
+
+/**
+ * ∂loss/∂x of `tf.conv2d(x, filter, strides, pad, 'NHWC', dilations)` (NHWC).
+ * Same contract as `tf.conv2DBackpropInput`, plus dilations.
+ */
+export function conv2dInputGrad(
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: number | Pair,
+  pad: Pad,
+  dilations: number | Pair = 1,
+  dimRoundingMode?: Rounding,
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode);
+  return tf.tidy(() => {
+    const h = inputGradAxis(info.inHeight, info.filterHeight, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
+    const w = inputGradAxis(info.inWidth, info.filterWidth, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
+    const wc = phaseFilter(filter, h, w);
+    const { input, pad: explicit } = cropThenPad(dy, [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]);
+    const z = tf.conv2d(input, wc, 1, explicit, 'NHWC', [h.dilation, w.dilation]);
+    const full = interleavePhases(z, h, w, info.inChannels);
+    if (h.offset === 0 && w.offset === 0 && full.shape[1] === info.inHeight && full.shape[2] === info.inWidth) return full;
+    return tf.slice(full, [0, h.offset, w.offset, 0], [info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
+  });
+}
+
+const toNHWC = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 2, 3, 1]);
+const toNCHW = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 3, 1, 2]);
+
+interface ConvGradAttrs {
+  strides: number | Pair;
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: Rounding;
+  dilations?: number | Pair;
+}
+
+/** `Conv2DBackpropFilter` for `backendName`, built on its forward conv2d. */
+export function conv2dBackpropFilterKernel(backendName: string): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName,
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+      const nchw = a.dataFormat === 'NCHW';
+      return tf.tidy(() => {
+        let x = inputs.x as tf.Tensor4D;
+        let dy = inputs.dy as tf.Tensor4D;
+        if (nchw) {
+          x = toNHWC(x);
+          dy = toNHWC(dy);
+        }
+        return conv2dFilterGrad(x, dy, a.filterShape, a.strides, a.pad, a.dilations ?? 1, a.dimRoundingMode);
+      });
+    },
+  };
+}
+
+/** `Conv2DBackpropInput` for `backendName`, built on its forward conv2d. */
+export function conv2dBackpropInputKernel(backendName: string): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName,
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+      const nchw = a.dataFormat === 'NCHW';
+      return tf.tidy(() => {
+        let dy = inputs.dy as tf.Tensor4D;
+        let shape = a.inputShape;
+        if (nchw) {
+          dy = toNHWC(dy);
+          shape = [shape[0], shape[2], shape[3], shape[1]];
+        }
+        const dx = conv2dInputGrad(shape, dy, inputs.filter as tf.Tensor4D, a.strides, a.pad, a.dilations ?? 1, a.dimRoundingMode);
+        return nchw ? toNCHW(dx) : dx;
+      });
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/** The trainer and its parts: loop, optimisers, schedules, clipping, checkpoints, seeding. */
+export {
+  Trainer,
+  TrainingDivergedError,
+  type TrainerOptions,
+  type Objective,
+  type ObjectiveResult,
+  type ObjectiveState,
+  type StepContext,
+  type StepRecord,
+  type EpochSummary,
+  type TrainResult,
+  type EvaluationSpec,
+  type CheckpointSpec,
+  type ProgressReporter,
+} from './trainer.js';
+export { SGD, Adam, createOptimizer, type Optimizer, type OptimizerSpec, type OptimizerState, type SgdSpec, type AdamSpec } from './optimizers.js';
+export {
+  createSchedule,
+  constantLr,
+  stepLr,
+  multiStepLr,
+  cosineLr,
+  polyLr,
+  linearWarmup,
+  SCHEDULE_TYPES,
+  type Schedule,
+  type ScheduleSpec,
+  type WarmupSpec,
+} from './schedules.js';
+export { clipGradients, type ClipSpec, type ClippedGradients } from './clip.js';
+export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, type LoadedCheckpoint } from './checkpoint.js';
+export { deriveSeed, withSeededRandom, SEED_STREAMS } from './seed.js';

@@ -8,7 +8,9 @@
  */
 import { registerModel } from '../registry.js';
 import { buildCnn28, type Cnn28Options } from './cnn28.js';
+import { buildDenseNet121 } from './densenet.js';
 import { buildResNet, RESNET_SPECS } from './resnet.js';
+import { buildVgg16bn, type VggOptions } from './vgg.js';
 
 const FAMILY = 'wavecnet';
 
@@ -35,3 +37,17 @@ for (const name of ['resnet18', 'resnet34', 'resnet50', 'resnet101']) {
     create: (options) => buildResNet(name, spec, options),
   });
 }
+
+registerModel({
+  name: 'vgg16bn',
+  family: FAMILY,
+  description: 'VGG-16 with batch norm at ImageNet layout (224×224); option dropout (default 0.5)',
+  create: (options) => buildVgg16bn(options as VggOptions),
+});
+
+registerModel({
+  name: 'densenet121',
+  family: FAMILY,
+  description: 'DenseNet-121 (k=32, blocks [6,12,24,16]) at ImageNet layout (224×224)',
+  create: (options) => buildDenseNet121(options),
+});

@@ -21,6 +21,8 @@ export interface WaveCNetOptions extends ModelOptions {
   mode?: string;
   /** Seed of the weight initialisers. */
   seed?: number;
+  /** Draw random initial weights (default true); false starts from zeros, for weights about to be loaded. */
+  randomInit?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -33,7 +35,7 @@ export interface ResolvedOptions {
   suffix: string;
 }
 
-const COMMON = ['numClasses', 'inChannels', 'inputSize', 'wavelet', 'bands', 'mode', 'seed'];
+const COMMON = ['numClasses', 'inChannels', 'inputSize', 'wavelet', 'bands', 'mode', 'seed', 'randomInit'];
 
 function positiveInt(value: unknown, argument: string): number {
   check(typeof value === 'number' && Number.isInteger(value) && value > 0, argument, value, 'a positive integer');
@@ -62,7 +64,9 @@ export function resolveOptions(
   const inputSize = positiveInt(options.inputSize ?? defaults.inputSize, 'inputSize');
   check(inputSize >= minSize, 'inputSize', inputSize, `at least ${minSize} for ${model}`);
   if (options.seed !== undefined) check(Number.isInteger(options.seed), 'seed', options.seed, 'an integer');
+  const randomInit = options.randomInit ?? true;
+  check(typeof randomInit === 'boolean', 'randomInit', randomInit, 'true or false');
   const down = resolveDownsampler(options);
   const suffix = down.wavelet === undefined ? '' : `_${down.wavelet}${down.bands === 'low' ? '' : `_${down.bands}`}`;
-  return { numClasses, inChannels, inputSize, down, init: new WeightInit(options.seed), suffix };
+  return { numClasses, inChannels, inputSize, down, init: new WeightInit(options.seed, randomInit), suffix };
 }

@@ -3,5 +3,6 @@
  * `createModel` knows all names. One import line per family.
  */
 import './wavecnet/index.js';
+import './face/index.js';
 
 export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';

@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine/backend.js';
+import { createModel, listModels } from '../../src/models/index.js';
+import { embedFaces, featureModel, iresnet, mobileFaceNet } from '../../src/models/face/index.js';
+import { saveModel, loadModel } from '../../src/io/model-io.js';
+import { WavecvError } from '../../src/errors.js';
+
+interface Arr {
+  shape: number[];
+  b64: string;
+}
+interface Case {
+  family: 'iresnet' | 'mobilefacenet';
+  config: Record<string, unknown>;
+  input: Arr;
+  output: Arr;
+  weights: Record<string, Arr[]>;
+}
+
+function decode(a: Arr): tf.Tensor {
+  const bytes = Buffer.from(a.b64, 'base64');
+  return tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), a.shape);
+}
+
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/faces/backbones.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+for (const c of fixture.cases) {
+  test(`${c.family} ${String(c.config.style ?? '')} matches the PyTorch reference (scripts/gen_face_fixtures.py)`, async () => {
+    await initEngine();
+    const model = c.family === 'iresnet' ? iresnet(c.config) : mobileFaceNet(c.config);
+    const withWeights = model.layers.filter((l) => l.weights.length > 0);
+    assert.deepEqual(new Set(withWeights.map((l) => l.name)), new Set(Object.keys(c.weights)), 'layer names match the reference modules');
+    for (const layer of withWeights) {
+      const values = c.weights[layer.name].map(decode);
+      assert.deepEqual(values.map((v) => v.shape), layer.weights.map((w) => w.shape), `shapes of ${layer.name}`);
+      layer.setWeights(values);
+      tf.dispose(values);
+    }
+    const x = decode(c.input);
+    const before = tf.memory().numTensors;
+    const y = model.predict(x) as tf.Tensor;
+    const expected = decode(c.output);
+    assert.deepEqual(y.shape, expected.shape);
+    const err = tf.tidy(() => tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0]);
+    const scale = tf.tidy(() => tf.max(tf.abs(expected)).dataSync()[0]);
+    assert.ok(err < 1e-4 * Math.max(1, scale), `max |tfjs − torch| = ${err} (scale ${scale})`);
+    tf.dispose([y, expected]);
+    assert.equal(tf.memory().numTensors, before, 'predict leaves no tensors');
+    x.dispose();
+    model.dispose();
+  });
+}
+
+test('registry: LResNet18E-IR maps 112×112×3 to 512-d with 7×7 after the last stage and a 7×7 conv head', async () => {
+  await initEngine();
+  const model = createModel('lresnet18e-ir');
+  assert.deepEqual(model.outputs[0].shape, [null, 512]);
+  assert.deepEqual((model.getLayer('stage4').output as tf.SymbolicTensor).shape, [null, 7, 7, 512]);
+  assert.deepEqual(model.getLayer('fc5').getWeights()[0].shape, [7, 7, 512, 512]);
+  assert.deepEqual(model.getLayer('layer2_0_conv2').getWeights()[0].shape, [2, 2, 128, 128]);
+  assert.deepEqual(model.getLayer('layer2_0_downsample_0').getWeights()[0].shape, [2, 2, 64, 128]);
+  model.dispose();
+  const names = listModels('face').map((e) => e.name);
+  for (const n of ['iresnet18', 'iresnet34', 'iresnet100', 'lresnet100e-ir', 'iresnet-tiny', 'mobilefacenet']) assert.ok(names.includes(n), n);
+});
+
+test('IResNet-18 has the published parameter count and blocks, 7×7 after the last stage', async () => {
+  await initEngine();
+  const model = createModel('iresnet18');
+  assert.deepEqual(model.outputs[0].shape, [null, 512]);
+  assert.deepEqual((model.getLayer('stage4').output as tf.SymbolicTensor).shape, [null, 7, 7, 512]);
+  // 24.0M for insightface r18 (FC 25088×512 dominates); count the layers of each stage.
+  const params = model.countParams();
+  assert.ok(params > 23.9e6 && params < 24.1e6, `params ${params}`);
+  assert.equal(model.layers.filter((l) => /^layer\d_\d+_conv1$/.test(l.name)).length, 8);
+  model.dispose();
+  const mfn = createModel('mobilefacenet');
+  assert.deepEqual(mfn.outputs[0].shape, [null, 128]);
+  // MobileFaceNet has about 0.99M parameters (paper §3.2).
+  assert.ok(mfn.countParams() > 0.95e6 && mfn.countParams() < 1.05e6, `mobilefacenet params ${mfn.countParams()}`);
+  mfn.dispose();
+});
+
+test('iresnet-tiny: flip-test embedding is f(x) + f(mirror x), normalised; no tensors leak', async () => {
+  await initEngine();
+  const model = createModel('iresnet-tiny', { inputSize: 16, numClasses: 7 });
+  const x = tf.randomNormal([3, 16, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const e = embedFaces(model, x, { flip: true, batchSize: 2 });
+  assert.equal(tf.memory().numTensors, before + 1);
+  const manual = tf.tidy(() => {
+    const s = tf.add(model.predict(x) as tf.Tensor, model.predict(tf.reverse(x, 2)) as tf.Tensor);
+    return tf.div(s, tf.norm(s, 2, 1, true));
+  });
+  assert.ok(tf.max(tf.abs(tf.sub(e, manual))).dataSync()[0] < 1e-5);
+  const norms = tf.norm(e, 2, 1).dataSync();
+  for (const n of norms) assert.ok(Math.abs(n - 1) < 1e-5);
+  // A mirrored input gives the same flip-test embedding.
+  const mirrored = tf.reverse(x, 2) as tf.Tensor4D;
+  const e2 = embedFaces(model, mirrored, { flip: true });
+  assert.ok(tf.max(tf.abs(tf.sub(e, e2))).dataSync()[0] < 1e-5);
+  tf.dispose([x, e, manual, mirrored, e2]);
+  model.dispose();
+});
+
+test('featureModel exposes a stage and the embedding with shared weights', async () => {
+  await initEngine();
+  const model = createModel('iresnet-tiny', { inputSize: 16 });
+  const fm = featureModel(model, 'stage1');
+  const x = tf.randomNormal([1, 16, 16, 3]);
+  const [maps, emb] = fm.predict(x) as tf.Tensor[];
+  assert.deepEqual(maps.shape, [1, 8, 8, 16]);
+  const direct = model.predict(x) as tf.Tensor;
+  assert.ok(tf.max(tf.abs(tf.sub(emb, direct))).dataSync()[0] < 1e-6);
+  assert.throws(() => featureModel(model, 'nope'), (e: unknown) => e instanceof WavecvError && /layer: got "nope"/.test(e.message));
+  tf.dispose([x, maps, emb, direct]);
+  model.dispose();
+});
+
+test('face backbones save and load with their weights', async () => {
+  await initEngine();
+  const model = createModel('iresnet-tiny', { inputSize: 16, style: 'lresnet-eir', seed: 3 });
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-face-'));
+  try {
+    await saveModel(model, join(dir, 'm'));
+    const back = await loadModel(join(dir, 'm'));
+    const x = tf.randomNormal([2, 16, 16, 3]);
+    const a = model.predict(x) as tf.Tensor;
+    const b = back.predict(x) as tf.Tensor;
+    assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-6);
+    tf.dispose([x, a, b]);
+    back.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    model.dispose();
+  }
+});
+
+test('bad options name the argument', async () => {
+  await initEngine();
+  assert.throws(() => iresnet({ style: 'resnet' as never }), (e: unknown) => e instanceof WavecvError && /^style/.test(e.message));
+  assert.throws(() => iresnet({ blocks: [1, 1, 1, 1, 1], inputSize: 16, style: 'lresnet-eir' }), (e: unknown) => e instanceof WavecvError && /^inputSize/.test(e.message));
+  assert.throws(() => iresnet({ blocks: [1, 1], widths: [8] }), (e: unknown) => e instanceof WavecvError && /^widths/.test(e.message));
+  assert.throws(() => mobileFaceNet({ width: 0 }), (e: unknown) => e instanceof WavecvError && /^width/.test(e.message));
+});

@@ -36,7 +36,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { checkFinite, stopGradient } from './common.js';
+import { checkFinite } from './common.js';
 
 export interface ExplainableChannelLossOptions {
   /** Template decay β of Zhang et al. (default 4: positive within L1 distance n/4 of the peak). */
@@ -136,10 +136,12 @@ export class ExplainableChannelLoss {
     const hw = h * w;
     // [B·K, HW]: one row per (sample, channel) map.
     const maps = tf.reshape(tf.transpose(tf.reshape(tf.relu(activations), [b, hw, k]), [0, 2, 1]), [b * k, hw]) as tf.Tensor2D;
-    const peaks = tf.argMax(stopGradient(maps), 1);
+    // Peaks and the active-channel mask carry no gradient: read them as data, so
+    // that nothing on the tape links them to the activations.
+    const peaks = tf.tensor1d(tf.argMax(maps, 1).dataSync() as Int32Array, 'int32');
     const templates = tf.gather(this.template(h, w), peaks);
     const mass = tf.sum(maps, 1);
-    const active = stopGradient(tf.cast(tf.greater(mass, 0), 'float32'));
+    const active = tf.tensor1d((mass.dataSync() as Float32Array).map((v) => (v > 0 ? 1 : 0)), 'float32');
     const score = tf.div(tf.sum(tf.mul(maps, templates), 1), tf.maximum(mass, 1e-12));
     const matching = tf.div(tf.sum(tf.mul(tf.sub(1, score), active)), tf.maximum(tf.sum(active), 1)) as tf.Scalar;
     let diversity: tf.Scalar = tf.scalar(0);

@@ -27,6 +27,7 @@ export {
   type UniTSFaceLossOptions,
 } from './uss.js';
 export { EplLoss, type EplLossOptions, type EplBase } from './epl.js';
+export { faceObjective, type FaceObjectiveOptions } from './objective.js';
 export {
   ExplainableChannelLoss,
   channelPeaks,

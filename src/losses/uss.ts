@@ -280,9 +280,9 @@ export class UssLoss extends SampleToSampleLoss {
     return ((this.bias as tf.Variable).dataSync() as Float32Array)[0];
   }
 
-  /** The unified threshold t = b/γ in cosine units. */
-  threshold(): number {
-    return this.biasValue() / this.scale;
+  /** The unified threshold t = b/γ in cosine units (undefined until b is initialised from data). */
+  threshold(): number | undefined {
+    return this.biasInitialized ? this.biasValue() / this.scale : undefined;
   }
 }
 

@@ -91,7 +91,7 @@ test('USS matches the independent torch implementation; data-driven bias and t =
   fresh.beforeStep(x, ref.labels);
   assert.equal(fresh.isBiasInitialized(), true);
   assertClose(fresh.biasValue(), ref.dataDrivenBias, 1e-5, 0, 'b = mean logsumexp of γ·negative cosines');
-  assertClose(fresh.threshold(), ref.dataDrivenBias / 64, 1e-5, 0, 't = b/γ');
+  assertClose(fresh.threshold()!, ref.dataDrivenBias / 64, 1e-5, 0, 't = b/γ');
   fresh.beforeStep(tf.zeros([features.length, D]) as tf.Tensor2D, ref.labels);
   assertClose(fresh.biasValue(), ref.dataDrivenBias, 1e-5, 0, 'initialised once');
   x.dispose();

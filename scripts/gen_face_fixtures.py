@@ -3,6 +3,8 @@
 
 Writes, under test/fixtures/faces/:
 
+* ``umeyama.json`` -- noisy 5-point sets and the least-squares similarity
+  transform onto the ArcFace template by Umeyama's SVD method (NumPy).
 * ``backbones.json`` -- small IResNet (insightface style), LResNet-E-IR (SZU
   style, 2x2 stride-2 down-sampling, conv head) and MobileFaceNet networks
   written here in PyTorch 1.13 from the papers / reference descriptions
@@ -336,8 +338,39 @@ def verification_bins():
                    'jpegLengths': [len(b) for b in bins]}, f)
 
 
+def umeyama(src, dst):
+    """Umeyama (TPAMI 1991) Eqs. 40-42 with an SVD, without reflection: 2x3 matrix src -> dst."""
+    n = src.shape[0]
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    sc, dc = src - mu_s, dst - mu_d
+    cov = dc.T @ sc / n
+    u, d, vt = np.linalg.svd(cov)
+    s = np.eye(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        s[1, 1] = -1
+    r = u @ s @ vt
+    c = np.trace(np.diag(d) @ s) / (sc ** 2).sum(1).mean()
+    t = mu_d - c * r @ mu_s
+    return np.hstack([c * r, t[:, None]])
+
+
+def alignment():
+    rng = np.random.default_rng(11)
+    template = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                         [41.5493, 92.3655], [70.7299, 92.2041]])
+    cases = []
+    for _ in range(4):
+        angle, scale = rng.uniform(-0.6, 0.6), rng.uniform(0.5, 3.0)
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        src = (template - 56) @ (scale * rot).T + rng.uniform(50, 400, 2) + rng.normal(0, 3, (5, 2))
+        cases.append({'source': src.tolist(), 'target': template.tolist(), 'matrix': umeyama(src, template).tolist()})
+    with open(os.path.join(OUT, 'umeyama.json'), 'w') as f:
+        json.dump({'generator': 'scripts/gen_face_fixtures.py (numpy SVD Umeyama)', 'cases': cases}, f)
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     backbones()
     verification_bins()
+    alignment()
     print('wrote', sorted(os.listdir(OUT)))

@@ -1,0 +1,60 @@
+/**
+ * Face images in host memory: decoding (sharp/libvips: JPEG, PNG, WebP, …,
+ * EXIF orientation applied), resizing, and the insightface input
+ * normalisation (x/255 − 0.5)/0.5 in RGB (`eval/verification.py`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { check, WavecvError } from '../../errors.js';
+
+/** An 8-bit RGB image, rows top to bottom, channels interleaved. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Decodes an image file or encoded bytes to 8-bit RGB. */
+export async function decodeImage(source: string | Uint8Array, name = typeof source === 'string' ? source : 'image'): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(source).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion to sRGB`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (error) {
+    throw new WavecvError('image', name, `a readable image file (${(error as Error).message})`);
+  }
+}
+
+/** Resizes to exactly `width`×`height` (bilinear-family resampling of libvips, no crop). */
+export async function resizeImage(image: RgbImage, width: number, height = width): Promise<RgbImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** PNG bytes of an RGB image. */
+export function encodePng(image: RgbImage): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+}
+
+/** Writes `image` normalised to (x/255 − 0.5)/0.5 into `out` at `offset` (HWC order). */
+export function normalizeInto(image: RgbImage, out: Float32Array, offset: number): void {
+  const n = image.width * image.height * 3;
+  for (let k = 0; k < n; k++) out[offset + k] = image.data[k] / 127.5 - 1;
+}
+
+/** A `[N, H, W, 3]` float tensor of equally sized images, normalised to [−1, 1]. */
+export function facesToTensor(images: RgbImage[]): tf.Tensor4D {
+  check(images.length > 0, 'images', images.length, 'at least one image');
+  const { width, height } = images[0];
+  const size = width * height * 3;
+  const out = new Float32Array(images.length * size);
+  images.forEach((image, i) => {
+    check(image.width === width && image.height === height, `images[${i}]`, `${image.width}×${image.height}`, `${width}×${height} like images[0]`);
+    normalizeInto(image, out, i * size);
+  });
+  return tf.tensor4d(out, [images.length, height, width, 3]);
+}

@@ -1,0 +1,143 @@
+/**
+ * `wavecv eval <what>`: evaluations of trained models. Each evaluation is a
+ * sub-command registered by one function in {@link EVAL_SUBCOMMANDS}; adding
+ * one (e.g. `eval verification`) is one import and one entry in that list.
+ *
+ * `wavecv eval robustness`: clean, corruption (ImageNet-C style) and
+ * adversarial (FGSM, PGD) accuracy of one or more classifiers, with CE/mCE
+ * against a baseline (src/tasks/robustness.ts).
+ */
+import type { Command } from 'commander';
+import { parseCorruptionList } from '../../data/corruptions/index.js';
+import { check } from '../../errors.js';
+import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
+import { startEngine } from '../engine-option.js';
+
+/** Registers one `eval` sub-command on the `eval` command it is given. */
+export type EvalSubcommand = (evalCommand: Command) => void;
+
+export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness];
+
+export function registerEval(program: Command): void {
+  const evalCommand = program.command('eval').description('evaluate trained models (see `wavecv eval <what> --help`)');
+  for (const register of EVAL_SUBCOMMANDS) register(evalCommand);
+}
+
+/** Parses `1-5`, `1,3,5` or a mix (`1-2,5`) into sorted distinct integers. */
+export function parseIntegerList(spec: string, argument: string, lo: number, hi: number): number[] {
+  const values = new Set<number>();
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
+    const [a, b] = range ? [Number(range[1]), Number(range[2])] : [Number(part), Number(part)];
+    check(Number.isInteger(a) && Number.isInteger(b) && a >= lo && b <= hi && a <= b, argument, spec, `integers or ranges within ${lo}-${hi} (e.g. "${lo}-${hi}" or "${lo},${hi}")`);
+    for (let v = a; v <= b; v++) values.add(v);
+  }
+  check(values.size > 0, argument, spec, 'at least one value');
+  return [...values].sort((x, y) => x - y);
+}
+
+/** Parses a comma-separated list of numbers. */
+export function parseNumberList(spec: string, argument: string, lo: number, hi: number): number[] {
+  const values = spec.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
+  values.forEach((v) => check(Number.isFinite(v) && v >= lo && v <= hi, argument, spec, `comma-separated numbers in [${lo}, ${hi}]`));
+  return values;
+}
+
+function positiveInteger(argument: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    check(Number.isInteger(n) && n >= 1, argument, value, 'a positive integer');
+    return n;
+  };
+}
+
+interface RobustnessCliOptions {
+  model: string[];
+  name?: string;
+  baseline?: string;
+  data: string;
+  corruptions: string;
+  severities: string;
+  parameterSet: 'auto' | 'cifar' | 'imagenet';
+  eps?: string;
+  attacks: string;
+  pgdSteps: number;
+  pgdStepSize?: string;
+  limit?: number;
+  attackLimit?: number;
+  batchSize: number;
+  seed: number;
+  out: string;
+  json?: boolean;
+}
+
+const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? '   -  ' : `${(100 * v).toFixed(2).padStart(6)}`);
+
+/** A plain-text table of the report (one row per model). */
+export function formatRobustnessTable(report: RobustnessReport): string {
+  const eps = report.config.epsilons as number[];
+  const attackCols = eps.flatMap((e) => (['fgsm', 'pgd'] as const).filter((k) => report.models.some((m) => m.adversarial[k])).map((k) => ({ k, e })));
+  const header = ['model'.padEnd(24), 'clean@1', 'clean@5', 'corr@1', '  mCE ', ' rmCE ', ...attackCols.map(({ k, e }) => `${k}@${e}`.padStart(10))];
+  const rows = report.models.map((m) => [
+    m.name.slice(0, 24).padEnd(24),
+    ` ${pct(m.clean.top1)}`,
+    ` ${pct(m.clean.top5)}`,
+    `${pct(m.meanCorruptionTop1)}`,
+    m.errors ? (100 * m.errors.mCE).toFixed(1).padStart(6) : '   -  ',
+    m.errors ? (100 * m.errors.relativeMCE).toFixed(1).padStart(6) : '   -  ',
+    ...attackCols.map(({ k, e }) => pct(m.adversarial[k]?.[String(e)]).padStart(10)),
+  ]);
+  return [header.join('  '), ...rows.map((r) => r.join('  '))].join('\n') + `\n(accuracies in %, mCE and relative mCE in % of baseline ${report.baseline})\n`;
+}
+
+function registerEvalRobustness(evalCommand: Command): void {
+  evalCommand
+    .command('robustness')
+    .description('clean, corruption (ImageNet-C style) and adversarial (FGSM/PGD) accuracy of classifiers, with CE/mCE against a baseline')
+    .requiredOption('--model <dir>', 'run folder of `wavecv train classify` (or a folder with model.json); repeat for several models', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--name <names>', 'comma-separated display names, one per --model (default: folder names)')
+    .option('--baseline <dir>', 'model that CE/mCE are relative to (default: the first --model)')
+    .requiredOption('--data <path|alias>', 'test data: a data alias (fashion-mnist) or a folder (IDX, CIFAR binary, image folders)')
+    .option('--corruptions <list>', "'all', families (noise, blur, weather, digital) or names, comma-separated", 'all')
+    .option('--severities <list>', 'severities, e.g. 1-5 or 1,3,5', '1-5')
+    .option('--parameter-set <set>', 'severity table: auto (CIFAR-10-C for ≤ 64 px, else ImageNet-C), cifar, imagenet', 'auto')
+    .option('--eps <list>', 'L∞ radii of FGSM/PGD in [0, 1] pixel units, e.g. 0.01,0.03 (default: no attacks)')
+    .option('--attacks <list>', 'which attacks run for each ε', 'fgsm,pgd')
+    .option('--pgd-steps <n>', 'PGD steps', positiveInteger('pgd-steps'), 10)
+    .option('--pgd-step-size <α>', 'PGD step size (default 2.5·ε/steps)')
+    .option('--limit <n>', 'evaluate on the first n test images (default: all)', positiveInteger('limit'))
+    .option('--attack-limit <n>', 'attack only the first n evaluated images (default: all)', positiveInteger('attack-limit'))
+    .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 100)
+    .option('--seed <n>', 'seed of the corruptions and PGD random starts', (v: string) => Number(v), 0)
+    .requiredOption('--out <dir>', 'output folder for robustness.json, robustness.png, adversarial.png')
+    .option('--json', 'print the report as JSON instead of a table')
+    .action(async (options: RobustnessCliOptions, command: Command) => {
+      await startEngine(command.parent!);
+      check(['auto', 'cifar', 'imagenet'].includes(options.parameterSet), 'parameter-set', options.parameterSet, 'auto, cifar or imagenet');
+      check(Number.isInteger(options.seed), 'seed', options.seed, 'an integer');
+      const attacks = options.attacks.split(',').map((a) => a.trim()).filter(Boolean);
+      attacks.forEach((a) => check(a === 'fgsm' || a === 'pgd', 'attacks', options.attacks, 'fgsm, pgd or both, comma-separated'));
+      const names = options.name?.split(',').map((n) => n.trim());
+      if (names) check(names.length === options.model.length, 'name', options.name, `${options.model.length} comma-separated names, one per --model`);
+      const report = await evaluateRobustness({
+        models: options.model,
+        names,
+        baseline: options.baseline,
+        data: options.data,
+        corruptions: parseCorruptionList(options.corruptions),
+        severities: parseIntegerList(options.severities, 'severities', 1, 5),
+        parameterSet: options.parameterSet,
+        epsilons: options.eps ? parseNumberList(options.eps, 'eps', 0, 1) : [],
+        attacks: attacks as Array<'fgsm' | 'pgd'>,
+        pgdSteps: options.pgdSteps,
+        pgdStepSize: options.pgdStepSize === undefined ? undefined : parseNumberList(options.pgdStepSize, 'pgd-step-size', 0, 1)[0],
+        limit: options.limit,
+        attackLimit: options.attackLimit,
+        batchSize: options.batchSize,
+        seed: options.seed,
+        out: options.out,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatRobustnessTable(report) + `wrote ${options.out}/robustness.json${(report.config.corruptions as string[]).length ? ', robustness.png' : ''}${(report.config.epsilons as number[]).length ? ', adversarial.png' : ''} (${report.seconds.toFixed(1)} s)\n`);
+    });
+}

@@ -1,5 +1,6 @@
 /** Every sub-command of `wavecv`, one file each. */
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerEval } from './eval.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval];

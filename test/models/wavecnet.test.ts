@@ -26,7 +26,7 @@ test('cnn28: forward shape, parameter count and seeded weights', async () => {
 
 test('resnet18-cifar: 32×32 forward and 11,173,962 trainable parameters', async () => {
   await initEngine();
-  const model = createModel('resnet18-cifar', { numClasses: 10 });
+  const model = createModel('resnet18-cifar', { numClasses: 10, randomInit: false });
   assert.equal(countTrainableParams(model), 11_173_962);
   const y = tf.tidy(() => model.predict(tf.ones([1, 32, 32, 3])) as tf.Tensor);
   assert.deepEqual(y.shape, [1, 10]);
@@ -41,4 +41,47 @@ test('registry lists the WaveCNet names and rejects bad options by name', async 
   assert.throws(() => createModel('cnn28', { wavelet: 'db99' }), (e: unknown) => e instanceof WavecvError && /db99/.test(e.message));
   assert.throws(() => createModel('cnn28', { bands: 'high' }), (e: unknown) => e instanceof WavecvError && /bands/.test(e.message));
   assert.throws(() => createModel('resnet18', { inputSize: 16 }), (e: unknown) => e instanceof WavecvError && /inputSize/.test(e.message));
+});
+
+test('ImageNet-layout models run at small inputs and return one logit per class', async () => {
+  await initEngine();
+  const cases: Array<[string, number]> = [
+    ['resnet18', 32],
+    ['resnet50', 32],
+    ['densenet121', 32],
+    ['vgg16bn', 32],
+  ];
+  for (const [name, inputSize] of cases) {
+    const model = createModel(name, { inputSize, numClasses: 7, randomInit: false });
+    const before = tf.memory().numTensors;
+    const y = tf.tidy(() => model.predict(tf.ones([2, inputSize, inputSize, 3])) as tf.Tensor);
+    assert.deepEqual(y.shape, [2, 7], name);
+    assert.ok(Array.from(y.dataSync()).every(Number.isFinite), name);
+    y.dispose();
+    assert.equal(tf.memory().numTensors, before, name);
+    model.dispose();
+  }
+});
+
+test('a model saves and loads with identical predictions', async () => {
+  await initEngine();
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { saveModel, loadModel } = await import('../../src/io/model-io.js');
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-wavecnet-'));
+  try {
+    const model = createModel('cnn28', { width: 8, seed: 5 });
+    await saveModel(model, join(dir, 'm'));
+    const loaded = await loadModel(join(dir, 'm'));
+    assert.equal(loaded.name, model.name);
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1);
+    const [a, b] = [model, loaded].map((m) => m.predict(x) as tf.Tensor);
+    assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    model.dispose();
+    loaded.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -193,9 +193,8 @@ def conv_w(m):
     return [b64(w.transpose(2, 3, 1, 0))]
 
 
-def bn_w(m, scale=True):
-    out = [b64(m.weight.detach().numpy())] if scale else []
-    return out + [b64(m.bias.detach().numpy()), b64(m.running_mean.numpy()), b64(m.running_var.numpy())]
+def bn_w(m):
+    return [b64(m.weight.detach().numpy()), b64(m.bias.detach().numpy()), b64(m.running_mean.numpy()), b64(m.running_var.numpy())]
 
 
 def prelu_w(m):
@@ -222,14 +221,14 @@ def export_iresnet(model, style):
     if style == 'lresnet-eir':
         w['bn4'] = bn_w(model.bn_head)
         w['fc5'] = conv_w(model.fc)
-        w['bn5'] = bn_w(model.features, scale=False)
+        w['bn5'] = bn_w(model.features)
     else:
         w['bn2'] = bn_w(model.bn_head)
         c = model.bn_head.num_features
         s = model.size
         k = model.fc.weight.detach().numpy().reshape(-1, c, s, s).transpose(2, 3, 1, 0).reshape(s * s * c, -1)
         w['fc'] = [b64(k), b64(model.fc.bias.detach().numpy())]
-        w['features'] = bn_w(model.features, scale=False)
+        w['features'] = bn_w(model.features)
     return w
 
 

@@ -35,11 +35,17 @@ for (const c of fixture.cases) {
     const model = c.family === 'iresnet' ? iresnet(c.config) : mobileFaceNet(c.config);
     const withWeights = model.layers.filter((l) => l.weights.length > 0);
     assert.deepEqual(new Set(withWeights.map((l) => l.name)), new Set(Object.keys(c.weights)), 'layer names match the reference modules');
+    // The fixture lists each layer's arrays in PyTorch-like order; find them by weight name
+    // (the frozen-scale BN lists its non-trainable gamma after beta).
+    const ORDER = ['kernel', 'depthwise_kernel', 'alpha', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'bias'];
     for (const layer of withWeights) {
-      const values = c.weights[layer.name].map(decode);
+      const names = layer.weights.map((w) => w.originalName.split('/').pop()!);
+      const canonical = [...names].sort((p, q) => ORDER.indexOf(p) - ORDER.indexOf(q));
+      const given = c.weights[layer.name].map(decode);
+      const values = names.map((n) => given[canonical.indexOf(n)]);
       assert.deepEqual(values.map((v) => v.shape), layer.weights.map((w) => w.shape), `shapes of ${layer.name}`);
       layer.setWeights(values);
-      tf.dispose(values);
+      tf.dispose(given);
     }
     const x = decode(c.input);
     const before = tf.memory().numTensors;
@@ -133,6 +139,15 @@ test('face backbones save and load with their weights', async () => {
     const a = model.predict(x) as tf.Tensor;
     const b = back.predict(x) as tf.Tensor;
     assert.ok(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] < 1e-6);
+    // The embedding BN keeps its scale frozen at 1 after a reload, and trains in training mode.
+    for (const m of [model, back]) {
+      const bn = m.getLayer('bn5');
+      assert.equal(bn.getClassName(), 'FrozenScaleBatchNormalization');
+      assert.deepEqual(bn.trainableWeights.map((w) => w.originalName.split('/').pop()), ['beta']);
+      assert.ok(m.trainableWeights.every((w) => !w.originalName.startsWith('bn5/gamma')));
+    }
+    const trained = tf.tidy(() => (back.apply(x, { training: true }) as tf.Tensor).shape);
+    assert.deepEqual(trained, [2, 64]);
     tf.dispose([x, a, b]);
     back.dispose();
   } finally {

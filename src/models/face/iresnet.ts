@@ -169,7 +169,7 @@ export function iresnet(options: IResNetOptions = {}): tf.LayersModel {
     if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: 'dropout', seed: rng.seed() }).apply(x) as Symbolic;
     x = conv(x, { filters: o.embeddingSize, kernel: spatial, name: 'fc5' }, init, rng);
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as Symbolic;
-    x = batchNorm(x, 'bn5', { scale: false });
+    x = batchNorm(x, 'bn5', { frozenScale: true });
   } else {
     x = batchNorm(x, 'bn2');
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as Symbolic;
@@ -184,7 +184,7 @@ export function iresnet(options: IResNetOptions = {}): tf.LayersModel {
         biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: rng.seed() }),
       })
       .apply(x) as Symbolic;
-    x = batchNorm(x, 'features', { scale: false });
+    x = batchNorm(x, 'features', { frozenScale: true });
   }
   const name = options.name ?? (szu ? 'lresnet_e_ir' : 'iresnet');
   return tf.model({ inputs: input, outputs: x, name: String(name) });

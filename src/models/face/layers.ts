@@ -16,18 +16,37 @@ import { Rng } from '../../engine/random.js';
 
 export type Symbolic = tf.SymbolicTensor;
 
-/** BatchNorm as in PyTorch: ε = 1e-5, running-average momentum 0.1 (TF's 0.9). */
-export function batchNorm(x: Symbolic, name: string, options: { scale?: boolean; gammaZero?: boolean } = {}): Symbolic {
-  return tf.layers
-    .batchNormalization({
-      name,
-      axis: -1,
-      epsilon: 1e-5,
-      momentum: 0.9,
-      scale: options.scale ?? true,
-      gammaInitializer: options.gammaZero ? 'zeros' : 'ones',
-    })
-    .apply(x) as Symbolic;
+type BatchNormLayer = ReturnType<typeof tf.layers.batchNormalization>;
+type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
+const BatchNormalizationBase = tf.layers.batchNormalization().constructor as new (args: BatchNormArgs) => BatchNormLayer;
+
+/**
+ * BatchNorm whose scale γ is fixed at 1 (PyTorch: `bn.weight.requires_grad =
+ * False`, used for the embedding BN of IResNet and LResNet-E-IR). TF.js 4.22's
+ * own `scale: false` option crashes in training mode (`normalization.js` reads
+ * `this.gamma` unconditionally), so this layer keeps γ as a weight and marks it
+ * non-trainable after `build`; the class is registered, so saved models load
+ * with γ frozen again.
+ */
+export class FrozenScaleBatchNormalization extends BatchNormalizationBase {
+  static className = 'FrozenScaleBatchNormalization';
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    super.build(inputShape);
+    const gamma = (this as unknown as { gamma: { trainable: boolean } }).gamma;
+    gamma.trainable = false;
+  }
+}
+tf.serialization.registerClass(FrozenScaleBatchNormalization);
+
+/**
+ * BatchNorm as in PyTorch: ε = 1e-5, running-average momentum 0.1 (TF's 0.9).
+ * `frozenScale` keeps γ = 1 (see {@link FrozenScaleBatchNormalization}).
+ */
+export function batchNorm(x: Symbolic, name: string, options: { frozenScale?: boolean; gammaZero?: boolean } = {}): Symbolic {
+  const args: BatchNormArgs = { name, axis: -1, epsilon: 1e-5, momentum: 0.9, gammaInitializer: options.gammaZero ? 'zeros' : 'ones' };
+  const layer = options.frozenScale ? new FrozenScaleBatchNormalization(args) : tf.layers.batchNormalization(args);
+  return layer.apply(x) as Symbolic;
 }
 
 /** Per-channel PReLU with slopes initialised to 0.25 (PyTorch's `nn.PReLU(C)`). */

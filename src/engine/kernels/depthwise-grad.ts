@@ -8,26 +8,19 @@
  * - ∂W: the N images become N·C channels of one image, dy the oh×ow depthwise
  *   filter (N·C → multiplier M), stride d and dilation s; the result
  *   [kh,kw,N·C·M] is summed over N.
- * - ∂x: one stride-1 depthwise conv of dy (C·M channels) whose multiplier is the
- *   number of stride phases, then a sum over m and the phase interleave.
+ * - ∂x: per stride phase, one stride-1 depthwise conv of dy (C·M channels)
+ *   with the flipped phase sub-filter, a sum over m, then the phase interleave.
  *
  * Dilations are supported (the tfjs kernels accept them; the core gradient
  * refuses them, see `../gradients.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { filterGradAxis, inputGradAxis } from './conv-plan.js';
-import { interleavePhases } from './conv2d-grad.js';
-import { padOrCrop } from './tensor-util.js';
+import { cropThenPad, interleavePhases, phasePads } from './conv2d-grad.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Pair = [number, number];
-
-function cropThenPad(t: tf.Tensor4D, h: Pair, w: Pair): { input: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
-  const crop = (p: Pair): Pair => [Math.min(0, p[0]), Math.min(0, p[1])];
-  const pos = (p: Pair): Pair => [Math.max(0, p[0]), Math.max(0, p[1])];
-  return { input: padOrCrop(t, [[0, 0], crop(h), crop(w), [0, 0]]), pad: [[0, 0], pos(h), pos(w), [0, 0]] };
-}
 
 /** ∂loss/∂filter of `tf.depthwiseConv2d(x, filter, strides, pad, 'NHWC', dilations)`. */
 export function depthwiseFilterGrad(
@@ -72,25 +65,23 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const h = inputGradAxis(info.inHeight, kh, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
     const w = inputGradAxis(info.inWidth, kw, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
-    const phases = h.phases * w.phases;
-    // Filter [th,tw,C·M,Ph·Pw]: output group (c,m,a,b) is the flipped phase-(a,b) sub-filter of W[:,:,c,m].
-    let g: tf.Tensor = tf.pad(filter, [
-      [0, h.taps * h.stride - kh],
-      [0, w.taps * w.stride - kw],
-      [0, 0],
-      [0, 0],
-    ]);
-    g = tf.reshape(g, [h.taps, h.stride, w.taps, w.stride, c, m]);
-    if (h.phases < h.stride || w.phases < w.stride) g = tf.slice(g, [0, 0, 0, 0, 0, 0], [h.taps, h.phases, w.taps, w.phases, c, m]);
-    g = tf.reverse(g, [0, 2]);
-    g = tf.reshape(tf.transpose(g, [0, 2, 4, 5, 1, 3]), [h.taps, w.taps, c * m, phases]);
-    const { input, pad: explicit } = cropThenPad(dy, [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]);
-    let z: tf.Tensor = tf.depthwiseConv2d(input, g as tf.Tensor4D, 1, explicit, 'NHWC', [h.dilation, w.dilation]);
-    const [n, rh, rw] = z.shape;
-    if (m > 1) z = tf.sum(tf.reshape(z, [n, rh, rw, c, m, phases]), 4);
-    // [N,rh,rw,C,P] → [N,rh,rw,P,C] for the interleave.
-    if (phases > 1) z = tf.transpose(tf.reshape(z, [n, rh, rw, c, phases]), [0, 1, 2, 4, 3]);
-    const full = interleavePhases(tf.reshape(z, [n, rh, rw, phases * c]), h, w, c);
+    // W [kh,kw,C,M] as a depthwise filter over the C·M channels of dy.
+    const wr = tf.reshape(filter, [kh, kw, c * m, 1]) as tf.Tensor4D;
+    const parts: tf.Tensor4D[] = [];
+    for (let a = 0; a < h.phases; a++) {
+      for (let b = 0; b < w.phases; b++) {
+        let sub: tf.Tensor4D = wr;
+        if (h.stride > 1 || w.stride > 1) sub = tf.stridedSlice(wr, [a, b, 0, 0], [kh, kw, c * m, 1], [h.stride, w.stride, 1, 1]) as tf.Tensor4D;
+        const { input, pad: explicit } = cropThenPad(dy, phasePads(h, kh, a), phasePads(w, kw, b));
+        let z: tf.Tensor4D = tf.depthwiseConv2d(input, tf.reverse(sub, [0, 1]), 1, explicit, 'NHWC', [h.dilation, w.dilation]);
+        if (m > 1) {
+          const [n, rh, rw] = z.shape;
+          z = tf.sum(tf.reshape(z, [n, rh, rw, c, m]), 4) as tf.Tensor4D;
+        }
+        parts.push(z);
+      }
+    }
+    const full = interleavePhases(parts, h, w);
     if (h.offset === 0 && w.offset === 0 && full.shape[1] === info.inHeight && full.shape[2] === info.inWidth) return full;
     return tf.slice(full, [0, h.offset, w.offset, 0], [info.batchSize, info.inHeight, info.inWidth, c]);
   });

@@ -7,22 +7,26 @@
  * - top-1 / top-5 accuracy under each corruption × severity of
  *   `data/corruptions` (Hendrycks & Dietterich, ICLR 2019); every model sees
  *   the very same corrupted images (the corruption of severity s of
- *   corruption number k is seeded with deriveSeed(seed, k, s));
+ *   corruption number k is seeded with deriveSeed(seed, k, s), the noise of
+ *   standard deviation σ with deriveSeed(seed, 2000, round(10⁶σ)));
  * - CE, mCE, relative CE and relative mCE against a baseline model
  *   (`metrics/robustness.ts`; the baseline defaults to the first model);
+ * - optionally, accuracy under additive Gaussian noise of given σ (the
+ *   "noisy ImageNet" evaluation of WaveCNet, at strengths of one's choosing);
  * - FGSM and PGD (L∞) accuracy for each ε (`attacks/`).
  *
  * Writes `robustness.json` (resolved configuration and every number),
  * `robustness.png` (accuracy against severity, one curve per model, one
- * panel for the mean over all corruptions and one per corruption family) and,
- * when attacks ran, `adversarial.png` (accuracy against ε).
+ * panel for the mean over all corruptions and one per corruption family),
+ * `noise.png` (accuracy against σ) with a noise sweep and, when attacks ran,
+ * `adversarial.png` (accuracy against ε).
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier, type Normalization } from '../attacks/index.js';
-import { CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
+import { addGaussianNoise, CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
 import type { ParameterSet } from '../data/corruptions/parameters.js';
 import { openClassificationData, type ClassificationDataset } from '../data/dataset.js';
 // the readers register themselves as classification sources when imported
@@ -50,6 +54,8 @@ export interface RobustnessOptions {
   limit?: number;
   corruptions?: CorruptionName[];
   severities?: number[];
+  /** Standard deviations of an extra additive-Gaussian-noise sweep (default none). */
+  noiseSigmas?: number[];
   parameterSet?: ParameterSet | 'auto';
   /** L∞ radii of the attacks (default none). */
   epsilons?: number[];
@@ -81,6 +87,8 @@ export interface ModelRobustness {
   meanTop1BySeverity: number[];
   /** Mean top-1 accuracy over all corruptions and severities. */
   meanCorruptionTop1: number;
+  /** Accuracy under additive Gaussian noise of each σ of `noiseSigmas` (same order). */
+  gaussianNoise?: { sigma: number[]; top1: number[]; top5: number[] };
   /** CE/mCE against the baseline (undefined when the baseline has zero error somewhere it divides). */
   errors?: CorruptionErrorSummary;
   /** Top-1 accuracy under attack: adversarial.fgsm["0.03"] etc. */
@@ -168,6 +176,8 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
   const corruptions = options.corruptions ?? [...CORRUPTIONS];
   const severities = options.severities ?? [1, 2, 3, 4, 5];
   severities.forEach((s) => check(Number.isInteger(s) && s >= 1 && s <= 5, 'severities', severities, 'integers from 1 to 5'));
+  const noiseSigmas = options.noiseSigmas ?? [];
+  noiseSigmas.forEach((v) => check(Number.isFinite(v) && v >= 0, 'noiseSigmas', noiseSigmas, 'non-negative standard deviations'));
   const epsilons = options.epsilons ?? [];
   epsilons.forEach((e) => check(Number.isFinite(e) && e >= 0 && e <= 1, 'eps', epsilons, 'L∞ radii in [0, 1]'));
   const attacks = options.attacks ?? ['fgsm', 'pgd'];
@@ -218,6 +228,18 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
       say(`${name}: ${all.map((m, i) => `${m.name} ${byCorruption[i][name].top1.map((a) => (100 * a).toFixed(1)).join('/')}`).join('  ')}`);
     }
 
+    const noise = all.map(() => ({ sigma: [...noiseSigmas], top1: [] as number[], top5: [] as number[] }));
+    for (let k = 0; k < noiseSigmas.length; k++) {
+      const noisy = addGaussianNoise(images, noiseSigmas[k], { seed: deriveSeed(seed, 2000, Math.round(noiseSigmas[k] * 1e6)) });
+      all.forEach((m, i) => {
+        const acc = accuracies(m.classifier, noisy, labels, batchSize);
+        noise[i].top1.push(acc.top1);
+        noise[i].top5.push(acc.top5);
+      });
+      say(`gaussian noise σ=${noiseSigmas[k]}: ${all.map((m, i) => `${m.name} ${(100 * noise[i].top1[k]).toFixed(2)}%`).join('  ')}`);
+      await tf.nextFrame();
+    }
+
     const attackCount = Math.min(options.attackLimit ?? count, count);
     const attackImages: ImageBatch = { data: images.data.subarray(0, attackCount * images.shape[1] * images.shape[2] * images.shape[3]), shape: [attackCount, images.shape[1], images.shape[2], images.shape[3]] };
     const attackLabels = labels.subarray(0, attackCount);
@@ -253,6 +275,7 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
         corruptions: byCorruption[i],
         meanTop1BySeverity,
         meanCorruptionTop1: corruptions.length ? mean(meanTop1BySeverity) : NaN,
+        gaussianNoise: noiseSigmas.length ? noise[i] : undefined,
         errors,
         adversarial: adversarial[i],
       };
@@ -268,6 +291,7 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
         images: count,
         corruptions,
         severities,
+        noiseSigmas,
         parameterSet: options.parameterSet ?? 'auto',
         epsilons,
         attacks: epsilons.length ? attacks : [],
@@ -289,7 +313,10 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
   }
 }
 
-/** Writes robustness.json, robustness.png and (with attacks) adversarial.png into `out`. */
+/**
+ * Writes robustness.json, robustness.png (with corruptions), noise.png (with a
+ * noise sweep) and adversarial.png (with attacks) into `out`.
+ */
 export async function writeRobustnessOutputs(report: RobustnessReport, out: string): Promise<void> {
   writeJsonAtomic(join(out, 'robustness.json'), report);
   const severities = report.config.severities as number[];
@@ -310,6 +337,15 @@ export async function writeRobustnessOutputs(report: RobustnessReport, out: stri
       }),
     );
     writeFileAtomic(join(out, 'robustness.png'), await gridPng(images, 640, 400, 2));
+  }
+  const sigmas = (report.config.noiseSigmas as number[] | undefined) ?? [];
+  if (sigmas.length > 0) {
+    const series: Series[] = report.models.map((m) => {
+      const points = [{ x: 0, y: 100 * m.clean.top1 }, ...sigmas.map((s, k) => ({ x: s, y: 100 * m.gaussianNoise!.top1[k] }))].sort((a, b) => a.x - b.x);
+      return { label: m.name, x: points.map((p) => p.x), y: points.map((p) => p.y) };
+    });
+    const png = await lineChartPng(series, { title: 'Top-1 accuracy under additive Gaussian noise', xLabel: 'noise σ (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 720, height: 440 });
+    writeFileAtomic(join(out, 'noise.png'), png);
   }
   const epsilons = report.config.epsilons as number[];
   if (epsilons.length > 0) {

@@ -53,6 +53,7 @@ before(async () => {
     limit: 200,
     corruptions: ['gaussian_noise', 'contrast', 'fog'],
     severities: [1, 3, 5],
+    noiseSigmas: [0, 0.3],
     epsilons: [0.05],
     pgdSteps: 3,
     attackLimit: 100,
@@ -70,6 +71,8 @@ test('evaluateRobustness reports clean, corrupted and adversarial accuracy for e
     // contrast 0.15 and fog 1.5 at severity 5 hurt a dense net trained on clean images
     assert.ok(m.corruptions.contrast.top1[2] < m.clean.top1 && m.corruptions.fog.top1[2] < m.clean.top1);
     assert.ok(m.adversarial.fgsm!['0.05'] < m.clean.top1 - 0.1 && m.adversarial.pgd!['0.05'] <= m.adversarial.fgsm!['0.05'] + 0.03);
+    assert.equal(m.gaussianNoise!.top1[0], m.clean.top1, 'σ = 0 is the clean accuracy');
+    assert.ok(m.gaussianNoise!.top1[1] < m.clean.top1, 'σ = 0.3 hurts');
     const manualMean = (m.corruptions.gaussian_noise.top1[1] + m.corruptions.contrast.top1[1] + m.corruptions.fog.top1[1]) / 3;
     assert.ok(Math.abs(m.meanTop1BySeverity[1] - manualMean) < 1e-12);
   }
@@ -86,7 +89,7 @@ test('robustness.json holds the resolved configuration; the charts are PNG files
   assert.equal(json.config.attackImages, 100);
   assert.deepEqual(json.config.severities, [1, 3, 5]);
   assert.equal(json.models[1].corruptions.fog.top1.length, 3);
-  for (const name of ['robustness.png', 'adversarial.png']) {
+  for (const name of ['robustness.png', 'noise.png', 'adversarial.png']) {
     const bytes = readFileSync(join(dir, 'out', name));
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name} is a PNG`);
   }
@@ -113,6 +116,17 @@ test('`wavecv eval robustness` runs the same evaluation, and the corruptions are
   const json = JSON.parse(readFileSync(join(dir, 'cli', 'robustness.json'), 'utf8'));
   assert.deepEqual(json.models[1].corruptions, report.models[1].corruptions);
   assert.ok(!existsSync(join(dir, 'cli', 'adversarial.png')), 'no attacks without --eps');
+  process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunks.push(chunk) : write(chunk), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    await program.parseAsync(['eval', 'robustness', '--model', join(dir, 'runs/b'), '--data', DATA, '--limit', '200', '--corruptions', 'none', '--noise-sigmas', '0.3', '--out', join(dir, 'noise')], { from: 'user' });
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = errWrite;
+  }
+  const noiseOnly = JSON.parse(readFileSync(join(dir, 'noise', 'robustness.json'), 'utf8'));
+  assert.deepEqual(noiseOnly.models[0].gaussianNoise.top1, [report.models[1].gaussianNoise!.top1[1]], 'the noise of a σ is seeded by the σ itself');
+  assert.ok(existsSync(join(dir, 'noise', 'noise.png')) && !existsSync(join(dir, 'noise', 'robustness.png')));
 });
 
 test('bad arguments are WavecvErrors naming the argument', async () => {

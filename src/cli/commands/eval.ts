@@ -8,6 +8,7 @@
  * against a baseline (src/tasks/robustness.ts).
  */
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { parseCorruptionList } from '../../data/corruptions/index.js';
 import { check } from '../../errors.js';
 import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
@@ -58,6 +59,7 @@ interface RobustnessCliOptions {
   data: string;
   corruptions: string;
   severities: string;
+  noiseSigmas?: string;
   parameterSet: 'auto' | 'cifar' | 'imagenet';
   eps?: string;
   attacks: string;
@@ -77,7 +79,8 @@ const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(
 export function formatRobustnessTable(report: RobustnessReport): string {
   const eps = report.config.epsilons as number[];
   const attackCols = eps.flatMap((e) => (['fgsm', 'pgd'] as const).filter((k) => report.models.some((m) => m.adversarial[k])).map((k) => ({ k, e })));
-  const header = ['model'.padEnd(24), 'clean@1', 'clean@5', 'corr@1', '  mCE ', ' rmCE ', ...attackCols.map(({ k, e }) => `${k}@${e}`.padStart(10))];
+  const sigmas = (report.config.noiseSigmas as number[] | undefined) ?? [];
+  const header = ['model'.padEnd(24), 'clean@1', 'clean@5', 'corr@1', '  mCE ', ' rmCE ', ...sigmas.map((s) => `σ=${s}`.padStart(8)), ...attackCols.map(({ k, e }) => `${k}@${e}`.padStart(10))];
   const rows = report.models.map((m) => [
     m.name.slice(0, 24).padEnd(24),
     ` ${pct(m.clean.top1)}`,
@@ -85,6 +88,7 @@ export function formatRobustnessTable(report: RobustnessReport): string {
     `${pct(m.meanCorruptionTop1)}`,
     m.errors ? (100 * m.errors.mCE).toFixed(1).padStart(6) : '   -  ',
     m.errors ? (100 * m.errors.relativeMCE).toFixed(1).padStart(6) : '   -  ',
+    ...sigmas.map((_, k) => pct(m.gaussianNoise?.top1[k]).padStart(8)),
     ...attackCols.map(({ k, e }) => pct(m.adversarial[k]?.[String(e)]).padStart(10)),
   ]);
   return [header.join('  '), ...rows.map((r) => r.join('  '))].join('\n') + `\n(accuracies in %, mCE and relative mCE in % of baseline ${report.baseline})\n`;
@@ -98,8 +102,9 @@ function registerEvalRobustness(evalCommand: Command): void {
     .option('--name <names>', 'comma-separated display names, one per --model (default: folder names)')
     .option('--baseline <dir>', 'model that CE/mCE are relative to (default: the first --model)')
     .requiredOption('--data <path|alias>', 'test data: a data alias (fashion-mnist) or a folder (IDX, CIFAR binary, image folders)')
-    .option('--corruptions <list>', "'all', families (noise, blur, weather, digital) or names, comma-separated", 'all')
+    .option('--corruptions <list>', "'all', 'none', families (noise, blur, weather, digital) or names, comma-separated", 'all')
     .option('--severities <list>', 'severities, e.g. 1-5 or 1,3,5', '1-5')
+    .option('--noise-sigmas <list>', 'also sweep additive Gaussian noise of these standard deviations, e.g. 0.1,0.2,0.3')
     .option('--parameter-set <set>', 'severity table: auto (CIFAR-10-C for ≤ 64 px, else ImageNet-C), cifar, imagenet', 'auto')
     .option('--eps <list>', 'L∞ radii of FGSM/PGD in [0, 1] pixel units, e.g. 0.01,0.03 (default: no attacks)')
     .option('--attacks <list>', 'which attacks run for each ε', 'fgsm,pgd')
@@ -124,7 +129,8 @@ function registerEvalRobustness(evalCommand: Command): void {
         names,
         baseline: options.baseline,
         data: options.data,
-        corruptions: parseCorruptionList(options.corruptions),
+        corruptions: options.corruptions.trim() === 'none' ? [] : parseCorruptionList(options.corruptions),
+        noiseSigmas: options.noiseSigmas ? parseNumberList(options.noiseSigmas, 'noise-sigmas', 0, 10) : [],
         severities: parseIntegerList(options.severities, 'severities', 1, 5),
         parameterSet: options.parameterSet,
         epsilons: options.eps ? parseNumberList(options.eps, 'eps', 0, 1) : [],
@@ -138,6 +144,10 @@ function registerEvalRobustness(evalCommand: Command): void {
         out: options.out,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
-      process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatRobustnessTable(report) + `wrote ${options.out}/robustness.json${(report.config.corruptions as string[]).length ? ', robustness.png' : ''}${(report.config.epsilons as number[]).length ? ', adversarial.png' : ''} (${report.seconds.toFixed(1)} s)\n`);
+      const files = ['robustness.json'];
+      if ((report.config.corruptions as string[]).length) files.push('robustness.png');
+      if ((report.config.noiseSigmas as number[]).length) files.push('noise.png');
+      if ((report.config.epsilons as number[]).length) files.push('adversarial.png');
+      process.stdout.write(options.json ? JSON.stringify(report, null, 2) + '\n' : formatRobustnessTable(report) + `wrote ${files.map((f) => join(options.out, f)).join(', ')} (${report.seconds.toFixed(1)} s)\n`);
     });
 }

@@ -144,3 +144,13 @@ export { type ImageBatch, checkImageBatch, imagesFromTensor, imagesToTensor, sli
 export { PARAMETERS, parameterSetFor, type ParameterSet, type CorruptionParameters } from './parameters.js';
 export { plasmaFractal } from './weather.js';
 export { samplePoisson } from './noise.js';
+
+/**
+ * Additive Gaussian noise of standard deviation `sigma` (clipped to [0, 1]),
+ * for sweeps over noise strengths outside the five severities.
+ */
+export function addGaussianNoise(images: ImageBatch, sigma: number, options: { seed?: number; rng?: Rng } = {}): ImageBatch {
+  checkImageBatch(images);
+  check(Number.isFinite(sigma) && sigma >= 0, 'sigma', sigma, 'a non-negative standard deviation (pixel values in [0, 1])');
+  return gaussianNoise(images, sigma, options.rng ?? new Rng(options.seed ?? 0));
+}

@@ -291,7 +291,8 @@ export interface ClassificationSource {
   format: string;
   /** True when `path` holds data in this format. */
   detect(path: string): boolean;
-  open(path: string, hints: { classNames?: string[] }): Promise<ClassificationData>;
+  /** `hints` carries reader options given by the caller (e.g. `size`) and an alias's `classNames`. */
+  open(path: string, hints: { classNames?: string[]; [option: string]: unknown }): Promise<ClassificationData>;
 }
 
 const sources: ClassificationSource[] = [];
@@ -313,8 +314,11 @@ export function listDataAliases(): Array<{ alias: string; path: string; descript
   return [...aliases].map(([alias, { path, description }]) => ({ alias, path, description }));
 }
 
-/** Opens `spec` (a registered alias or a path) with the first reader that recognises it. */
-export async function openClassificationData(spec: string): Promise<ClassificationData> {
+/**
+ * Opens `spec` (a registered alias or a path) with the first reader that
+ * recognises it; `options` are passed on to the reader.
+ */
+export async function openClassificationData(spec: string, options: Record<string, unknown> = {}): Promise<ClassificationData> {
   const alias = aliases.get(spec);
   const path = alias?.path ?? spec;
   const source = sources.find((s) => s.detect(path));
@@ -322,5 +326,5 @@ export async function openClassificationData(spec: string): Promise<Classificati
     const known = [...aliases.keys()].join(', ');
     throw new WavecvError('data', spec, `a data alias (${known || 'none registered'}) or a folder in a known format (${sources.map((s) => s.format).join(', ') || 'no readers loaded'})`);
   }
-  return source.open(path, { classNames: alias?.classNames });
+  return source.open(path, alias?.classNames ? { ...options, classNames: alias.classNames } : options);
 }

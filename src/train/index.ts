@@ -27,6 +27,8 @@ export {
   type Schedule,
   type ScheduleSpec,
   type WarmupSpec,
+  scheduleInSteps,
+  type EpochScheduleSpec,
 } from './schedules.js';
 export { clipGradients, type ClipSpec, type ClippedGradients } from './clip.js';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, type LoadedCheckpoint } from './checkpoint.js';

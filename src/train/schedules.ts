@@ -98,3 +98,45 @@ export function createSchedule(lr: number, spec: ScheduleSpec & WarmupSpec = { t
   }
   return linearWarmup(schedule, spec.warmupSteps ?? 0, spec.warmupStartFactor);
 }
+
+/**
+ * A schedule described in epochs (what users type), resolved to a
+ * {@link ScheduleSpec} in steps once the number of steps per epoch is known.
+ * Epoch counts may be fractional; milestones and step sizes round to whole
+ * steps.
+ */
+export interface EpochScheduleSpec {
+  type: (typeof SCHEDULE_TYPES)[number];
+  /** `step`: epochs between decays. */
+  stepEpochs?: number;
+  /** `multistep`: epochs at which the rate is multiplied by `gamma`. */
+  milestones?: number[];
+  gamma?: number;
+  /** `poly`: exponent. */
+  power?: number;
+  /** `cosine`/`poly`: final rate. */
+  minLr?: number;
+  warmupEpochs?: number;
+  warmupStartFactor?: number;
+}
+
+export function scheduleInSteps(spec: EpochScheduleSpec, stepsPerEpoch: number, totalSteps: number): ScheduleSpec & WarmupSpec {
+  check((SCHEDULE_TYPES as readonly string[]).includes(spec.type), 'schedule', spec.type, `one of ${SCHEDULE_TYPES.join(', ')}`);
+  check(stepsPerEpoch > 0 && totalSteps > 0, 'stepsPerEpoch', stepsPerEpoch, 'a positive number of steps');
+  const steps = (epochs: number): number => Math.max(1, Math.round(epochs * stepsPerEpoch));
+  const warmup = { warmupSteps: spec.warmupEpochs ? steps(spec.warmupEpochs) : 0, warmupStartFactor: spec.warmupStartFactor };
+  switch (spec.type) {
+    case 'constant':
+      return { type: 'constant', ...warmup };
+    case 'step':
+      check(spec.stepEpochs !== undefined && spec.stepEpochs > 0, 'stepEpochs', spec.stepEpochs, 'a positive number of epochs between decays');
+      return { type: 'step', stepSize: steps(spec.stepEpochs), gamma: spec.gamma, ...warmup };
+    case 'multistep':
+      check(Array.isArray(spec.milestones) && spec.milestones.length > 0, 'milestones', spec.milestones, 'epochs at which to decay, e.g. [30, 60]');
+      return { type: 'multistep', milestones: spec.milestones.map(steps), gamma: spec.gamma, ...warmup };
+    case 'cosine':
+      return { type: 'cosine', totalSteps, minLr: spec.minLr, ...warmup };
+    case 'poly':
+      return { type: 'poly', totalSteps, power: spec.power, minLr: spec.minLr, ...warmup };
+  }
+}

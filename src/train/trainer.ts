@@ -158,6 +158,8 @@ export interface EpochSummary {
   train: Record<string, number>;
   eval?: Record<string, number>;
   lr: number;
+  /** Seconds spent in this epoch's training steps (evaluation and checkpoints excluded). */
+  seconds: number;
 }
 
 export interface TrainResult {
@@ -173,6 +175,8 @@ export interface TrainResult {
 interface RunningSums {
   count: number;
   sums: Record<string, number>;
+  /** Milliseconds spent in the epoch's training steps. */
+  ms: number;
 }
 
 /** Thrown when the loss becomes NaN or ±Inf. */
@@ -208,7 +212,7 @@ export class Trainer {
   private readonly inputKeys: string[];
   private stepCount = 0;
   private position = { epoch: 0, batch: 0 };
-  private running: RunningSums = { count: 0, sums: {} };
+  private running: RunningSums = { count: 0, sums: {}, ms: 0 };
   private history: EpochSummary[] = [];
   private lastEval?: Record<string, number>;
   private lastCheckpointDir?: string;
@@ -503,9 +507,10 @@ export class Trainer {
   private closeEpoch(epoch: number, evalResult?: Record<string, number>): void {
     const train: Record<string, number> = {};
     for (const [k, v] of Object.entries(this.running.sums)) train[k] = v / Math.max(1, this.running.count);
-    this.history.push({ epoch, step: this.stepCount, steps: this.running.count, train, eval: evalResult, lr: this.lastLr });
-    this.log({ type: 'epoch', step: this.stepCount, epoch, steps: this.running.count, train, eval: evalResult });
-    this.running = { count: 0, sums: {} };
+    const seconds = this.running.ms / 1000;
+    this.history.push({ epoch, step: this.stepCount, steps: this.running.count, train, eval: evalResult, lr: this.lastLr, seconds });
+    this.log({ type: 'epoch', step: this.stepCount, epoch, steps: this.running.count, train, eval: evalResult, seconds });
+    this.running = { count: 0, sums: {}, ms: 0 };
   }
 
   /** Trains until `totalSteps` updates have been applied, or the signal aborts. */
@@ -530,6 +535,7 @@ export class Trainer {
           this.stepCount += 1;
           this.position = { epoch, batch: loaded.batch + 1 };
           this.running.count += 1;
+          this.running.ms += record.ms;
           for (const [k, v] of Object.entries({ loss: record.loss, ...record.metrics })) this.running.sums[k] = (this.running.sums[k] ?? 0) + v;
           this.log({ ...record });
           o.onStep?.(record);

@@ -2,5 +2,6 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain];

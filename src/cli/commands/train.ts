@@ -1,0 +1,242 @@
+/**
+ * `wavecv train <task>`: training commands, one sub-command per task, all
+ * driving the one trainer (src/train/).
+ *
+ * Adding a task: write `register<Task>(train: Command)` that calls
+ * `train.command('<task>')`, applies {@link addTrainerOptions} and reads them
+ * back with {@link trainerSettings}; then either add it to
+ * {@link TRAIN_SUBCOMMANDS} (one line) or register it from its own command
+ * file through {@link trainCommand}, which returns the one `train` command
+ * whichever file creates it first.
+ *
+ * `wavecv train classify`: image classification (src/tasks/classify.ts).
+ */
+import { Command } from 'commander';
+import { check } from '../../errors.js';
+import { AUGMENTATIONS, trainClassifier, type Augmentation } from '../../tasks/classify.js';
+import type { ClipSpec } from '../../train/clip.js';
+import type { OptimizerSpec } from '../../train/optimizers.js';
+import { SCHEDULE_TYPES, type EpochScheduleSpec } from '../../train/schedules.js';
+import { startEngine } from '../engine-option.js';
+import { createProgress } from '../progress.js';
+
+/** Registers one `train` sub-command on the `train` command it is given. */
+export type TrainSubcommand = (train: Command) => void;
+
+export const TRAIN_SUBCOMMANDS: TrainSubcommand[] = [registerTrainClassify];
+
+/** The `train` command of `program`, created on first use. */
+export function trainCommand(program: Command): Command {
+  const existing = program.commands.find((c) => c.name() === 'train');
+  return existing ?? program.command('train').description('train a model with the wavecv trainer (see `wavecv train <task> --help`)');
+}
+
+export function registerTrain(program: Command): void {
+  const train = trainCommand(program);
+  for (const register of TRAIN_SUBCOMMANDS) register(train);
+}
+
+function number(argument: string, test: (n: number) => boolean, expected: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    check(value.trim() !== '' && test(n), argument, value, expected);
+    return n;
+  };
+}
+
+export const positiveInteger = (argument: string) => number(argument, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+export const nonNegative = (argument: string) => number(argument, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
+export const positive = (argument: string) => number(argument, (n) => Number.isFinite(n) && n > 0, 'a number > 0');
+
+/** The trainer options every `train` sub-command shares (flags as written in the help). */
+export interface TrainerCliOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  lr?: number;
+  momentum: number;
+  nesterov?: boolean;
+  weightDecay: number;
+  decoupledWd?: boolean;
+  beta1: number;
+  beta2: number;
+  schedule: string;
+  milestones?: string;
+  stepEpochs?: number;
+  gamma: number;
+  power: number;
+  minLr: number;
+  warmupEpochs: number;
+  clipNorm?: number;
+  clipValue?: number;
+  seed: number;
+  out: string;
+  resume?: boolean;
+  checkpointEvery?: number;
+  evalEvery?: number;
+  progress: string;
+}
+
+/** Adds the shared trainer flags to a `train` sub-command. */
+export function addTrainerOptions(command: Command, defaults: { epochs?: number; batchSize?: number; optimizer?: string; schedule?: string } = {}): Command {
+  return command
+    .option('--epochs <n>', 'epochs to train', positiveInteger('epochs'), defaults.epochs ?? 10)
+    .option('--batch-size <n>', 'images per step', positiveInteger('batch-size'), defaults.batchSize ?? 64)
+    .option('--optimizer <name>', 'sgd, adam or adamw', defaults.optimizer ?? 'sgd')
+    .option('--lr <rate>', 'base learning rate (default: 0.05 for sgd, 0.001 for adam/adamw)', nonNegative('lr'))
+    .option('--momentum <m>', 'SGD momentum', nonNegative('momentum'), 0.9)
+    .option('--nesterov', 'SGD with Nesterov momentum')
+    .option('--weight-decay <λ>', 'weight decay (L2 for sgd/adam, decoupled for adamw; default 0.01 for adamw)', nonNegative('weight-decay'), 5e-4)
+    .option('--decoupled-wd', 'decoupled (AdamW-style) weight decay for sgd/adam')
+    .option('--beta1 <b>', 'Adam β1', nonNegative('beta1'), 0.9)
+    .option('--beta2 <b>', 'Adam β2', nonNegative('beta2'), 0.999)
+    .option('--schedule <type>', `learning-rate schedule: ${SCHEDULE_TYPES.join(', ')}`, defaults.schedule ?? 'cosine')
+    .option('--milestones <epochs>', 'multistep: comma-separated epochs, e.g. 30,60')
+    .option('--step-epochs <n>', 'step: epochs between decays', positive('step-epochs'))
+    .option('--gamma <g>', 'step/multistep: decay factor', positive('gamma'), 0.1)
+    .option('--power <p>', 'poly: exponent', positive('power'), 0.9)
+    .option('--min-lr <rate>', 'cosine/poly: final rate', nonNegative('min-lr'), 0)
+    .option('--warmup-epochs <n>', 'linear warm-up length in epochs (may be fractional)', nonNegative('warmup-epochs'), 0)
+    .option('--clip-norm <c>', 'clip gradients to this global L2 norm', positive('clip-norm'))
+    .option('--clip-value <c>', 'clip each gradient element to [-c, c]', positive('clip-value'))
+    .option('--seed <n>', 'seed of model initialisation, data order and augmentation', number('seed', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'), 0)
+    .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints/, model/, metrics.json, curves)')
+    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--checkpoint-every <steps>', 'also checkpoint every this many steps (always: every epoch)', positiveInteger('checkpoint-every'))
+    .option('--eval-every <steps>', 'also evaluate every this many steps (always: every epoch)', positiveInteger('eval-every'))
+    .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, lines', 'auto');
+}
+
+/** The optimiser, schedule and clipping that the shared flags describe. */
+export function trainerSettings(o: TrainerCliOptions): { optimizer: OptimizerSpec; schedule: EpochScheduleSpec; clip?: ClipSpec } {
+  check(['sgd', 'adam', 'adamw'].includes(o.optimizer), 'optimizer', o.optimizer, 'sgd, adam or adamw');
+  check((SCHEDULE_TYPES as readonly string[]).includes(o.schedule), 'schedule', o.schedule, SCHEDULE_TYPES.join(', '));
+  check(['auto', 'bar', 'lines'].includes(o.progress), 'progress', o.progress, 'auto, bar or lines');
+  const lr = o.lr ?? (o.optimizer === 'sgd' ? 0.05 : 0.001);
+  const optimizer: OptimizerSpec =
+    o.optimizer === 'sgd'
+      ? { type: 'sgd', lr, momentum: o.momentum, nesterov: Boolean(o.nesterov), weightDecay: o.weightDecay, decoupledWeightDecay: Boolean(o.decoupledWd) }
+      : { type: o.optimizer as 'adam' | 'adamw', lr, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw' || Boolean(o.decoupledWd) };
+  const milestones = o.milestones?.split(',').map((s) => Number(s.trim()));
+  if (milestones) check(milestones.every((m) => Number.isFinite(m) && m >= 0), 'milestones', o.milestones, 'comma-separated epoch numbers, e.g. 30,60');
+  const schedule: EpochScheduleSpec = {
+    type: o.schedule as EpochScheduleSpec['type'],
+    milestones,
+    stepEpochs: o.stepEpochs,
+    gamma: o.gamma,
+    power: o.power,
+    minLr: o.minLr,
+    warmupEpochs: o.warmupEpochs,
+  };
+  const clip = o.clipNorm !== undefined || o.clipValue !== undefined ? { globalNorm: o.clipNorm, value: o.clipValue } : undefined;
+  return { optimizer, schedule, clip };
+}
+
+/** The progress display the `--progress` flag asks for. */
+export function progressFor(mode: string) {
+  return createProgress({ tty: mode === 'auto' ? undefined : mode === 'bar' });
+}
+
+/**
+ * An AbortSignal raised by the first Ctrl-C (the trainer then checkpoints
+ * after the current step and stops); a second Ctrl-C exits at once.
+ */
+export function interruptSignal(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}
+
+/** Parses repeated `--model-option key=value` flags (values as JSON when they parse, else strings). */
+function collectOption(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
+  check(match !== null, 'model-option', value, 'key=value, e.g. width=16');
+  let parsed: unknown = match[2];
+  try {
+    parsed = JSON.parse(match[2]);
+  } catch {
+    // a bare string such as bior3.3
+  }
+  return { ...previous, [match[1]]: parsed };
+}
+
+interface ClassifyCliOptions extends TrainerCliOptions {
+  model: string;
+  wavelet?: string;
+  bands?: string;
+  modelOption?: Record<string, unknown>;
+  data: string;
+  imageSize?: number;
+  augment: string;
+  labelSmoothing: number;
+  trainLimit?: number;
+  testLimit?: number;
+  evalBatchSize: number;
+}
+
+function registerTrainClassify(train: Command): void {
+  const command = train
+    .command('classify')
+    .description('train an image classifier from the model registry on IDX, CIFAR or image-folder data')
+    .requiredOption('--model <name>', 'registry model name, e.g. cnn28, resnet18-cifar, resnet18')
+    .option('--wavelet <name>', "wavelet of the WaveCNet variant (e.g. haar, db2, bior3.3); 'none' for vanilla")
+    .option('--bands <bands>', 'wavelet bands kept when downsampling: low, average, concat')
+    .option('--model-option <key=value>', 'further model option, repeatable (e.g. width=16)', collectOption)
+    .requiredOption('--data <path|alias>', 'fashion-mnist, or a folder of IDX files, CIFAR binaries or class sub-folders of images')
+    .option('--image-size <n>', 'image folders: resize images to n×n', positiveInteger('image-size'))
+    .option('--augment <list>', `auto, none, or a comma-separated list of ${AUGMENTATIONS.join(', ')}`, 'auto')
+    .option('--label-smoothing <ε>', 'label smoothing of the cross-entropy', nonNegative('label-smoothing'), 0)
+    .option('--train-limit <n>', 'train on the first n training images only', positiveInteger('train-limit'))
+    .option('--test-limit <n>', 'evaluate on the first n test images only', positiveInteger('test-limit'))
+    .option('--eval-batch-size <n>', 'images per evaluation batch', positiveInteger('eval-batch-size'), 256);
+  addTrainerOptions(command).action(async (options: ClassifyCliOptions, cmd: Command) => {
+    const engine = await startEngine(cmd.parent!);
+    const { optimizer, schedule, clip } = trainerSettings(options);
+    const augment: 'auto' | 'none' | Augmentation[] =
+      options.augment === 'auto' || options.augment === 'none' ? options.augment : (options.augment.split(',').map((a) => a.trim()) as Augmentation[]);
+    const modelOptions: Record<string, unknown> = { ...options.modelOption };
+    if (options.wavelet !== undefined) modelOptions.wavelet = options.wavelet;
+    if (options.bands !== undefined) modelOptions.bands = options.bands;
+    const interrupt = interruptSignal();
+    process.stderr.write(`backend ${engine.backend}; training ${options.model}${options.wavelet ? ` (${options.wavelet})` : ''} on ${options.data} into ${options.out}\n`);
+    try {
+      const result = await trainClassifier({
+        model: options.model,
+        modelOptions,
+        data: options.data,
+        dataOptions: options.imageSize ? { size: options.imageSize } : {},
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        optimizer,
+        schedule,
+        clip,
+        labelSmoothing: options.labelSmoothing,
+        augment,
+        seed: options.seed,
+        out: options.out,
+        resume: options.resume,
+        trainLimit: options.trainLimit,
+        testLimit: options.testLimit,
+        evalBatchSize: options.evalBatchSize,
+        evalEverySteps: options.evalEvery,
+        checkpointEverySteps: options.checkpointEvery,
+        progress: progressFor(options.progress),
+        signal: interrupt.signal,
+      });
+      const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+      process.stdout.write(
+        result.stopped === 'completed'
+          ? `test top-1 ${pct(result.test.top1)}, top-5 ${pct(result.test.top5)}, loss ${result.test.loss.toFixed(4)} on ${result.test.count} images after ${result.steps} steps ` +
+              `(${result.trainSeconds.toFixed(1)} s of training steps, ${result.seconds.toFixed(1)} s this session); wrote ${result.outDir}/{model/,metrics.json,training-curve.png,loss-curve.png,log.jsonl,config.json,checkpoints/}\n`
+          : `stopped at step ${result.steps}; continue with the same command and --resume\n`,
+      );
+    } finally {
+      interrupt.release();
+    }
+  });
+}

@@ -11,7 +11,18 @@ import { SoftmaxLoss } from './softmax.js';
 import { UceLoss } from './uce.js';
 import { SampleToSampleBceLoss, SampleToSampleSoftmaxLoss, UniTSFaceLoss, UssLoss } from './uss.js';
 
-export * from './common.js';
+export {
+  applyMargin,
+  cosineMatrix,
+  l2Normalize,
+  stopGradient,
+  type FaceLoss,
+  type HeadOptions,
+  type Labels,
+  type LossResult,
+  type LossState,
+  type MarginSpec,
+} from './common.js';
 export { ClassWeightHead } from './head.js';
 export { SoftmaxLoss, type SoftmaxLossOptions } from './softmax.js';
 export { CombinedMarginLoss, CosFaceLoss, ArcFaceLoss, type CombinedMarginLossOptions, type CosFaceLossOptions, type ArcFaceLossOptions } from './margins.js';

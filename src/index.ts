@@ -47,6 +47,7 @@ export {
   uniformAccuracyAt,
   thresholdGap,
   verificationKFold,
+  verificationAccuracyAt,
   pairScores,
   rocCurve,
   tarAtFar,

@@ -15,6 +15,7 @@ export {
 } from './uniform-accuracy.js';
 export {
   verificationKFold,
+  verificationAccuracyAt,
   pairScores,
   contiguousFolds,
   insightfaceThresholds,

@@ -175,3 +175,19 @@ export function verificationKFold(scores: VerificationScores, issame: tf.Tensor 
     pairs: n,
   };
 }
+
+/**
+ * Accuracy of one fixed threshold on all pairs, in the units of the scores
+ * given: "same" iff distance < threshold, or iff similarity > threshold (for
+ * example a learned unified threshold t = b/s of UCE or USS).
+ */
+export function verificationAccuracyAt(scores: VerificationScores, issame: tf.Tensor | ArrayLike<boolean | number>, threshold: number): number {
+  check((scores.distances === undefined) !== (scores.similarities === undefined), 'scores', Object.keys(scores), 'exactly one of distances or similarities');
+  check(Number.isFinite(threshold), 'threshold', threshold, 'a finite number');
+  const byDistance = scores.distances !== undefined;
+  const v = readVector((byDistance ? scores.distances : scores.similarities) as ArrayLike<number>, byDistance ? 'distances' : 'similarities');
+  const same = readFlags(issame, 'issame', v.length);
+  let correct = 0;
+  for (let i = 0; i < v.length; i++) if ((byDistance ? v[i] < threshold : v[i] > threshold) === (same[i] === 1)) correct++;
+  return correct / v.length;
+}

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { Rng } from '../../src/engine/random.js';
-import { contiguousFolds, insightfaceThresholds, pairScores, verificationKFold } from '../../src/metrics/verification.js';
+import { contiguousFolds, insightfaceThresholds, pairScores, verificationAccuracyAt, verificationKFold } from '../../src/metrics/verification.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../losses/fixtures/face-losses.json', import.meta.url), 'utf8')).cases.verification;
 
@@ -89,4 +89,14 @@ test('perfectly separated pairs score 1 ± 0; folds and inputs are checked', () 
   assert.throws(() => verificationKFold({ distances: d }, same.slice(1)), (e: unknown) => e instanceof WavecvError && /issame/.test(e.message));
   assert.throws(() => verificationKFold({ distances: d, similarities: d }, same), (e: unknown) => e instanceof WavecvError && /scores/.test(e.message));
   assert.throws(() => verificationKFold({ distances: [0.1, 0.2] }, [1, 0]), (e: unknown) => e instanceof WavecvError && /pairs/.test(e.message));
+});
+
+test('accuracy at a fixed (learned) threshold, in distance or similarity units', () => {
+  const sims = [0.9, 0.7, 0.4, 0.2];
+  const same = [1, 0, 1, 0];
+  assert.equal(verificationAccuracyAt({ similarities: sims }, same, 0.5), 2 / 4);
+  assert.equal(verificationAccuracyAt({ similarities: sims }, same, 0.3), 3 / 4);
+  assert.equal(verificationAccuracyAt({ distances: sims.map((s) => 2 - 2 * s) }, same, 2 - 2 * 0.3), 3 / 4);
+  const r = verificationKFold({ distances: fixture.distances }, fixture.issame);
+  assert.equal(verificationAccuracyAt({ distances: fixture.distances }, fixture.issame, r.bestThreshold), r.bestAccuracy);
 });

@@ -1,0 +1,399 @@
+/**
+ * The face-recognition task: a backbone of the registry (`src/models/face/`)
+ * trained with a face loss (`src/losses/`: softmax, CosFace, ArcFace, BCE,
+ * UCE, USS/UniTSFace, EPL, optionally plus ECLoss on a stage) by the one
+ * trainer (`src/train/`), then evaluated with the face metrics
+ * (`src/metrics/face.ts`).
+ *
+ * Inputs are images in [0, 1] mapped to (x − 0.5)/0.5 (insightface's
+ * normalisation). Training on RGB faces uses random horizontal flips
+ * (insightface / UniFace `dataset.py`); single-channel data (digits,
+ * Fashion-MNIST) is not flipped and not flip-tested, since a mirrored digit is
+ * another pattern (my choice).
+ *
+ * Evaluations, both optional and on the test split:
+ * - closed set: embeddings of the training classes scored against the loss's
+ *   class prototypes (cosines): sample-wise and uniform accuracy (arXiv
+ *   2403.07289), the best uniform threshold and its gap to the learned one;
+ * - open set: seeded verification pairs over held-out classes (the open-set
+ *   protocol of the uniform-classification paper, on data we have): the
+ *   10-fold protocol (mean ± std), TAR@FAR and the ROC curve, with the
+ *   learned threshold's accuracy on those pairs.
+ *
+ * Outputs in the run folder: `model/` (the backbone, its metadata holding the
+ * learned unified threshold), `metrics.json`, `training-curve.png`, and the
+ * trainer's `config.json`, `log.jsonl`, `checkpoints/`; with an open-set
+ * evaluation also `roc.png`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
+import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
+import { engineInfo } from '../engine/backend.js';
+import { check, WavecvError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { saveModel } from '../io/model-io.js';
+import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
+import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold } from '../metrics/face.js';
+import { featureModel } from '../models/face/embed.js';
+import { createModel } from '../models/index.js';
+import { lineChartPng } from '../plot/line-chart.js';
+import { latestCheckpoint } from '../train/checkpoint.js';
+import type { ClipSpec } from '../train/clip.js';
+import type { OptimizerSpec } from '../train/optimizers.js';
+import { scheduleInSteps, type EpochScheduleSpec } from '../train/schedules.js';
+import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
+import { Trainer, type EpochSummary, type ProgressReporter } from '../train/trainer.js';
+import { ClassSubsetDataset, drawPairs, openFaceData, type FaceDataOptions } from './face-data.js';
+
+/** What a face model's metadata holds (written by {@link trainFace}, read by verify/explain/eval). */
+export interface FaceModelMetadata {
+  task: 'face';
+  backbone: string;
+  modelOptions: Record<string, unknown>;
+  loss: string;
+  /** The learned unified threshold in cosine units (UCE: b/s, USS: b/γ), or null for losses without one. */
+  threshold: number | null;
+  /** Where `threshold` came from: the loss, or `eval verification --store-threshold`. */
+  thresholdSource: string | null;
+  inputShape: [number, number, number];
+  normalization: { mean: number[]; std: number[] };
+  /** Whether embeddings are flip-tested (sum of image and mirror). */
+  flip: boolean;
+  classNames: string[];
+  /** The ECLoss target layer, when trained with ECLoss. */
+  ecloss?: { layer: string; weight: number };
+  trainedSteps: number;
+  seed: number;
+}
+
+export interface TrainFaceOptions {
+  /** Registry name of the backbone (`iresnet18`, `iresnet-tiny`, `mobilefacenet`, …). */
+  backbone: string;
+  modelOptions?: Record<string, unknown>;
+  /** A loss name of `createFaceLoss` (`softmax`, `cosface`, `uce`, `uss`, `epl`, …). */
+  loss: string;
+  lossOptions?: Omit<CreateFaceLossOptions, 'numClasses' | 'embeddingDim' | 'seed'>;
+  /** `mnist`, `fashion-mnist`, a classification folder, identity folders, or opened data. */
+  data: string | ClassificationData;
+  dataOptions?: FaceDataOptions;
+  /** Train on these classes only (renumbered in this order); default all. */
+  classes?: number[];
+  /** At most this many training images per class. */
+  perClass?: number;
+  /** Random horizontal flips while training and flip-test embeddings (default: on for 3-channel images). */
+  flip?: boolean;
+  /** ECLoss on the activations of `layer` (e.g. `stage3`), added with `weight`. */
+  ecloss?: { layer: string; weight: number; beta?: number; diversityWeight?: number };
+  /** Closed-set evaluation on the test split of the training classes (default true when there is a test split). */
+  closedSet?: boolean;
+  /** Open-set verification on `pairs` seeded pairs of these (held-out) classes of the test split. */
+  openSet?: { classes: number[]; pairs?: number; seed?: number };
+  epochs: number;
+  batchSize?: number;
+  optimizer: OptimizerSpec;
+  schedule?: EpochScheduleSpec;
+  clip?: ClipSpec;
+  seed: number;
+  out: string;
+  resume?: boolean;
+  checkpointEverySteps?: number;
+  evalBatchSize?: number;
+  progress?: ProgressReporter;
+  signal?: AbortSignal;
+}
+
+export interface ClosedSetResult {
+  samples: number;
+  sampleWiseAccuracy: number;
+  uniformAccuracy: number;
+  bestThreshold: number;
+  bestInterval: [number, number] | null;
+  /** Uniform accuracy at the learned threshold and its gap to the best (null without a learned threshold). */
+  learnedThreshold: number | null;
+  accuracyAtLearned: number | null;
+  gap: number | null;
+}
+
+export interface OpenSetResult {
+  classes: string[];
+  pairs: number;
+  accuracy: { mean: number; std: number };
+  /** Best cosine threshold on all pairs, and the mean of the 10 folds' thresholds. */
+  bestThreshold: number;
+  meanFoldThreshold: number;
+  tarAtFar: Array<{ far: number; tar: number; resolvable: boolean }>;
+  /** Accuracy of "same iff cos ≥ learned threshold" on the pairs (null without one). */
+  accuracyAtLearned: number | null;
+  auc: number;
+}
+
+export interface TrainFaceResult {
+  outDir: string;
+  modelDir: string;
+  threshold: number | null;
+  closedSet?: ClosedSetResult;
+  openSet?: OpenSetResult;
+  history: EpochSummary[];
+  steps: number;
+  stopped: 'completed' | 'aborted';
+  trainSeconds: number;
+  seconds: number;
+}
+
+/** Input normalisation of every face model: (x − 0.5)/0.5 per channel. */
+export function faceNormalization(channels: number): { mean: number[]; std: number[] } {
+  return { mean: new Array(channels).fill(0.5), std: new Array(channels).fill(0.5) };
+}
+
+/**
+ * Embeddings of a whole dataset (images in [0, 1]), L2-normalised, optionally
+ * flip-tested (sum of the embeddings of image and mirror before normalising).
+ */
+export async function embedDataset(
+  model: tf.LayersModel,
+  dataset: ClassificationDataset,
+  options: { flip?: boolean; batchSize?: number } = {},
+): Promise<{ embeddings: Float32Array; dim: number; labels: Int32Array }> {
+  const batchSize = options.batchSize ?? 256;
+  const dim = model.outputs[0].shape[1] as number;
+  const out = new Float32Array(dataset.length * dim);
+  const labels = new Int32Array(dataset.length);
+  for (let start = 0; start < dataset.length; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, dataset.length - start) }, (_, i) => start + i);
+    const batch = await dataset.getBatch(indices);
+    const e = tf.tidy(() => {
+      const x = tf.sub(tf.mul(tf.tensor(batch.image.data, batch.image.shape, 'float32'), 2), 1) as tf.Tensor4D;
+      let y = model.predict(x) as tf.Tensor2D;
+      if (options.flip) y = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor2D);
+      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-12));
+    });
+    out.set(e.dataSync(), start * dim);
+    e.dispose();
+    labels.set(batch.label.data as Int32Array, start);
+  }
+  return { embeddings: out, dim, labels };
+}
+
+/** Area under the ROC curve (trapezoids over the curve's points). */
+export function rocAuc(far: number[], tar: number[]): number {
+  let area = 0;
+  for (let i = 1; i < far.length; i++) area += ((far[i] - far[i - 1]) * (tar[i] + tar[i - 1])) / 2;
+  return area;
+}
+
+/** Verification figures of cosine scores of pairs (10-fold protocol, TAR@FAR, AUC). */
+export function verificationSummary(similarities: Float64Array, same: boolean[], learned: number | null) {
+  const kfold = verificationKFold({ similarities }, same);
+  const roc = rocCurve(similarities, same);
+  const tar = STANDARD_FARS.map((far) => tarAtFar(roc, far));
+  let atLearned: number | null = null;
+  if (learned !== null) {
+    let correct = 0;
+    similarities.forEach((s, i) => (correct += (s >= learned) === same[i] ? 1 : 0));
+    atLearned = correct / similarities.length;
+  }
+  return {
+    kfold,
+    roc,
+    tarAtFar: tar.map((t) => ({ far: t.far, tar: t.tar, resolvable: t.resolvable, threshold: t.threshold })),
+    meanFoldThreshold: kfold.folds.reduce((s, f) => s + f.cosineThreshold, 0) / kfold.folds.length,
+    accuracyAtLearned: atLearned,
+    auc: rocAuc(roc.far, roc.tar),
+  };
+}
+
+function closedSet(loss: FaceLoss, emb: { embeddings: Float32Array; dim: number; labels: Int32Array }): ClosedSetResult {
+  const n = emb.labels.length;
+  const scores = tf.tidy(() => loss.scores(tf.tensor2d(emb.embeddings, [n, emb.dim])));
+  const values = scores.dataSync();
+  const matrix = { values, rows: n, cols: loss.numClasses };
+  scores.dispose();
+  const uni = uniformAccuracy(matrix, emb.labels);
+  const learned = loss.threshold() ?? null;
+  const gap = learned !== null ? thresholdGap(matrix, emb.labels, learned) : undefined;
+  return {
+    samples: n,
+    sampleWiseAccuracy: sampleWiseAccuracy(matrix, emb.labels),
+    uniformAccuracy: uni.accuracy,
+    bestThreshold: uni.threshold,
+    bestInterval: uni.interval ?? null,
+    learnedThreshold: learned,
+    accuracyAtLearned: gap?.accuracyAtLearned ?? null,
+    gap: gap?.gap ?? null,
+  };
+}
+
+async function trainingCurve(outDir: string, history: EpochSummary[]): Promise<void> {
+  if (history.length === 0) return;
+  const x = history.map((h) => h.epoch + 1);
+  const series = [
+    { label: 'loss / 10', x, y: history.map((h) => h.train.loss / 10) },
+    { label: 'train accuracy', x, y: history.map((h) => h.train.accuracy ?? NaN) },
+  ];
+  if (history.some((h) => h.train.threshold !== undefined)) series.push({ label: 'threshold t', x, y: history.map((h) => h.train.threshold ?? NaN) });
+  writeFileAtomic(join(outDir, 'training-curve.png'), await lineChartPng(series, { title: 'face training (epoch means)', xLabel: 'epoch', yLabel: 'value' }));
+}
+
+/** Trains a face-embedding backbone with a face loss (see the module comment). */
+export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceResult> {
+  const started = Date.now();
+  const outDir = resolve(options.out);
+  const existing = existsSync(join(outDir, 'checkpoints')) ? latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
+  if (existing && !options.resume) throw new WavecvError('out', options.out, `a new run folder, or resume set to continue the run there (it holds ${existing})`);
+  const data = typeof options.data === 'string' ? await openFaceData(options.data, options.dataOptions) : options.data;
+  const allClasses = data.classNames.map((_, i) => i);
+  const classes = options.classes ?? allClasses;
+  const train: ClassificationDataset = new ClassSubsetDataset(data.train, classes, options.perClass);
+  const [height, width, channels] = train.imageShape;
+  check(height === width, 'data', `${height}×${width} images`, 'square images');
+  const flip = options.flip ?? channels === 3;
+  const normalization = faceNormalization(channels);
+  const transforms: BatchTransform[] = [];
+  if (flip) transforms.push(randomHorizontalFlip());
+  transforms.push(normalize(normalization));
+  const batchSize = options.batchSize ?? 64;
+  const loader = new DataLoader(train, { batchSize, seed: options.seed, transform: compose(...transforms) });
+
+  const modelOptions = { ...options.modelOptions, inChannels: channels, inputSize: height, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit) };
+  const model = createModel(options.backbone, modelOptions);
+  const embeddingDim = model.outputs[0].shape[1] as number;
+  const loss = createFaceLoss(options.loss, { ...options.lossOptions, numClasses: classes.length, embeddingDim, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit, 1) });
+  let trained = model;
+  let ecloss: ExplainableChannelLoss | undefined;
+  if (options.ecloss) {
+    check(Number.isFinite(options.ecloss.weight) && options.ecloss.weight >= 0, 'ecloss weight', options.ecloss.weight, 'a number ≥ 0');
+    trained = featureModel(model, options.ecloss.layer);
+    ecloss = new ExplainableChannelLoss({ beta: options.ecloss.beta, diversityWeight: options.ecloss.diversityWeight });
+  }
+  const objective = faceObjective(loss, ecloss ? { featureOutput: 1, ecloss: { loss: ecloss, output: 0, weight: options.ecloss!.weight } } : {});
+  const totalSteps = options.epochs * loader.stepsPerEpoch;
+  const schedule = scheduleInSteps(options.schedule ?? { type: 'constant' }, loader.stepsPerEpoch, totalSteps);
+  const dataSummary = {
+    spec: typeof options.data === 'string' ? options.data : data.source,
+    source: data.source,
+    format: data.format,
+    classes: classes.map((c) => data.classNames[c]),
+    trainSize: train.length,
+    perClass: options.perClass,
+    imageShape: train.imageShape,
+  };
+  const trainer = new Trainer({
+    model: trained,
+    objective,
+    data: loader,
+    optimizer: options.optimizer,
+    schedule,
+    epochs: options.epochs,
+    seed: options.seed,
+    clip: options.clip,
+    outDir,
+    checkpoint: options.checkpointEverySteps ? { everySteps: options.checkpointEverySteps, everyEpochs: 1 } : { everyEpochs: 1 },
+    progress: options.progress,
+    signal: options.signal,
+    config: {
+      task: 'face',
+      backbone: options.backbone,
+      modelOptions,
+      loss: options.loss,
+      lossOptions: options.lossOptions ?? {},
+      ecloss: options.ecloss,
+      data: dataSummary,
+      flip,
+      normalization,
+      epochs: options.epochs,
+      scheduleInEpochs: options.schedule ?? { type: 'constant' },
+      closedSet: options.closedSet,
+      openSet: options.openSet,
+    },
+  });
+  try {
+    if (options.resume) await trainer.resume();
+    const result = await trainer.fit();
+    const modelDir = join(outDir, 'model');
+    const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
+    const threshold = loss.threshold() ?? null;
+    const metadata: FaceModelMetadata = {
+      task: 'face',
+      backbone: options.backbone,
+      modelOptions,
+      loss: options.loss,
+      threshold,
+      thresholdSource: threshold === null ? null : `learned unified bias of ${options.loss} (t = b/s)`,
+      inputShape: train.imageShape,
+      normalization,
+      flip,
+      classNames: classes.map((c) => data.classNames[c]),
+      ecloss: options.ecloss ? { layer: options.ecloss.layer, weight: options.ecloss.weight } : undefined,
+      trainedSteps: result.steps,
+      seed: options.seed,
+    };
+    let closed: ClosedSetResult | undefined;
+    let open: OpenSetResult | undefined;
+    if (result.stopped === 'completed') {
+      // JSON round trip: TF.js accepts only plain JSON (no undefined fields).
+      model.setUserDefinedMetadata(JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
+      await saveModel(model, modelDir);
+      const evalBatch = options.evalBatchSize ?? 256;
+      if (data.test && (options.closedSet ?? true)) {
+        const test = new ClassSubsetDataset(data.test, classes);
+        closed = closedSet(loss, await embedDataset(model, test, { flip, batchSize: evalBatch }));
+      }
+      if (options.openSet) {
+        check(data.test !== undefined, 'openSet', options.openSet.classes, 'data with a test split');
+        for (const c of options.openSet.classes) check(!classes.includes(c), 'openSet classes', c, 'classes not used in training');
+        const unseen = new ClassSubsetDataset(data.test!, options.openSet.classes);
+        const emb = await embedDataset(model, unseen, { flip, batchSize: evalBatch });
+        const pairs = drawPairs(emb.labels, options.openSet.pairs ?? 6000, options.openSet.seed ?? 0);
+        const rows = (idx: number[]) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(emb.embeddings.subarray(i * emb.dim, (i + 1) * emb.dim)))), [idx.length, emb.dim]);
+        const [ta, tb] = [rows(pairs.a), rows(pairs.b)];
+        const { similarities } = pairScores(ta, tb);
+        tf.dispose([ta, tb]);
+        const v = verificationSummary(similarities, pairs.same, threshold);
+        open = {
+          classes: options.openSet.classes.map((c) => data.classNames[c]),
+          pairs: pairs.same.length,
+          accuracy: v.kfold.accuracy,
+          bestThreshold: v.kfold.bestCosineThreshold,
+          meanFoldThreshold: v.meanFoldThreshold,
+          tarAtFar: v.tarAtFar.map(({ far, tar, resolvable }) => ({ far, tar, resolvable })),
+          accuracyAtLearned: v.accuracyAtLearned,
+          auc: v.auc,
+        };
+        const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
+        writeFileAtomic(
+          join(outDir, 'roc.png'),
+          await lineChartPng([{ label: `${options.loss} (unseen classes)`, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
+            title: `ROC on ${pairs.same.length} pairs of unseen classes`,
+            xLabel: 'false accept rate',
+            yLabel: 'true accept rate',
+            logX: true,
+            yRange: [0, 1],
+          }),
+        );
+      }
+    }
+    writeJsonAtomic(join(outDir, 'metrics.json'), {
+      task: 'face',
+      backbone: options.backbone,
+      loss: options.loss,
+      data: dataSummary,
+      stopped: result.stopped,
+      steps: result.steps,
+      learnedThreshold: threshold,
+      closedSet: closed,
+      openSet: open,
+      history: result.history.map((h) => ({ epoch: h.epoch + 1, step: h.step, lr: h.lr, ...h.train, seconds: h.seconds })),
+      trainSeconds,
+      backend: engineInfo()?.backend,
+    });
+    await trainingCurve(outDir, result.history);
+    return { outDir, modelDir, threshold, closedSet: closed, openSet: open, history: result.history, steps: result.steps, stopped: result.stopped, trainSeconds, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    trainer.dispose();
+    loss.dispose();
+    ecloss?.dispose();
+    model.dispose();
+  }
+}

@@ -16,6 +16,7 @@
  * - FGSM and PGD (L∞) accuracy for each ε (`attacks/`).
  *
  * Writes `robustness.json` (resolved configuration and every number),
+ * `robustness.md` (a Markdown table),
  * `robustness.png` (accuracy against severity, one curve per model, one
  * panel for the mean over all corruptions and one per corruption family),
  * `noise.png` (accuracy against σ) with a noise sweep and, when attacks ran,
@@ -314,11 +315,37 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
 }
 
 /**
- * Writes robustness.json, robustness.png (with corruptions), noise.png (with a
- * noise sweep) and adversarial.png (with attacks) into `out`.
+ * The report as a Markdown table, one row per model: clean top-1/top-5, each
+ * noise σ, mean accuracy over the corruptions, mCE and relative mCE (in % of
+ * the baseline), and each attack × ε. Accuracies in %.
+ */
+export function robustnessMarkdown(report: RobustnessReport): string {
+  const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(2));
+  const sigmas = (report.config.noiseSigmas as number[] | undefined) ?? [];
+  const corruptions = report.config.corruptions as string[];
+  const epsilons = report.config.epsilons as number[];
+  const attacks = (report.config.attacks as string[]).filter((k): k is 'fgsm' | 'pgd' => k === 'fgsm' || k === 'pgd');
+  const header = ['model', 'clean top-1', 'clean top-5', ...sigmas.map((s) => `noise σ=${s}`)];
+  if (corruptions.length) header.push(`corruptions (mean of ${corruptions.length}×${(report.config.severities as number[]).length})`, 'mCE', 'rel. mCE');
+  for (const e of epsilons) for (const k of attacks) header.push(`${k.toUpperCase()} ε=${e}`);
+  const rows = report.models.map((m) => {
+    const row = [m.name, pct(m.clean.top1), pct(m.clean.top5), ...sigmas.map((_, k) => pct(m.gaussianNoise?.top1[k]))];
+    if (corruptions.length) row.push(pct(m.meanCorruptionTop1), pct(m.errors?.mCE), pct(m.errors?.relativeMCE));
+    for (const e of epsilons) for (const k of attacks) row.push(pct(m.adversarial[k]?.[String(e)]));
+    return row;
+  });
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * Writes robustness.json, robustness.md (the table of
+ * {@link robustnessMarkdown}), robustness.png (with corruptions), noise.png
+ * (with a noise sweep) and adversarial.png (with attacks) into `out`.
  */
 export async function writeRobustnessOutputs(report: RobustnessReport, out: string): Promise<void> {
   writeJsonAtomic(join(out, 'robustness.json'), report);
+  writeFileAtomic(join(out, 'robustness.md'), robustnessMarkdown(report));
   const severities = report.config.severities as number[];
   const corruptions = report.config.corruptions as CorruptionName[];
   if (corruptions.length > 0) {

@@ -89,6 +89,9 @@ test('robustness.json holds the resolved configuration; the charts are PNG files
   assert.equal(json.config.attackImages, 100);
   assert.deepEqual(json.config.severities, [1, 3, 5]);
   assert.equal(json.models[1].corruptions.fog.top1.length, 3);
+  const md = readFileSync(join(dir, 'out', 'robustness.md'), 'utf8').split('\n');
+  assert.match(md[0], /^\| model \| clean top-1 \| clean top-5 \| noise σ=0 \| noise σ=0.3 \| corruptions \(mean of 3×3\) \| mCE \| rel. mCE \| FGSM ε=0.05 \| PGD ε=0.05 \|$/);
+  assert.match(md[3], new RegExp(`^\\| b \\| ${(100 * report.models[1].clean.top1).toFixed(2)} \\|`));
   for (const name of ['robustness.png', 'noise.png', 'adversarial.png']) {
     const bytes = readFileSync(join(dir, 'out', name));
     assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name} is a PNG`);

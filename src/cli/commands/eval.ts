@@ -144,7 +144,7 @@ function registerEvalRobustness(evalCommand: Command): void {
         out: options.out,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
-      const files = ['robustness.json'];
+      const files = ['robustness.json', 'robustness.md'];
       if ((report.config.corruptions as string[]).length) files.push('robustness.png');
       if ((report.config.noiseSigmas as number[]).length) files.push('noise.png');
       if ((report.config.epsilons as number[]).length) files.push('adversarial.png');

@@ -4,6 +4,5 @@ import { registerInfo } from './info.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerDemo } from './demo.js';
-import { registerTrainFace } from './train-face.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo];

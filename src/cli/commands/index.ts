@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
+import { registerTrainFace } from './train-face.js';
 import { registerDemo } from './demo.js';
 
 export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo];

@@ -37,7 +37,7 @@ export class FrozenScaleBatchNormalization extends BatchNormalizationBase {
     gamma.trainable = false;
   }
 }
-tf.serialization.registerClass(FrozenScaleBatchNormalization);
+tf.serialization.registerClass(FrozenScaleBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 /**
  * BatchNorm as in PyTorch: ε = 1e-5, running-average momentum 0.1 (TF's 0.9).

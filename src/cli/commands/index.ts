@@ -6,4 +6,4 @@ import { registerTrain } from './train.js';
 import { registerTrainFace } from './train-face.js';
 import { registerDemo } from './demo.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace];

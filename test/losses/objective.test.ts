@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataLoader, ImageArrayDataset } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
-import { createFaceLoss, faceObjective, type EplLoss, type FaceLoss, type UniTSFaceLoss } from '../../src/losses/index.js';
+import { createFaceLoss, ExplainableChannelLoss, faceObjective, modelWithLayerOutput, type EplLoss, type FaceLoss, type UniTSFaceLoss } from '../../src/losses/index.js';
 import { withSeededRandom } from '../../src/train/seed.js';
 import { Trainer } from '../../src/train/trainer.js';
 
@@ -113,4 +113,36 @@ test('EPL and UniTSFace runs stopped mid-epoch and resumed end bit-for-bit where
       rmSync(split, { recursive: true, force: true });
     }
   }
+});
+
+test('faceObjective adds ECLoss on a chosen conv layer and logs it', async () => {
+  const model = withSeededRandom(4, () => {
+    const input = tf.input({ shape: [4, 4, 1] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', name: 'parts' }).apply(input) as tf.SymbolicTensor;
+    const emb = tf.layers.dense({ units: 8 }).apply(tf.layers.flatten().apply(conv)) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: emb });
+  });
+  const twoOutputs = modelWithLayerOutput(model, 'parts');
+  const ec = new ExplainableChannelLoss();
+  const loss = createFaceLoss('cosface', { numClasses: 4, embeddingDim: 8, scale: 16 });
+  const values: number[] = [];
+  const trainer = new Trainer({
+    model: twoOutputs,
+    objective: faceObjective(loss, { ecloss: { loss: ec, output: 1, weight: 0.5 } }),
+    data: new DataLoader(data(32, 5), { batchSize: 8, seed: 6 }),
+    optimizer: { type: 'sgd', lr: 0.05 },
+    maxSteps: 8,
+    seed: 7,
+    onStep: (r) => values.push(r.metrics.ecloss),
+  });
+  const kernelBefore = Array.from(model.getLayer('parts').getWeights()[0].dataSync());
+  await trainer.fit();
+  assert.equal(values.length, 8);
+  assert.ok(values.every((v) => Number.isFinite(v) && v >= 0), `ecloss values ${values.join(', ')}`);
+  const kernelAfter = Array.from(model.getLayer('parts').getWeights()[0].dataSync());
+  assert.notDeepEqual(kernelAfter, kernelBefore, 'the target layer trains');
+  trainer.dispose();
+  model.dispose();
+  loss.dispose();
+  ec.dispose();
 });

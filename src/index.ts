@@ -7,6 +7,41 @@ export { createModel, listModels, registerModel, type ModelEntry, type ModelOpti
 export type { WaveCNetOptions } from './models/wavecnet/options.js';
 export { countTrainableParams } from './nn/blocks.js';
 export { WAVELET_BANDS, type WaveletBands } from './nn/downsample.js';
+export * from './train/index.js';
+export {
+  DataLoader,
+  ImageArrayDataset,
+  subsetDataset,
+  batchToTensors,
+  hostTensor,
+  openClassificationData,
+  registerClassificationSource,
+  registerDataAlias,
+  listDataAliases,
+  type Dataset,
+  type ClassificationDataset,
+  type ClassificationData,
+  type ClassificationSource,
+  type DataLoaderOptions,
+  type LoadedBatch,
+  type HostBatch,
+  type HostTensor,
+  type BatchTransform,
+} from './data/dataset.js';
+export { randomCrop, randomHorizontalFlip, normalize, compose, type CropOptions } from './data/augment.js';
+export { readIdx, parseIdx, openIdxFolder, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type IdxFile, type IdxArray } from './data/idx.js';
+export {
+  trainClassifier,
+  evaluateClassifier,
+  classificationObjective,
+  channelStatistics,
+  AUGMENTATIONS,
+  type ClassifyOptions,
+  type ClassifyResult,
+  type ClassificationMetrics,
+  type Augmentation,
+  type Normalization as ClassifyNormalization,
+} from './tasks/classify.js';
 export { openImageFolder, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFolderOptions } from './data/image-folder.js';
 export { openCifarFolder, parseCifarRecords, readCifarBatch, CIFAR10_CLASSES, type CifarRecords, type CifarVariant, type CifarOpenOptions } from './data/cifar.js';
 export { wavelet, wavelist, FAMILIES, type Wavelet } from './wavelets/filters.js';

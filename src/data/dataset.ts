@@ -165,12 +165,6 @@ export interface DataLoaderOptions {
   prefetch?: number;
 }
 
-/** Where a loader is: the next batch to produce. */
-export interface LoaderPosition {
-  epoch: number;
-  batch: number;
-}
-
 export interface LoadedBatch {
   epoch: number;
   /** Index of this batch within its epoch. */

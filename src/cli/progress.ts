@@ -73,8 +73,10 @@ class BarProgress implements ProgressReporter {
   }
 
   message(line: string): void {
-    if (this.multibar) this.multibar.log(`${line}\n`);
-    else this.stream.write(`${line}\n`);
+    if (this.multibar) {
+      this.multibar.log(`${line}\n`);
+      this.multibar.update(); // print it now, above the bar
+    } else this.stream.write(`${line}\n`);
   }
 
   stop(): void {

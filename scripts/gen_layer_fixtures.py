@@ -6,7 +6,9 @@ shorter-than-filter sizes in 1, 2 and 3 spatial dimensions (and dmey, whose
 62 taps take the convolutions' general path, on two of them):
   - the periodization DWT over the spatial axes (pywt.dwtn, keys in sorted
     order 'a…'/'d…', the product order of the layers), and
-  - the periodization IDWT (pywt.idwtn) of random coefficients.
+  - the periodization IDWT (pywt.idwtn) of random coefficients;
+and the same for a few other modes (symmetric, zero, reflect, antireflect),
+which the layers delegate to the numeric dwtn/idwtn.
 Run with Debian's python3-pywt 1.1.1:  /usr/bin/python3 scripts/gen_layer_fixtures.py
 """
 import itertools
@@ -30,18 +32,20 @@ def r(a):
 
 
 cases = []
-for name in WAVELETS + ['dmey']:
-    for dims, shapes in SHAPES.items():
-        axes = tuple(range(1, dims + 1))
-        for shape in shapes if name != 'dmey' else [s for s in shapes if s in ([1, 10, 3], [1, 7, 6, 2])]:
+runs = [(name, 'periodization', dims, shape) for name in WAVELETS for dims, shapes in SHAPES.items() for shape in shapes]
+runs += [('dmey', 'periodization', 1, [1, 10, 3]), ('dmey', 'periodization', 2, [1, 7, 6, 2])]
+runs += [('db2', 'symmetric', 2, [1, 7, 6, 2]), ('bior3.3', 'zero', 2, [2, 5, 8, 1]), ('sym4', 'reflect', 1, [2, 9, 2]), ('haar', 'antireflect', 3, [1, 5, 6, 4, 1])]
+for name, mode, dims, shape in runs:
+            axes = tuple(range(1, dims + 1))
             x = rng.standard_normal(shape).astype(np.float32).astype(np.float64)
-            d = pywt.dwtn(x, name, mode='periodization', axes=axes)
+            d = pywt.dwtn(x, name, mode=mode, axes=axes)
             keys = [''.join(k) for k in itertools.product('ad', repeat=dims)]
             band_shape = list(d[keys[0]].shape)
             coeffs = {k: rng.standard_normal(band_shape).astype(np.float32).astype(np.float64) for k in keys}
-            y = pywt.idwtn(coeffs, name, mode='periodization', axes=axes)
+            y = pywt.idwtn(coeffs, name, mode=mode, axes=axes)
             cases.append({
                 'wavelet': name,
+                'mode': mode,
                 'dims': dims,
                 'shape': shape,
                 'x': r(x),
@@ -56,5 +60,5 @@ for name in WAVELETS + ['dmey']:
 out = os.path.join(os.path.dirname(__file__), '..', 'test', 'wavelets', 'fixtures', 'layers.json')
 os.makedirs(os.path.dirname(out), exist_ok=True)
 with open(out, 'w') as f:
-    json.dump({'generator': 'scripts/gen_layer_fixtures.py', 'pywt': pywt.__version__, 'mode': 'periodization', 'cases': cases}, f)
+    json.dump({'generator': 'scripts/gen_layer_fixtures.py', 'pywt': pywt.__version__, 'cases': cases}, f)
 print(out, len(cases), 'cases', os.path.getsize(out), 'bytes')

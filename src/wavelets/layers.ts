@@ -31,33 +31,35 @@
  * accept either the list or the stacked tensor (the list is faster on wasm,
  * where splitting channels copies).
  *
- * Boundary mode: `periodization` (the default and the only mode of the
- * layers; the numeric API has all nine pywt modes): values equal pywt's
+ * Boundary mode: default `periodization` (our choice for networks: `⌈N/2⌉`
+ * coefficients, the size of a stride-2 'same' pooling). Values equal pywt's
  * `mode='periodization'`, including odd sizes, which are extended by their
- * last sample and give `⌈N/2⌉` coefficients. The IDWT gives `2n` samples, so
- * an odd size comes back one larger; `WaveletUnpool` takes an optional last
- * input whose spatial size it crops to (the feature map that went into the
- * matching pool), and its gradient then pads the cropped sample with zero.
- * The transforms run as strided depthwise convolutions with exact adjoint
- * gradients (filter-bank-conv.ts).
+ * last sample. The IDWT gives `2n` samples, so an odd size comes back one
+ * larger; `WaveletUnpool` takes an optional last input whose spatial size it
+ * crops to (the feature map that went into the matching pool), and its
+ * gradient then pads the cropped sample with zero. Periodization runs as
+ * strided depthwise convolutions with exact adjoint gradients
+ * (filter-bank-conv.ts). The other eight pywt modes are delegated to the
+ * numeric `dwtn`/`idwtn` (multidim.ts; also exact adjoints): bands have
+ * `⌊(N + L − 1)/2⌋` samples and the IDWT gives `2n − L + 2`, cropped the same
+ * way by `WaveletUnpool`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
+import { MODES, type Mode } from './extend.js';
 import { periodizedAnalysis, periodizedSynthesis, type FilterList } from './filter-bank-conv.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
+import { bandKeys, dwtn, idwtn } from './multidim.js';
+import { dwtCoeffLen } from './transform.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
-
-/** Boundary modes the layers run. */
-export const LAYER_MODES = ['periodization'] as const;
-export type LayerMode = (typeof LAYER_MODES)[number];
 
 /** Options shared by every wavelet layer. */
 export interface WaveletLayerArgs extends LayerArgs {
   /** Any name of `wavelist()` (default `'haar'`). */
   wavelet?: string;
-  /** Boundary mode (default and only: `'periodization'`). */
+  /** Boundary mode, any of pywt's nine (default `'periodization'`). */
   mode?: string;
 }
 
@@ -84,14 +86,9 @@ export interface WaveletPoolArgs extends WaveletLayerArgs {
   returnDetails?: boolean;
 }
 
-function checkMode(mode: unknown): LayerMode {
-  check(
-    typeof mode === 'string' && (LAYER_MODES as readonly string[]).includes(mode),
-    'mode',
-    mode,
-    `${LAYER_MODES.map((m) => `'${m}'`).join(', ')} (the wavelet layers run the periodized transform; dwt/dwt2/dwtn take every pywt mode)`,
-  );
-  return mode as LayerMode;
+function checkMode(mode: unknown): Mode {
+  check(typeof mode === 'string' && (MODES as readonly string[]).includes(mode), 'mode', mode, `one of ${MODES.join(', ')} (pywt signal-extension modes)`);
+  return mode as Mode;
 }
 
 /** Product order over axes (first axis most significant) → pywt band order, for 2-D `[aa, ad, da, dd]` → `[aa, da, ad, dd]`. */
@@ -103,8 +100,6 @@ function spatialShape(shape: tf.Shape, dims: number): (number | null)[] {
   return shape.slice(1, dims + 1);
 }
 
-const half = (n: number | null) => (n === null ? null : Math.ceil(n / 2));
-const twice = (n: number | null) => (n === null ? null : 2 * n);
 
 function asList(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
   return Array.isArray(inputs) ? inputs : [inputs];
@@ -117,7 +112,7 @@ function shapeList(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
 /** Base of all wavelet layers: the wavelet, the mode and the number of spatial axes. */
 abstract class WaveletLayer extends tf.layers.Layer {
   readonly waveletName: string;
-  readonly mode: LayerMode;
+  readonly mode: Mode;
   protected readonly wave: Wavelet;
 
   constructor(
@@ -136,21 +131,46 @@ abstract class WaveletLayer extends tf.layers.Layer {
     }
   }
 
-  protected analysis(x: tf.Tensor, filters: FilterList): tf.Tensor[] {
-    this.checkRank(x.shape, 'input');
-    return periodizedAnalysis(x, filters, this.dims, 'extend');
+  /** Band size along an axis of `n` samples (`null` when unknown). */
+  protected bandSize(n: number | null): number | null {
+    return n === null ? null : dwtCoeffLen(n, this.wave, this.mode);
   }
 
-  /** Bands in pywt order → periodized synthesis, cropped to `sizes` when given. */
+  /** Output size along an axis of the IDWT of bands of `n` samples. */
+  protected synthesisSize(n: number | null): number | null {
+    if (n === null) return null;
+    return this.mode === 'periodization' ? 2 * n : 2 * n - this.wave.decLen + 2;
+  }
+
+  private axes(): number[] {
+    return Array.from({ length: this.dims }, (_, i) => i + 1);
+  }
+
+  /**
+   * All bands of `x` in product order. With `filters` (periodization only) the
+   * analysis uses those filters instead of (decLo, decHi) (one filter: one band).
+   */
+  protected analysis(x: tf.Tensor, filters?: FilterList): tf.Tensor[] {
+    this.checkRank(x.shape, 'input');
+    if (this.mode === 'periodization') return periodizedAnalysis(x, filters ?? [this.wave.decLo, this.wave.decHi], this.dims, 'extend');
+    const bands = dwtn(x, this.wave, { mode: this.mode, axes: this.axes() });
+    return bandKeys(this.dims).map((k) => bands[k]);
+  }
+
+  /** Bands in pywt order → IDWT, cropped to `sizes` (each the full size or one less) when given. */
   protected synthesis(bands: tf.Tensor[], sizes?: number[]): tf.Tensor {
-    const order = pywtOrder(this.dims);
-    return periodizedSynthesis(
-      order.map((i) => bands[i]),
-      [this.wave.recLo, this.wave.recHi],
-      this.dims,
-      sizes,
-      'crop',
-    );
+    const product = pywtOrder(this.dims).map((i) => bands[i]);
+    const shape = product[0].shape;
+    if (product.some((b) => !tf.util.arraysEqual(b.shape, shape))) {
+      throw new WavecvError(`${this.name} bands`, product.map((b) => `[${b.shape.join(', ')}]`), 'tensors of one shape');
+    }
+    if (this.mode === 'periodization') return periodizedSynthesis(product, [this.wave.recLo, this.wave.recHi], this.dims, sizes, 'crop');
+    const keys = bandKeys(this.dims);
+    const y = idwtn(Object.fromEntries(keys.map((k, i) => [k, product[i]])), this.wave, { mode: this.mode, axes: this.axes() });
+    if (!sizes) return y;
+    const full = y.shape.slice(1, this.dims + 1);
+    sizes.forEach((s, i) => check(s === full[i] || s === full[i] - 1, `sizes[${i}]`, s, `${full[i]} or ${full[i] - 1} (the IDWT size, or one less)`));
+    return tf.slice(y, 0, [y.shape[0], ...sizes, y.shape[this.dims + 1]]);
   }
 
   /** Splits the input of an inverse layer into its `2^d` bands (a list, or one tensor with the bands on the channels). */
@@ -185,7 +205,7 @@ abstract class DwtLayer extends WaveletLayer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     const shape = shapeList(inputShape)[0];
     this.checkRank(shape, 'input');
-    const bandShape = [shape[0], ...spatialShape(shape, this.dims).map(half), shape[this.dims + 1]];
+    const bandShape = [shape[0], ...spatialShape(shape, this.dims).map((n) => this.bandSize(n)), shape[this.dims + 1]];
     const count = 2 ** this.dims;
     if (this.concat) return [...bandShape.slice(0, -1), shape[this.dims + 1] === null ? null : count * (shape[this.dims + 1] as number)];
     return Array.from({ length: count }, () => [...bandShape]);
@@ -194,7 +214,7 @@ abstract class DwtLayer extends WaveletLayer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     void kwargs;
     return tf.tidy(() => {
-      const bands = this.analysis(asList(inputs)[0], [this.wave.decLo, this.wave.decHi]);
+      const bands = this.analysis(asList(inputs)[0]);
       const ordered = pywtOrder(this.dims).map((i) => bands[i]);
       return this.concat ? tf.concat(ordered, this.dims + 1) : ordered;
     });
@@ -214,7 +234,7 @@ abstract class IdwtLayer extends WaveletLayer {
     this.checkRank(shape, 'input');
     const channels = shape[this.dims + 1];
     const outChannels = shapes.length === 1 && channels !== null ? channels / count : channels;
-    return [shape[0], ...spatialShape(shape, this.dims).map(twice), outChannels];
+    return [shape[0], ...spatialShape(shape, this.dims).map((n) => this.synthesisSize(n)), outChannels];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
@@ -287,7 +307,7 @@ abstract class PoolLayer extends WaveletLayer {
     this.checkRank(shape, 'input');
     const channels = shape[this.dims + 1];
     const count = 2 ** this.dims;
-    const bandShape = [shape[0], ...spatialShape(shape, this.dims).map(half), channels];
+    const bandShape = [shape[0], ...spatialShape(shape, this.dims).map((n) => this.bandSize(n)), channels];
     if (this.returnDetails) return Array.from({ length: count }, () => [...bandShape]);
     if (this.bands === 'concat') return [...bandShape.slice(0, -1), channels === null ? null : count * channels];
     return bandShape;
@@ -298,12 +318,14 @@ abstract class PoolLayer extends WaveletLayer {
     return tf.tidy(() => {
       const x = asList(inputs)[0];
       const { decLo, decHi } = this.wave;
-      if (this.bands === 'low' && !this.returnDetails) return this.analysis(x, [decLo])[0];
+      const periodized = this.mode === 'periodization';
+      if (this.bands === 'low' && !this.returnDetails) return this.analysis(x, periodized ? [decLo] : undefined)[0];
       if (this.bands === 'average') {
-        const mean = decLo.map((v, i) => (v + decHi[i]) / 2);
-        return this.analysis(x, [mean])[0];
+        // the mean of the 2^d bands is the separable filter (decLo + decHi)/2 along every axis
+        if (periodized) return this.analysis(x, [decLo.map((v, i) => (v + decHi[i]) / 2)])[0];
+        return tf.div(tf.addN(this.analysis(x)), 2 ** this.dims);
       }
-      const all = this.analysis(x, [decLo, decHi]);
+      const all = this.analysis(x);
       const ordered = pywtOrder(this.dims).map((i) => all[i]);
       return this.returnDetails ? ordered : tf.concat(ordered, this.dims + 1);
     });
@@ -321,7 +343,7 @@ abstract class UnpoolLayer extends WaveletLayer {
     this.checkInputCount(shapes.length);
     const low = shapes[0];
     this.checkRank(low, 'low band');
-    const spatial = shapes.length === count + 1 ? spatialShape(shapes[count], this.dims) : spatialShape(low, this.dims).map(twice);
+    const spatial = shapes.length === count + 1 ? spatialShape(shapes[count], this.dims) : spatialShape(low, this.dims).map((n) => this.synthesisSize(n));
     return [low[0], ...spatial, low[this.dims + 1]];
   }
 

@@ -148,6 +148,8 @@ const cases: LayerCase[] = [
   { label: 'DWT1D db3 odd', make: () => new DWT1D({ wavelet: 'db3' }), shapes: [[2, 9, 2]] },
   { label: 'DWT3D haar odd', make: () => new DWT3D({ wavelet: 'haar' }), shapes: [[1, 3, 4, 5, 1]] },
   { label: 'WaveletPool3D low db2', make: () => new WaveletPool3D({ wavelet: 'db2' }), shapes: [[1, 4, 3, 5, 1]] },
+  { label: 'DWT2D db2 symmetric (delegated to dwtn)', make: () => new DWT2D({ wavelet: 'db2', mode: 'symmetric' }), shapes: [[1, 5, 4, 2]] },
+  { label: 'WaveletUnpool2D sym4 reflect cropped', make: () => new WaveletUnpool2D({ wavelet: 'sym4', mode: 'reflect' }), shapes: [[1, 6, 5, 1], [1, 6, 5, 1], [1, 6, 5, 1], [1, 6, 5, 1], [1, 5, 4, 1]], reference: true },
 ];
 
 for (const backend of ['wasm', 'cpu'] as const) {

@@ -10,6 +10,7 @@ import { DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool
 
 interface Case {
   wavelet: string;
+  mode: string;
   dims: 1 | 2 | 3;
   shape: number[];
   x: number[];
@@ -38,14 +39,14 @@ function maxAbsDiff(got: ArrayLike<number>, want: ArrayLike<number>): number {
 }
 
 for (const backend of ['wasm', 'cpu'] as const) {
-  test(`layers equal pywt periodization DWT/IDWT for haar, db2, db4, bior3.3, sym4 (and dmey) in 1-D/2-D/3-D, odd and short sizes (${backend})`, async () => {
+  test(`layers equal pywt DWT/IDWT (periodization: haar, db2, db4, bior3.3, sym4, dmey; symmetric, zero, reflect, antireflect) in 1-D/2-D/3-D, odd and short sizes (${backend})`, async () => {
     await initEngine({ backend });
     const before = tf.memory().numTensors;
     let worst = 0;
     for (const c of fixture.cases) {
-      const label = `${c.wavelet} ${c.dims}-D [${c.shape}]`;
+      const label = `${c.wavelet} ${c.mode} ${c.dims}-D [${c.shape}]`;
       const x = tf.tensor(c.x, c.shape);
-      const bands = new DWT[c.dims]({ wavelet: c.wavelet }).apply(x) as tf.Tensor[];
+      const bands = new DWT[c.dims]({ wavelet: c.wavelet, mode: c.mode }).apply(x) as tf.Tensor[];
       const keys = layerKeys(c.dims);
       assert.equal(bands.length, keys.length, label);
       bands.forEach((band, i) => {
@@ -55,7 +56,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         assert.ok(err < 2e-5, `${label} band ${keys[i]}: ${err}`);
       });
       const coeffs = keys.map((k) => tf.tensor(c.coeffs[c.keys.indexOf(k)], c.bandShape));
-      const y = new IDWT[c.dims]({ wavelet: c.wavelet }).apply(coeffs) as tf.Tensor;
+      const y = new IDWT[c.dims]({ wavelet: c.wavelet, mode: c.mode }).apply(coeffs) as tf.Tensor;
       assert.deepEqual(y.shape, c.idwtShape, `${label} idwt shape`);
       const err = maxAbsDiff(y.dataSync(), c.idwt);
       worst = Math.max(worst, err);
@@ -130,6 +131,25 @@ test('WaveletPool2D bands: low = LL, average = (LL + cH + cV + cD)/4, concat = b
   tf.dispose([x, ...bands, low, average, concat, stacked, mean, cat, back, back2, vol, ...vbands, vavg, vmean]);
 });
 
+test('other modes: pool/unpool round trip with cropping, average pooling and symbolic shapes (symmetric, zero)', async () => {
+  await initEngine();
+  for (const mode of ['symmetric', 'zero']) {
+    const x = tf.randomNormal([1, 7, 6, 2], 0, 1, 'float32', 12);
+    const bands = new WaveletPool2D({ wavelet: 'db2', mode, returnDetails: true }).apply(x) as tf.Tensor[];
+    assert.deepEqual(bands[0].shape, [1, 5, 4, 2]);
+    const back = new WaveletUnpool2D({ wavelet: 'db2', mode }).apply([...bands, x]) as tf.Tensor;
+    assert.ok(maxAbsDiff(back.dataSync(), x.dataSync()) < 2e-5, mode);
+    const average = new WaveletPool2D({ wavelet: 'db2', mode, bands: 'average' }).apply(x) as tf.Tensor;
+    const mean = tf.div(tf.addN(bands), 4);
+    assert.ok(maxAbsDiff(average.dataSync(), mean.dataSync()) < 1e-5, mode);
+    const input = tf.input({ shape: [7, 6, 2] });
+    const symbolic = new WaveletPool2D({ wavelet: 'db2', mode, returnDetails: true }).apply(input) as tf.SymbolicTensor[];
+    assert.deepEqual(symbolic[0].shape, [null, 5, 4, 2]);
+    assert.deepEqual((new IDWT2D({ wavelet: 'db2', mode }).apply(symbolic) as tf.SymbolicTensor).shape, [null, 8, 6, 2]);
+    tf.dispose([x, ...bands, back, average, mean]);
+  }
+});
+
 test('symbolic shapes: computeOutputShape matches the outputs, including unknown sizes', async () => {
   await initEngine();
   const input = tf.input({ shape: [null, 7, 3] as unknown as number[] });
@@ -144,11 +164,11 @@ test('symbolic shapes: computeOutputShape matches the outputs, including unknown
   assert.deepEqual(cropped.shape, [null, null, 7, 3]);
 });
 
-test('clear errors: unknown wavelet, unsupported mode, wrong rank, bad pooling options, wrong unpool inputs', async () => {
+test('clear errors: unknown wavelet, unknown mode, wrong rank, bad pooling options, wrong unpool inputs', async () => {
   await initEngine();
   const is = (pattern: RegExp) => (e: unknown) => e instanceof WavecvError && pattern.test(e.message);
   assert.throws(() => new DWT2D({ wavelet: 'db99' }), is(/wave: got "db99".*db members/));
-  assert.throws(() => new WaveletPool2D({ mode: 'symmetric' }), is(/mode: got "symmetric", expected 'periodization'/));
+  assert.throws(() => new WaveletPool2D({ mode: 'circular' }), is(/mode: got "circular", expected one of zero, constant, symmetric/));
   assert.throws(() => new WaveletPool2D({ bands: 'max' as never }), is(/bands: got "max", expected one of low, average, concat/));
   assert.throws(() => new WaveletPool2D({ bands: 'average', returnDetails: true }), is(/returnDetails/));
   const x = tf.zeros([2, 8, 3]);

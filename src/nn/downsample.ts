@@ -8,17 +8,20 @@
  *  - `'average'`: (LL + LH + HL + HH) / 4 (the reference code's "ResNet_A"),
  *  - `'concat'`: all four bands stacked on channels, so the next convolution
  *    sees 4× the channels (the reference code's "ResNet_C").
- * The wavelet may be any name of `wavelist()`; the boundary mode defaults to
- * periodization, which gives ⌈N/2⌉ outputs, the same size as a stride-2
- * `'same'` pooling or convolution (our choice; the reference code uses
- * truncated zero padding, see the research brief §1).
+ * The wavelet may be any name of `wavelist()`; the layer is `WaveletPool2D`
+ * (wavelets/layers.ts), by default with periodization, which gives ⌈N/2⌉
+ * outputs, the same size as a stride-2 `'same'` pooling or convolution (the
+ * reference code uses truncated zero padding instead, research brief §1).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { wavelet as lookupWavelet } from '../wavelets/filters.js';
+import { checkMode } from '../wavelets/extend.js';
+import { POOL_BANDS, WaveletPool2D, type PoolBands } from '../wavelets/layers.js';
 
-export const WAVELET_BANDS = ['low', 'average', 'concat'] as const;
-export type WaveletBands = (typeof WAVELET_BANDS)[number];
+/** The band choices of `WaveletPool2D`. */
+export const WAVELET_BANDS = POOL_BANDS;
+export type WaveletBands = PoolBands;
 
 /** What a model's options say about downsampling. */
 export interface DownsamplerOptions {
@@ -26,7 +29,7 @@ export interface DownsamplerOptions {
   wavelet?: string;
   /** Which DWT bands to keep (default `'low'`). */
   bands?: WaveletBands;
-  /** Signal-extension mode of the DWT (default `'periodization'`). */
+  /** Signal-extension mode of the DWT (default `'periodization'`; other pywt modes change the output sizes). */
   mode?: string;
 }
 
@@ -45,7 +48,7 @@ export function resolveDownsampler(options: DownsamplerOptions): Downsampler {
   const mode = options.mode ?? 'periodization';
   check(name === undefined || typeof name === 'string', 'wavelet', name, "a wavelet name such as 'haar', 'db2' or 'bior3.3', or 'none'");
   check((WAVELET_BANDS as readonly string[]).includes(bands), 'bands', bands, `one of ${WAVELET_BANDS.join(', ')}`);
-  check(typeof mode === 'string', 'mode', mode, 'a signal-extension mode name');
+  checkMode(mode, 'mode');
   if (name === undefined || name === 'none' || name === '') return { bands, mode };
   lookupWavelet(name);
   return { wavelet: name, bands, mode };
@@ -76,5 +79,5 @@ export function downsample(x: tf.SymbolicTensor, down: Downsampler, vanilla: Van
 /** The DWT downsampling layer alone (for places where the vanilla net used a strided convolution). */
 export function waveletDownsample(x: tf.SymbolicTensor, down: Downsampler, name: string): tf.SymbolicTensor {
   if (!isWavelet(down)) throw new WavecvError('wavelet', down.wavelet, 'a wavelet name for a wavelet downsampling layer');
-  throw new WavecvError('wavelet', down.wavelet, `a build with the WaveletPool2D layer (layer ${name} not yet available)`);
+  return new WaveletPool2D({ wavelet: down.wavelet, bands: down.bands, mode: down.mode, name }).apply(x) as tf.SymbolicTensor;
 }

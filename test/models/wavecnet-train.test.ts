@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { createModel } from '../../src/models/index.js';
 
-const VARIANTS: Array<Record<string, unknown>> = [{}];
+const VARIANTS: Array<Record<string, unknown>> = [{}, { wavelet: 'haar' }, { wavelet: 'db2', bands: 'concat' }];
 
 for (const variant of VARIANTS) {
   test(`cnn28 ${JSON.stringify(variant)}: every weight gets a gradient and SGD lowers the loss`, async () => {

@@ -43,16 +43,17 @@ test('registry lists the WaveCNet names and rejects bad options by name', async 
   assert.throws(() => createModel('resnet18', { inputSize: 16 }), (e: unknown) => e instanceof WavecvError && /inputSize/.test(e.message));
 });
 
-test('ImageNet-layout models run at small inputs and return one logit per class', async () => {
+test('models (vanilla and wavelet) run at small inputs and return one logit per class', async () => {
   await initEngine();
-  const cases: Array<[string, number]> = [
-    ['resnet18', 32],
-    ['resnet50', 32],
-    ['densenet121', 32],
-    ['vgg16bn', 32],
+  const cases: Array<[string, number, Record<string, unknown>]> = [
+    ['resnet18', 32, {}],
+    ['resnet50', 32, { wavelet: 'haar' }],
+    ['densenet121', 32, { wavelet: 'db3', bands: 'average' }],
+    ['vgg16bn', 32, { wavelet: 'coif1' }],
+    ['resnet18-cifar', 28, { wavelet: 'sym2', bands: 'concat' }],
   ];
-  for (const [name, inputSize] of cases) {
-    const model = createModel(name, { inputSize, numClasses: 7, randomInit: false });
+  for (const [name, inputSize, extra] of cases) {
+    const model = createModel(name, { inputSize, numClasses: 7, randomInit: false, ...extra });
     const before = tf.memory().numTensors;
     const y = tf.tidy(() => model.predict(tf.ones([2, inputSize, inputSize, 3])) as tf.Tensor);
     assert.deepEqual(y.shape, [2, 7], name);
@@ -63,7 +64,7 @@ test('ImageNet-layout models run at small inputs and return one logit per class'
   }
 });
 
-test('a model saves and loads with identical predictions', async () => {
+test('a wavelet model saves and loads with identical predictions', async () => {
   await initEngine();
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
@@ -71,10 +72,11 @@ test('a model saves and loads with identical predictions', async () => {
   const { saveModel, loadModel } = await import('../../src/io/model-io.js');
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-wavecnet-'));
   try {
-    const model = createModel('cnn28', { width: 8, seed: 5 });
+    const model = createModel('cnn28', { width: 8, seed: 5, wavelet: 'bior2.2', bands: 'concat' });
     await saveModel(model, join(dir, 'm'));
     const loaded = await loadModel(join(dir, 'm'));
-    assert.equal(loaded.name, model.name);
+    assert.equal(loaded.name, 'cnn28_bior2.2_concat');
+    assert.equal(loaded.layers.filter((l) => l.getClassName() === 'WaveletPool2D').length, 2);
     const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1);
     const [a, b] = [model, loaded].map((m) => m.predict(x) as tf.Tensor);
     assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));

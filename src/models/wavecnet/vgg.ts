@@ -10,7 +10,10 @@
  * average-pools adaptively to 7×7; at the default 224×224 input the map is
  * already 7×7, so the networks and their parameter count (138,365,992 at 1000
  * classes) agree. At other input sizes we flatten the ⌈size/32⌉² map as it is
- * (our choice: TF.js has no adaptive pooling layer).
+ * (our choice: TF.js has no adaptive pooling layer). With `bands: 'concat'`
+ * the last DWT hands 4×512 channels to the classifier, whose first layer then
+ * has 4× the weights (411 M at 224×224), a consequence of the rule "the next
+ * layer takes 4× the channels" that the reference code applied to ResNets only.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';

@@ -185,4 +185,9 @@ export async function openCifarFolder(path: string, hints: { classNames?: string
   };
 }
 
-registerClassificationSource({ format: 'cifar', detect: isCifarFolder, open: (path, hints) => openCifarFolder(path, hints) });
+registerClassificationSource({
+  format: 'cifar',
+  detect: isCifarFolder,
+  // `labels` ('fine' | 'coarse') arrives with the hints (`openClassificationData(spec, { labels })`).
+  open: (path, hints) => openCifarFolder(path, { classNames: hints.classNames }, { labels: hints.labels as CifarOpenOptions['labels'] }),
+});

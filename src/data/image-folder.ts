@@ -273,4 +273,10 @@ export async function openImageFolder(path: string, _hints: { classNames?: strin
   };
 }
 
-registerClassificationSource({ format: 'image-folder', detect: isImageFolder, open: (path, hints) => openImageFolder(path, hints) });
+registerClassificationSource({
+  format: 'image-folder',
+  detect: isImageFolder,
+  // Reader options arrive with the hints (`openClassificationData(spec, { size })`).
+  open: (path, hints) =>
+    openImageFolder(path, {}, { size: hints.size as ImageFolderOptions['size'], channels: hints.channels as ImageFolderOptions['channels'], cacheBytes: hints.cacheBytes as number | undefined }),
+});

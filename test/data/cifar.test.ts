@@ -75,7 +75,7 @@ test(
     const fine = await openCifarFolder(dir);
     assert.equal(fine.classNames.length, 100);
     assert.deepEqual(Array.from(fine.train.labels()), [42, 99]);
-    const coarse = await openCifarFolder(dir, {}, { labels: 'coarse' });
+    const coarse = await openClassificationData(dir, { labels: 'coarse' });
     assert.equal(coarse.classNames[19], 'coarse19');
     assert.deepEqual(Array.from(coarse.train.labels()), [1, 19]);
     assert.deepEqual(Array.from(coarse.test!.labels()), [0]);

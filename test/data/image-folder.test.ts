@@ -107,3 +107,13 @@ test(
     await assert.rejects(openImageFolder(join(root, 'a')), (e: unknown) => e instanceof WavecvError && /a folder of class folders/.test(e.message));
   }),
 );
+
+test(
+  'openClassificationData passes reader options (size, channels) to the image-folder reader',
+  withDir(async (root) => {
+    await writeImage(join(root, 'a', 'x.png'), 8, 6, [9, 9, 9]);
+    await writeImage(join(root, 'b', 'y.png'), 5, 7, [90, 90, 90]);
+    const data = await openClassificationData(root, { size: 4, channels: 1 });
+    assert.deepEqual(data.train.imageShape, [4, 4, 1]);
+  }),
+);

@@ -183,9 +183,14 @@ export function rocAuc(far: number[], tar: number[]): number {
   return area;
 }
 
-/** Verification figures of cosine scores of pairs (10-fold protocol, TAR@FAR, AUC). */
+/**
+ * Verification figures of cosine scores of pairs (10-fold protocol, TAR@FAR,
+ * AUC). Sets of fewer than 10 pairs use one fold per pair (my choice, so tiny
+ * sets still run).
+ */
 export function verificationSummary(similarities: Float64Array, same: boolean[], learned: number | null) {
-  const kfold = verificationKFold({ similarities }, same);
+  check(similarities.length >= 2, 'pairs', similarities.length, 'at least 2 pairs');
+  const kfold = verificationKFold({ similarities }, same, { folds: Math.min(10, similarities.length) });
   const roc = rocCurve(similarities, same);
   const tar = STANDARD_FARS.map((far) => tarAtFar(roc, far));
   let atLearned: number | null = null;

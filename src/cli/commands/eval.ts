@@ -13,11 +13,12 @@ import { parseCorruptionList } from '../../data/corruptions/index.js';
 import { check } from '../../errors.js';
 import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
 import { startEngine } from '../engine-option.js';
+import { registerEvalVerification } from './eval-verification.js';
 
 /** Registers one `eval` sub-command on the `eval` command it is given. */
 export type EvalSubcommand = (evalCommand: Command) => void;
 
-export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness];
+export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness, registerEvalVerification];
 
 export function registerEval(program: Command): void {
   const evalCommand = program.command('eval').description('evaluate trained models (see `wavecv eval <what> --help`)');

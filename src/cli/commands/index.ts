@@ -4,6 +4,8 @@ import { registerInfo } from './info.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerTrainFace } from './train-face.js';
+import { registerVerify } from './verify.js';
+import { registerExplain } from './explain.js';
 import { registerDemo } from './demo.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain];

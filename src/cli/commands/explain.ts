@@ -1,0 +1,42 @@
+/**
+ * `wavecv explain face.jpg --model …`: a PNG of the channel maps of the
+ * model's ECLoss target layer over the aligned face (src/tasks/face-explain.ts).
+ */
+import type { Command } from 'commander';
+import { check } from '../../errors.js';
+import { explainFace } from '../../tasks/face-explain.js';
+import { startEngine } from '../engine-option.js';
+
+interface ExplainCliOptions {
+  model: string;
+  out: string;
+  layer?: string;
+  channels: string;
+  align: string;
+  json?: boolean;
+}
+
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description("PNG of a face model's channel maps (ECLoss target layer) over the aligned face")
+    .argument('<image>', 'a photo (or an aligned crop with --align none)')
+    .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
+    .option('--out <file>', 'PNG to write', 'explain.png')
+    .option('--layer <name>', "layer to show (default: the model's ECLoss layer)")
+    .option('--channels <n>', 'channels to show, strongest first', '15')
+    .option('--align <mode>', "'detect' or 'none'", 'detect')
+    .option('--json', 'print JSON')
+    .action(async (image: string, options: ExplainCliOptions, command: Command) => {
+      await startEngine(command.parent!);
+      const channels = Number(options.channels);
+      check(Number.isInteger(channels) && channels > 0, 'channels', options.channels, 'a positive integer');
+      check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
+      const r = await explainFace({ model: options.model, image, out: options.out, layer: options.layer, channels, align: options.align as 'none' | 'detect' });
+      if (options.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else
+        process.stdout.write(
+          `layer ${r.layer} (${r.mapSize.join('×')}×${r.channels}${r.eclossTrained ? ', ECLoss target' : ', model not trained with ECLoss'}); showed ${r.shown.length} channels: ${r.shown.map((s) => s.index).join(', ')}\nwrote ${r.out}\n`,
+        );
+    });
+}

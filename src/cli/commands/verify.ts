@@ -1,0 +1,67 @@
+/**
+ * `wavecv verify a.jpg b.jpg --model …`: detects the main face of each photo
+ * (face-api models from node_modules), aligns it to the ArcFace template,
+ * embeds it (flip test when the model was trained so) and compares the cosine
+ * similarity with the model's unified threshold (learned t = b/s of UCE/USS,
+ * or one stored by `eval verification --store-threshold`, or --threshold).
+ */
+import type { Command } from 'commander';
+import { FaceDetector } from '../../data/faces/detect.js';
+import { decodeImage } from '../../data/faces/image.js';
+import { check } from '../../errors.js';
+import { cosine, decisionThreshold, embedInputs, loadFaceModel, prepareFace } from '../../tasks/face-inference.js';
+import { startEngine } from '../engine-option.js';
+
+interface VerifyCliOptions {
+  model: string;
+  threshold?: string;
+  align: string;
+  minConfidence: string;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('are two photos the same person? similarity, threshold and decision of a face model')
+    .argument('<a>', 'first photo')
+    .argument('<b>', 'second photo')
+    .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
+    .option('--threshold <cos>', "decision threshold (default: the model's unified threshold)")
+    .option('--align <mode>', "'detect' (find and align the face) or 'none' (the photos are aligned crops)", 'detect')
+    .option('--min-confidence <p>', 'face detector confidence', '0.5')
+    .option('--json', 'print JSON')
+    .action(async (a: string, b: string, options: VerifyCliOptions, command: Command) => {
+      await startEngine(command.parent!);
+      check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
+      const explicit = options.threshold === undefined ? undefined : Number(options.threshold);
+      const { model, metadata, dir } = await loadFaceModel(options.model);
+      try {
+        const { threshold, source } = decisionThreshold(metadata, explicit);
+        const detector = options.align === 'detect' ? await FaceDetector.load({ minConfidence: Number(options.minConfidence) }) : undefined;
+        const prepared = [];
+        for (const path of [a, b]) prepared.push(await prepareFace(await decodeImage(path), metadata, { align: options.align as 'none' | 'detect', detector }, path));
+        const emb = embedInputs(model, metadata, prepared.map((p) => p.input));
+        const dim = emb.length / 2;
+        const similarity = cosine(emb.subarray(0, dim), emb.subarray(dim));
+        const same = similarity >= threshold;
+        const result = {
+          a,
+          b,
+          model: dir,
+          similarity,
+          threshold,
+          thresholdSource: source,
+          decision: same ? 'same' : 'different',
+          faces: prepared.map((p) => (p.face ? { score: p.face.score, box: p.face.box, landmarks5: p.face.landmarks5 } : null)),
+        };
+        if (options.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else
+          process.stdout.write(
+            `similarity ${similarity.toFixed(4)}  threshold ${threshold.toFixed(4)} (${source})  decision: ${same ? 'SAME person' : 'DIFFERENT people'}\n`,
+          );
+      } finally {
+        model.dispose();
+      }
+    });
+}

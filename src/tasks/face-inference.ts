@@ -1,0 +1,219 @@
+/**
+ * Using a trained face model: loading it with its metadata, turning photos or
+ * crops into model inputs (detect + align to the ArcFace template, or resize
+ * an aligned crop; grey conversion for single-channel models), embedding, and
+ * the 1:1 verification protocol on LFW `pairs.txt` lists or insightface
+ * `.bin` sets.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { alignFace } from '../data/faces/align.js';
+import { FaceDetector, type DetectedFace } from '../data/faces/detect.js';
+import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js';
+import { readPairs } from '../data/faces/pairs.js';
+import { readVerificationBin } from '../data/faces/verification-bin.js';
+import { check, WavecvError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { loadModel } from '../io/model-io.js';
+import { pairScores } from '../metrics/face.js';
+import '../models/index.js';
+import { lineChartPng } from '../plot/line-chart.js';
+import { verificationSummary, type FaceModelMetadata } from './face.js';
+
+export interface LoadedFaceModel {
+  model: tf.LayersModel;
+  metadata: FaceModelMetadata;
+  /** The folder holding model.json. */
+  dir: string;
+}
+
+/** Loads a face model from its folder or from a `train face` run folder (its `model/`). */
+export async function loadFaceModel(path: string): Promise<LoadedFaceModel> {
+  const dir = existsSync(join(path, 'model.json')) ? resolve(path) : resolve(path, 'model');
+  if (!existsSync(join(dir, 'model.json'))) throw new WavecvError('model', path, 'a folder with model.json, or a `wavecv train face` run folder');
+  const model = await loadModel(dir);
+  const metadata = model.getUserDefinedMetadata() as unknown as FaceModelMetadata | undefined;
+  if (!metadata || metadata.task !== 'face') {
+    model.dispose();
+    throw new WavecvError('model', path, 'a face model trained by `wavecv train face` (its metadata names task "face")');
+  }
+  return { model, metadata, dir };
+}
+
+/** The decision threshold of a model: explicit, else learned, else stored by `eval verification`. */
+export function decisionThreshold(metadata: FaceModelMetadata, explicit?: number): { threshold: number; source: string } {
+  if (explicit !== undefined) {
+    check(Number.isFinite(explicit) && explicit >= -1 && explicit <= 1, 'threshold', explicit, 'a cosine in [-1, 1]');
+    return { threshold: explicit, source: 'given on the command line' };
+  }
+  if (metadata.threshold !== null && metadata.threshold !== undefined) return { threshold: metadata.threshold, source: metadata.thresholdSource ?? 'learned' };
+  const stored = (metadata as unknown as { verificationThreshold?: { value: number; source: string } }).verificationThreshold;
+  if (stored) return { threshold: stored.value, source: stored.source };
+  throw new WavecvError(
+    'threshold',
+    `none in the metadata of a ${metadata.loss} model`,
+    'a model trained with a unified-threshold loss (uce, uss, bce, epl-uniface), a threshold stored by `wavecv eval verification --store-threshold`, or --threshold',
+  );
+}
+
+/** How photos become model inputs. */
+export interface PrepareOptions {
+  /** `'detect'`: find the largest face and align it; `'none'`: the image is an aligned crop (resized). */
+  align: 'none' | 'detect';
+  detector?: FaceDetector;
+}
+
+/** A model input [H, W, C] in (x − 0.5)/0.5 units, with the face found (when detecting). */
+export async function prepareFace(
+  image: RgbImage,
+  metadata: FaceModelMetadata,
+  options: PrepareOptions,
+  name = 'image',
+): Promise<{ input: Float32Array; crop: RgbImage; face?: DetectedFace }> {
+  const [h, w, c] = metadata.inputShape;
+  let crop: RgbImage;
+  let face: DetectedFace | undefined;
+  if (options.align === 'detect') {
+    check(options.detector !== undefined, 'detector', undefined, "a FaceDetector when align is 'detect'");
+    face = await options.detector.detectMain(image, name);
+    // Align at 112 (the template's size), then resize to the model's input.
+    crop = await resizeImage(alignFace(image, face.landmarks5, 112).face, w, h);
+  } else {
+    crop = await resizeImage(image, w, h);
+  }
+  const input = new Float32Array(h * w * c);
+  for (let p = 0; p < h * w; p++) {
+    if (c === 3) for (let k = 0; k < 3; k++) input[p * 3 + k] = crop.data[p * 3 + k] / 127.5 - 1;
+    else input[p] = (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 127.5 - 1;
+  }
+  return { input, crop, face };
+}
+
+/** L2-normalised embeddings of prepared inputs, flip-tested when the model's metadata says so. */
+export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, inputs: Float32Array[], batchSize = 64): Float32Array {
+  const [h, w, c] = metadata.inputShape;
+  const dim = model.outputs[0].shape[1] as number;
+  const out = new Float32Array(inputs.length * dim);
+  for (let start = 0; start < inputs.length; start += batchSize) {
+    const chunk = inputs.slice(start, start + batchSize);
+    const flat = new Float32Array(chunk.length * h * w * c);
+    chunk.forEach((x, i) => flat.set(x, i * h * w * c));
+    const e = tf.tidy(() => {
+      const x = tf.tensor4d(flat, [chunk.length, h, w, c]);
+      let y = model.predict(x) as tf.Tensor2D;
+      if (metadata.flip) y = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor2D);
+      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-12));
+    });
+    out.set(e.dataSync(), start * dim);
+    e.dispose();
+  }
+  return out;
+}
+
+/** Cosine similarity of two L2-normalised embeddings. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export interface VerificationEvalOptions {
+  model: string;
+  /** LFW-style `pairs.txt` (with `images` as its image root) or an insightface `.bin`. */
+  pairs: string;
+  /** Image root of a pairs list (default: the list's folder). */
+  images?: string;
+  align?: 'none' | 'detect';
+  /** Output folder for verification.json and roc.png. */
+  out: string;
+  batchSize?: number;
+  /** Write the best threshold into the model's metadata (`verificationThreshold`). */
+  storeThreshold?: boolean;
+}
+
+/** Runs the verification protocol of a model on a pair set and writes verification.json and roc.png. */
+export async function evaluateVerification(options: VerificationEvalOptions) {
+  const { model, metadata, dir } = await loadFaceModel(options.model);
+  try {
+    const align = options.align ?? 'none';
+    check(align === 'none' || align === 'detect', 'align', align, "'none' or 'detect'");
+    const detector = align === 'detect' ? await FaceDetector.load() : undefined;
+    const isBin = extname(options.pairs).toLowerCase() === '.bin';
+    let sources: Array<string | Uint8Array>;
+    let a: number[];
+    let b: number[];
+    let same: boolean[];
+    if (isBin) {
+      const bin = await readVerificationBin(options.pairs);
+      sources = bin.images;
+      same = bin.issame;
+      a = same.map((_, i) => 2 * i);
+      b = same.map((_, i) => 2 * i + 1);
+    } else {
+      const list = await readPairs(options.pairs, options.images ?? dirname(resolve(options.pairs)));
+      const index = new Map<string, number>();
+      const id = (p: string) => {
+        if (!index.has(p)) index.set(p, index.size);
+        return index.get(p)!;
+      };
+      a = list.pairs.map((p) => id(p.a));
+      b = list.pairs.map((p) => id(p.b));
+      same = list.pairs.map((p) => p.same);
+      sources = [...index.keys()];
+    }
+    const inputs: Float32Array[] = [];
+    for (let i = 0; i < sources.length; i++) {
+      const src = sources[i];
+      const name = typeof src === 'string' ? src : `${options.pairs} image ${i}`;
+      inputs.push((await prepareFace(await decodeImage(src, name), metadata, { align, detector }, name)).input);
+    }
+    const emb = embedInputs(model, metadata, inputs, options.batchSize ?? 64);
+    const dim = model.outputs[0].shape[1] as number;
+    const rows = (idx: number[]) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(emb.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]);
+    const [ta, tb] = [rows(a), rows(b)];
+    const { similarities } = pairScores(ta, tb);
+    tf.dispose([ta, tb]);
+    const learned = metadata.threshold ?? null;
+    const v = verificationSummary(similarities, same, learned);
+    const report = {
+      model: dir,
+      loss: metadata.loss,
+      pairs: { source: resolve(options.pairs), format: isBin ? 'insightface-bin' : 'pairs-list', count: same.length, same: same.filter(Boolean).length, images: sources.length },
+      align,
+      flip: metadata.flip,
+      accuracy: v.kfold.accuracy,
+      folds: v.kfold.folds,
+      bestThreshold: v.kfold.bestCosineThreshold,
+      bestAccuracy: v.kfold.bestAccuracy,
+      meanFoldThreshold: v.meanFoldThreshold,
+      tarAtFar: v.tarAtFar,
+      auc: v.auc,
+      learnedThreshold: learned,
+      thresholdGap: learned === null ? null : learned - v.kfold.bestCosineThreshold,
+      accuracyAtLearned: v.accuracyAtLearned,
+    };
+    const outDir = resolve(options.out);
+    writeFileAtomic(join(outDir, 'verification.json'), JSON.stringify(report, null, 2) + '\n');
+    const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
+    writeFileAtomic(
+      join(outDir, 'roc.png'),
+      await lineChartPng([{ label: metadata.loss, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
+        title: `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`,
+        xLabel: 'false accept rate',
+        yLabel: 'true accept rate',
+        logX: true,
+        yRange: [0, 1],
+      }),
+    );
+    if (options.storeThreshold) {
+      const manifestPath = join(dir, 'model.json');
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+      manifest.userDefinedMetadata = { ...manifest.userDefinedMetadata, verificationThreshold: { value: v.kfold.bestCosineThreshold, source: `best threshold of eval verification on ${resolve(options.pairs)}` } };
+      writeFileAtomic(manifestPath, JSON.stringify(manifest));
+    }
+    return { ...report, outDir };
+  } finally {
+    model.dispose();
+  }
+}

@@ -100,3 +100,9 @@ export {
   type IdentificationResult,
   type ScoreMatrix,
 } from './metrics/face.js';
+export { iresnet, mobileFaceNet, embedFaces, featureModel, l2Normalize, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle, type MobileFaceNetOptions, type EmbedOptions } from './models/face/index.js';
+export * from './data/faces/index.js';
+export { trainFace, embedDataset, verificationSummary, faceNormalization, type TrainFaceOptions, type TrainFaceResult, type FaceModelMetadata, type ClosedSetResult, type OpenSetResult } from './tasks/face.js';
+export { openFaceData, openMnistPackage, ClassSubsetDataset, drawPairs, type FaceDataOptions } from './tasks/face-data.js';
+export { loadFaceModel, decisionThreshold, prepareFace, embedInputs, evaluateVerification, type LoadedFaceModel, type VerificationEvalOptions } from './tasks/face-inference.js';
+export { explainFace, type ExplainOptions } from './tasks/face-explain.js';

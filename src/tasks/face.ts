@@ -369,7 +369,7 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
         const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
         writeFileAtomic(
           join(outDir, 'roc.png'),
-          await lineChartPng([{ label: `${options.loss} (unseen classes)`, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
+          await lineChartPng([{ label: options.loss, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
             title: `ROC on ${pairs.same.length} pairs of unseen classes`,
             xLabel: 'false accept rate',
             yLabel: 'true accept rate',

@@ -7,5 +7,7 @@ import { registerTrainFace } from './train-face.js';
 import { registerVerify } from './verify.js';
 import { registerExplain } from './explain.js';
 import { registerDemo } from './demo.js';
+import { registerWavelets } from './wavelets.js';
+import { registerDwt } from './dwt.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt];

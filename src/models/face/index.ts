@@ -10,7 +10,7 @@
  *   BN-dropout-conv head); `lresnet50e-ir` / `lresnet100e-ir` are the names in
  *   `CVI-SZU/UniFace:backbone.py`, 18 and 34 are the same design at the
  *   insightface depths.
- * - `iresnet-tiny`: two blocks-per-stage-1 stages of 16/32 channels, 64-d
+ * - `iresnet-tiny`: two stages of one block each, 16/32 channels, 64-d
  *   embedding, default input 32×32 (for tests and the digit experiment;
  *   `style` may be `'lresnet-eir'`).
  * - `mobilefacenet`: Chen et al. 2018, 128-d.

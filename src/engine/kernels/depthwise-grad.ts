@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { filterGradAxis, inputGradAxis } from './conv-plan.js';
-import { cropThenPad, interleavePhases, phasePads } from './conv2d-grad.js';
+import { cropThenPad, flippedPhaseFilters, interleavePhases, phasePads } from './conv2d-grad.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -65,15 +65,12 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const h = inputGradAxis(info.inHeight, kh, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
     const w = inputGradAxis(info.inWidth, kw, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
-    // W [kh,kw,C,M] as a depthwise filter over the C·M channels of dy.
-    const wr = tf.reshape(filter, [kh, kw, c * m, 1]) as tf.Tensor4D;
+    const filters = flippedPhaseFilters(filter, h, w, true);
     const parts: tf.Tensor4D[] = [];
     for (let a = 0; a < h.phases; a++) {
       for (let b = 0; b < w.phases; b++) {
-        let sub: tf.Tensor4D = wr;
-        if (h.stride > 1 || w.stride > 1) sub = tf.stridedSlice(wr, [a, b, 0, 0], [kh, kw, c * m, 1], [h.stride, w.stride, 1, 1]) as tf.Tensor4D;
         const { input, pad: explicit } = cropThenPad(dy, phasePads(h, kh, a), phasePads(w, kw, b));
-        let z: tf.Tensor4D = tf.depthwiseConv2d(input, tf.reverse(sub, [0, 1]), 1, explicit, 'NHWC', [h.dilation, w.dilation]);
+        let z: tf.Tensor4D = tf.depthwiseConv2d(input, filters[a * w.phases + b], 1, explicit, 'NHWC', [h.dilation, w.dilation]);
         if (m > 1) {
           const [n, rh, rw] = z.shape;
           z = tf.sum(tf.reshape(z, [n, rh, rw, c, m]), 4) as tf.Tensor4D;

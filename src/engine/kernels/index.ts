@@ -8,12 +8,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
+import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './conv3d.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
+import { registerTrainingGradients } from '../gradients.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
- * the depthwise gradients and UnsortedSegmentSum (missing).
+ * the depthwise gradients and UnsortedSegmentSum (missing), and conv3d with
+ * both gradients (slow, and the input gradient is wrong there).
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterKernel('wasm'),
@@ -21,12 +24,16 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   depthwiseBackpropFilterKernel('wasm'),
   depthwiseBackpropInputKernel('wasm'),
   unsortedSegmentSumKernel('wasm'),
+  conv3dKernel('wasm'),
+  conv3dBackpropFilterKernel('wasm'),
+  conv3dBackpropInputKernel('wasm'),
 ];
 
 const registered = new Set<string>();
 
-/** Registers, once, every training kernel written for `backendName`. */
+/** Registers, once, every training kernel written for `backendName` (and, once, the gradients of `../gradients.ts`). */
 export function registerTrainingKernels(backendName: string): void {
+  registerTrainingGradients();
   if (registered.has(backendName)) return;
   registered.add(backendName);
   for (const config of TRAINING_KERNELS) {

@@ -1,0 +1,250 @@
+/**
+ * `npm run bench -- train`: one SGD training step (forward, backward, update;
+ * momentum 0.9, weight decay 5e-4) of the CIFAR ResNet-18 (He et al., CVPR
+ * 2016; `createModel('resnet18-cifar')`, 32×32×3 input, batch 64, 10 classes)
+ * in wavecv on the wasm backend with our training kernels, against the same
+ * network in PyTorch (bench/train_torch.py, torch.set_num_threads(1)) on the
+ * same input batch and the same initial weights.
+ *
+ * Printed: the median CPU time and wall time of a step after warm-up steps,
+ * for wavecv and for PyTorch in its default (NCHW) and channels-last layouts,
+ * and the ratios wavecv/PyTorch. The ratio is taken on CPU time (our choice):
+ * both sides are single-threaded, and CPU time does not depend on how many
+ * other processes share the machine; wall times are printed beside it.
+ * PyTorch also runs one step with TF.js-style 'same' padding from the same
+ * weights: its loss before and after the step must equal wavecv's, which
+ * checks that the two models and the two updates are the same.
+ *
+ * Options: --batch 64 --warmup 2 --steps 5 --variants vanilla,haar
+ * --torch-layouts default,channels_last --profile (per-kernel times of one
+ * wavecv step, from tf.profile; a composite kernel's time includes its inner
+ * kernels, which are listed too).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { initEngine } from '../src/engine/backend.js';
+import { Rng } from '../src/engine/random.js';
+import { createModel } from '../src/models/index.js';
+import { SGD } from '../src/train/optimizers.js';
+
+const INPUT_SIZE = 32;
+const NUM_CLASSES = 10;
+const LR = 0.1;
+const MOMENTUM = 0.9;
+const WEIGHT_DECAY = 5e-4;
+
+interface Timing {
+  cpuMs: number;
+  wallMs: number;
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  check: { loss0: number; loss1: number };
+  timings: Record<string, Timing>;
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** One training step; returns the loss before the update. */
+function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): number {
+  const loss = tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    }, params);
+    optimizer.applyGradients(params.map((p) => grads[p.name]));
+    return value;
+  });
+  const v = loss.dataSync()[0];
+  loss.dispose();
+  return v;
+}
+
+/** The model's weights as one float32 blob plus a manifest of names and shapes. */
+function exportWeights(model: tf.LayersModel): { manifest: Array<{ name: string; shape: number[] }>; blob: Float32Array } {
+  const manifest: Array<{ name: string; shape: number[] }> = [];
+  const parts: Float32Array[] = [];
+  for (const w of model.weights) {
+    // LayerVariable names are '<layer>/<weight>' with a uniquifying suffix on repeats.
+    manifest.push({ name: w.originalName, shape: w.shape as number[] });
+    parts.push(w.read().dataSync() as Float32Array);
+  }
+  const blob = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    blob.set(p, offset);
+    offset += p.length;
+  }
+  return { manifest, blob };
+}
+
+interface Args {
+  batch: number;
+  warmup: number;
+  steps: number;
+  variants: string[];
+  torchLayouts: string[];
+  profile: boolean;
+}
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      batch: { type: 'string', default: '64' },
+      warmup: { type: 'string', default: '2' },
+      steps: { type: 'string', default: '5' },
+      variants: { type: 'string', default: 'vanilla,haar' },
+      'torch-layouts': { type: 'string', default: 'default,channels_last' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: got ${v}, expected an integer ≥ ${min}`);
+    return n;
+  };
+  return {
+    batch: int('batch', values.batch, 1),
+    warmup: int('warmup', values.warmup, 0),
+    steps: int('steps', values.steps, 1),
+    variants: (values.variants ?? '').split(',').filter(Boolean),
+    torchLayouts: (values['torch-layouts'] ?? '').split(',').filter(Boolean),
+    profile: values.profile ?? false,
+  };
+}
+
+/** Per-kernel time of one step, summed by kernel name, largest first. */
+async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): Promise<void> {
+  const info = await tf.profile(() => {
+    trainStep(model, optimizer, params, x, labels);
+  });
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number(k.kernelTimeMs);
+    e.calls += 1;
+    byName.set(k.name, e);
+  }
+  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20);
+  console.log('  per-kernel time of one step (kernel: ms over calls):');
+  for (const [name, e] of rows) console.log(`    ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.calls).padStart(4)} calls`);
+}
+
+/** Runs the bench; returns the printed ratios for callers (bench/run.ts). */
+export async function runTrainBench(argv: string[]): Promise<Record<string, number>> {
+  const args = parse(argv);
+  const engine = await initEngine();
+  console.log(`wavecv train bench: ResNet-18 (CIFAR), batch ${args.batch}, ${INPUT_SIZE}×${INPUT_SIZE}×3, SGD lr ${LR} momentum ${MOMENTUM} wd ${WEIGHT_DECAY}`);
+  console.log(`  wavecv: tfjs ${engine.tfjsVersion} backend ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, Node ${engine.nodeVersion}`);
+
+  const rng = new Rng(2024);
+  const xValues = Float32Array.from({ length: args.batch * INPUT_SIZE * INPUT_SIZE * 3 }, () => rng.normal());
+  const yValues = Int32Array.from({ length: args.batch }, () => rng.int(NUM_CLASSES));
+  const x = tf.tensor4d(xValues, [args.batch, INPUT_SIZE, INPUT_SIZE, 3]);
+  const labels = tf.oneHot(tf.tensor1d(yValues, 'int32'), NUM_CLASSES);
+  const ratios: Record<string, number> = {};
+
+  for (const variant of args.variants) {
+    const options = variant === 'vanilla' ? { seed: 7 } : { seed: 7, wavelet: variant };
+    let model: tf.LayersModel;
+    try {
+      model = createModel('resnet18-cifar', options);
+    } catch (e) {
+      console.log(`\n[${variant}] not benchmarked: ${(e as Error).message}`);
+      continue;
+    }
+    console.log(`\n[${variant}] ${model.name}: ${model.countParams()} parameters`);
+    const { manifest, blob } = exportWeights(model);
+    const params = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = new SGD(params, { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
+
+    const tensorsBefore = tf.memory().numTensors;
+    const losses: number[] = [];
+    const cpu: number[] = [];
+    const wall: number[] = [];
+    for (let i = 0; i < args.warmup + args.steps; i++) {
+      const c0 = cpuNow();
+      const w0 = performance.now();
+      losses.push(trainStep(model, optimizer, params, x, labels));
+      if (i >= args.warmup) {
+        cpu.push(cpuNow() - c0);
+        wall.push(performance.now() - w0);
+      }
+    }
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
+    console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${args.steps}); tensors leaked over ${args.warmup + args.steps} steps: ${leaked}`);
+    if (args.profile) await profileStep(model, optimizer, params, x, labels);
+
+    if (variant !== 'vanilla') {
+      console.log('  PyTorch peer of the wavelet variant: not written (bench/train_torch.py builds the vanilla network)');
+      model.dispose();
+      optimizer.dispose();
+      continue;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-'));
+    try {
+      writeFileSync(join(dir, 'x.bin'), Buffer.from(xValues.buffer));
+      writeFileSync(join(dir, 'y.bin'), Buffer.from(yValues.buffer));
+      writeFileSync(join(dir, 'weights.bin'), Buffer.from(blob.buffer));
+      const meta = {
+        batch: args.batch,
+        inputSize: INPUT_SIZE,
+        numClasses: NUM_CLASSES,
+        lr: LR,
+        momentum: MOMENTUM,
+        weightDecay: WEIGHT_DECAY,
+        warmup: args.warmup,
+        steps: args.steps,
+        torchLayouts: args.torchLayouts,
+        manifest,
+      };
+      writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+      const script = join(dirname(fileURLToPath(import.meta.url)), 'train_torch.py');
+      const run = spawnSync('/usr/bin/python3', [script, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (run.status !== 0) throw new Error(`train_torch.py failed (${run.status}): ${run.stderr.slice(-2000)}`);
+      const torch = JSON.parse(run.stdout.trim().split('\n').pop() as string) as TorchResult;
+      const dl0 = Math.abs(torch.check.loss0 - losses[0]);
+      const dl1 = Math.abs(torch.check.loss1 - losses[1]);
+      console.log(
+        `  check  : loss before step 1 wavecv ${losses[0].toFixed(5)} / torch ${torch.check.loss0.toFixed(5)} (|Δ| ${dl0.toExponential(1)}), ` +
+          `after it ${losses[1].toFixed(5)} / ${torch.check.loss1.toFixed(5)} (|Δ| ${dl1.toExponential(1)})`,
+      );
+      for (const [layout, t] of Object.entries(torch.timings)) {
+        const ratio = ours.cpuMs / t.cpuMs;
+        ratios[`${variant}/${layout}`] = ratio;
+        console.log(
+          `  torch ${torch.torch} (${torch.threads} thread, ${layout}): ${t.cpuMs.toFixed(0)} ms/step CPU, ${t.wallMs.toFixed(0)} ms/step wall` +
+            ` → ratio wavecv/torch ${ratio.toFixed(2)} (CPU), ${(ours.wallMs / t.wallMs).toFixed(2)} (wall)`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      model.dispose();
+      optimizer.dispose();
+    }
+  }
+  tf.dispose([x, labels]);
+  return ratios;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runTrainBench(process.argv.slice(2));
+}

@@ -1,0 +1,212 @@
+/**
+ * Gradients that tfjs-core 4.22 lacks or refuses, registered for every backend
+ * by {@link registerTrainingGradients} (called from `registerTrainingKernels`).
+ * Each is the adjoint of its linear forward op; the tests check
+ * ⟨dy, op(x)⟩ = ⟨op*(dy), x⟩ and compare with the cpu backend.
+ *
+ * - `Conv2D`, `DepthwiseConv2dNative`: core asserts dilation 1 in the
+ *   gradient; here dilated convolutions train too (the undilated path is
+ *   core's, unchanged). The dilated gradients are the backend-agnostic op
+ *   compositions of `kernels/conv2d-grad.ts` / `kernels/depthwise-grad.ts`,
+ *   because the cpu depthwise backprop kernels silently ignore dilations.
+ *   `tf.layers.conv2d` with a dilation rate and a linear activation still
+ *   goes through `tf.fused.conv2d`, whose own custom gradient refuses
+ *   dilations; that path is tfjs's and is not patched.
+ * - `Conv3DBackpropInputV2` (the op behind `tf.conv3dTranspose` and
+ *   `tf.layers.conv3dTranspose`): no gradient in core, so 3-D decoders could
+ *   not train. For z ↦ Bᵀz (the transposed convolution of dy = z by W):
+ *   ∂/∂z = conv3d(g, W) and ∂/∂W = Conv3DBackpropFilterV2(g, z), the 3-D form of
+ *   core's own `Conv2DBackpropInput` gradient.
+ * - `DepthToSpace`: its adjoint is space-to-depth, written as reshape +
+ *   transpose (tfjs has no SpaceToDepth op).
+ * - `GatherNd`: ∂x = scatterND(indices, dy, x.shape) (scatterND sums repeats).
+ * - `StridedSlice`: ∂x scatters dy back onto the sliced positions; the flat
+ *   positions are enumerated in JS from tfjs's own dense slice spec
+ *   (`slice_util.sliceInfo`), which covers masks, negative strides,
+ *   new and shrunk axes.
+ * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
+ * complex/FFT ops.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dFilterGrad, conv2dInputGrad } from './kernels/conv2d-grad.js';
+import { depthwiseFilterGrad, depthwiseInputGrad } from './kernels/depthwise-grad.js';
+import { allOne } from './kernels/tensor-util.js';
+
+type Pair = [number, number];
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+const pairOf = (v: number | Pair | undefined): Pair => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : v);
+
+interface Conv2DAttrs {
+  strides: number | Pair;
+  pad: Pad;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations: number | Pair;
+  dimRoundingMode?: Rounding;
+}
+
+/** Conv2D: core's gradient for dilation 1, the op compositions for dilations > 1. */
+const conv2dGrad: tf.GradConfig = {
+  kernelName: tf.Conv2D,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const a = attrs as unknown as Conv2DAttrs;
+    const g = dy as tf.Tensor4D;
+    const dilations = pairOf(a.dilations);
+    if (allOne(dilations)) {
+      const common = { strides: a.strides, pad: a.pad, dataFormat: a.dataFormat, dimRoundingMode: a.dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
+    }
+    const nchw = a.dataFormat === 'NCHW';
+    const xs = nchw ? tf.transpose(x, [0, 2, 3, 1]) : x;
+    const gs = nchw ? tf.transpose(g, [0, 2, 3, 1]) : g;
+    return {
+      x: () => {
+        const dx = conv2dInputGrad(xs.shape, gs, filter, a.strides, a.pad, dilations, a.dimRoundingMode);
+        return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+      },
+      filter: () => conv2dFilterGrad(xs, gs, filter.shape, a.strides, a.pad, dilations, a.dimRoundingMode),
+    };
+  },
+};
+
+/** DepthwiseConv2dNative: as core for dilation 1, the op compositions for dilations > 1. */
+const depthwiseGrad: tf.GradConfig = {
+  kernelName: tf.DepthwiseConv2dNative,
+  inputsToSave: ['x', 'filter'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+    const a = attrs as unknown as Omit<Conv2DAttrs, 'dataFormat'>;
+    const g = dy as tf.Tensor4D;
+    const dilations = pairOf(a.dilations);
+    if (allOne(dilations)) {
+      const common = { strides: a.strides, pad: a.pad, dilations, dimRoundingMode: a.dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: g, filter }, { ...common, inputShape: x.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      };
+    }
+    return {
+      x: () => depthwiseInputGrad(x.shape, g, filter, a.strides, a.pad, dilations, a.dimRoundingMode),
+      filter: () => depthwiseFilterGrad(x, g, filter.shape, a.strides, a.pad, dilations, a.dimRoundingMode),
+    };
+  },
+};
+
+/** Conv3DBackpropInputV2 (transposed 3-D convolution), see the module comment. */
+const conv3dBackpropInputGrad: tf.GradConfig = {
+  kernelName: tf.Conv3DBackpropInputV2,
+  inputsToSave: ['dy', 'filter'],
+  gradFunc: (g, saved, attrs) => {
+    const [z, filter] = saved as [tf.Tensor5D, tf.Tensor5D];
+    const { strides, pad } = attrs as unknown as { strides: number | [number, number, number]; pad: 'valid' | 'same' };
+    const upstream = g as tf.Tensor5D;
+    return {
+      dy: () => tf.conv3d(upstream, filter, strides, pad),
+      filter: () => tf.engine().runKernel(tf.Conv3DBackpropFilterV2, { x: upstream, dy: z }, { strides, pad, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    };
+  },
+};
+
+/** Space-to-depth, the adjoint of `tf.depthToSpace` (same block order, DCR). */
+export function spaceToDepth(t: tf.Tensor4D, blockSize: number, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): tf.Tensor4D {
+  return tf.tidy((): tf.Tensor4D => {
+    const x = dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t;
+    const [n, h, w, c] = x.shape;
+    const b = blockSize;
+    const y = tf.reshape(tf.transpose(tf.reshape(x, [n, h / b, b, w / b, b, c]), [0, 1, 3, 2, 4, 5]), [n, h / b, w / b, b * b * c]) as tf.Tensor4D;
+    return dataFormat === 'NCHW' ? tf.transpose(y, [0, 3, 1, 2]) : y;
+  });
+}
+
+const depthToSpaceGrad: tf.GradConfig = {
+  kernelName: tf.DepthToSpace,
+  gradFunc: (dy, _saved, attrs) => {
+    const { blockSize, dataFormat } = attrs as unknown as { blockSize: number; dataFormat: 'NHWC' | 'NCHW' };
+    return { x: () => spaceToDepth(dy as tf.Tensor4D, blockSize, dataFormat) };
+  },
+};
+
+const gatherNdGrad: tf.GradConfig = {
+  kernelName: tf.GatherNd,
+  inputsToSave: ['params', 'indices'],
+  gradFunc: (dy, saved) => {
+    const [params, indices] = saved;
+    return {
+      params: () => tf.scatterND(indices, dy as tf.Tensor, params.shape),
+      indices: () => tf.zerosLike(indices),
+    };
+  },
+};
+
+interface StridedSliceAttrs {
+  begin: number[];
+  end: number[];
+  strides: number[];
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+}
+
+/** Flat positions in x (row-major) of the elements a strided slice takes, in output order. */
+export function stridedSlicePositions(xShape: number[], a: StridedSliceAttrs): Int32Array {
+  const info = tf.slice_util.sliceInfo(xShape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+  const rank = xShape.length;
+  const sizes = xShape.map((_, i) => {
+    const interval = info.end[i] - info.begin[i];
+    const s = info.strides[i];
+    return interval === 0 || interval < 0 !== s < 0 ? 0 : Math.ceil(interval / s);
+  });
+  const total = sizes.reduce((p, n) => p * n, 1);
+  const pitch = new Array<number>(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) pitch[i] = pitch[i + 1] * xShape[i + 1];
+  const out = new Int32Array(total);
+  const idx = new Array<number>(rank).fill(0);
+  for (let k = 0; k < total; k++) {
+    let flat = 0;
+    for (let i = 0; i < rank; i++) flat += (info.begin[i] + idx[i] * info.strides[i]) * pitch[i];
+    out[k] = flat;
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++idx[i] < sizes[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+const stridedSliceGrad: tf.GradConfig = {
+  kernelName: tf.StridedSlice,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    return {
+      x: () =>
+        tf.tidy(() => {
+          const positions = stridedSlicePositions(x.shape, attrs as unknown as StridedSliceAttrs);
+          const flat = tf.scatterND(tf.tensor2d(positions, [positions.length, 1], 'int32'), tf.reshape(dy as tf.Tensor, [positions.length]), [x.size]);
+          return tf.reshape(flat, x.shape);
+        }),
+    };
+  },
+};
+
+export const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad];
+
+let gradientsRegistered = false;
+
+/** Registers (once) the gradients above, replacing core's where one exists. */
+export function registerTrainingGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  for (const config of TRAINING_GRADIENTS) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
+}

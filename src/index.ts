@@ -5,7 +5,7 @@ export { Rng } from './engine/random.js';
 export { saveModel, loadModel } from './io/model-io.js';
 export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './models/index.js';
 export type { WaveCNetOptions } from './models/wavecnet/options.js';
-export { countTrainableParams } from './nn/blocks.js';
+export { countTrainableParams, BatchNorm, batchNormTraining } from './nn/blocks.js';
 export { WAVELET_BANDS, type WaveletBands } from './nn/downsample.js';
 export * from './train/index.js';
 export {

@@ -32,6 +32,11 @@ test('resnet18-cifar: 32×32 forward and 11,173,962 trainable parameters', async
   assert.deepEqual(y.shape, [1, 10]);
   y.dispose();
   model.dispose();
+  // width 16 (stages 16–128): 9·3·16 + … by the same block formula, 701,466 parameters
+  const narrow = createModel('resnet18-cifar', { width: 16, randomInit: false });
+  assert.equal(countTrainableParams(narrow), 701_466);
+  assert.deepEqual(narrow.getLayer('layer4_1_2_conv').getWeights()[0].shape, [3, 3, 128, 128]);
+  narrow.dispose();
 });
 
 test('registry lists the WaveCNet names and rejects bad options by name', async () => {

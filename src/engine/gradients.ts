@@ -23,7 +23,9 @@
  * - `StridedSlice`: ∂x scatters dy back onto the sliced positions; the flat
  *   positions are enumerated in JS from tfjs's own dense slice spec
  *   (`slice_util.sliceInfo`), which covers masks, negative strides,
- *   new and shrunk axes.
+ *   new and shrunk axes. (tfjs's forward kernels mis-slice a shrunk axis
+ *   combined with a stride ≠ 1 elsewhere; this gradient follows TensorFlow's
+ *   semantics, so it is the adjoint only where the forward is right.)
  * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
  * complex/FFT ops.
  */

@@ -1,0 +1,131 @@
+// The gradients of src/engine/gradients.ts by the adjoint (dot-product)
+// identity ⟨g, A x⟩ = ⟨A* g, x⟩ on wasm, and an end-to-end gradient of a small
+// network (conv2d s1/s2, depthwise, conv3d, gather) equal on wasm and cpu.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine/backend.js';
+import { Rng } from '../../src/engine/random.js';
+
+function uniform(rng: Rng, shape: number[]): tf.Tensor {
+  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < v.length; i++) v[i] = rng.next() * 2 - 1;
+  return tf.tensor(v, shape);
+}
+
+/** Checks ⟨g, f(x)⟩ = ⟨∇ₓ⟨g, f(x)⟩, x⟩ for a linear f, leaking no tensors. */
+function assertAdjoint(label: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, rng: Rng): void {
+  const before = tf.memory().numTensors;
+  const [lhs, rhs] = tf.tidy(() => {
+    const y = f(x);
+    const g = uniform(rng, y.shape);
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), g)))(x);
+    assert.deepEqual(dx.shape, x.shape, `${label}: gradient shape`);
+    return [tf.sum(tf.mul(g, y)).dataSync()[0], tf.sum(tf.mul(dx, x)).dataSync()[0]];
+  });
+  assert.equal(tf.memory().numTensors, before, `${label}: leaked tensors`);
+  assert.ok(Math.abs(lhs - rhs) <= 1e-4 * Math.max(1, Math.abs(lhs)), `${label}: <g,Ax> ${lhs} vs <A*g,x> ${rhs}`);
+}
+
+test('stridedSlice gradient is the adjoint of the slice (masks, negative strides, new and shrunk axes)', async () => {
+  await initEngine({ backend: 'wasm' });
+  const rng = new Rng(3);
+  const x = uniform(rng, [5, 7, 4]);
+  const specs: Array<[number[], number[], number[], number, number, number, number, number]> = [
+    [[1, 0, 0], [4, 7, 4], [1, 2, 1], 0, 0, 0, 0, 0],
+    [[4, 6, 3], [0, 0, 0], [-1, -2, -1], 0, 0, 0, 0, 0],
+    [[0, 1], [0, 6], [1, 3], 1, 1, 0, 0, 0],
+    // tfjs's forward stridedSlice mis-slices shrunk axes combined with strides ≠ 1
+    // (cpu and wasm), so the shrink case keeps unit strides.
+    [[0, 2, 0], [5, 3, 4], [1, 1, 1], 0, 0, 0, 0, 2],
+    [[0, 0, 0], [5, 0, 4], [2, 1, 1], 0, 0, 0, 2, 0],
+    [[1, 0], [2, 3], [1, 1], 0, 0, 1, 0, 0],
+  ];
+  for (const [begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask] of specs) {
+    const label = `stridedSlice ${JSON.stringify({ begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask })}`;
+    assertAdjoint(label, (a) => tf.stridedSlice(a, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask), x, rng);
+  }
+  x.dispose();
+});
+
+test('depthToSpace and gatherND gradients are adjoints', async () => {
+  await initEngine({ backend: 'wasm' });
+  const rng = new Rng(5);
+  const x = uniform(rng, [2, 3, 4, 12]);
+  assertAdjoint('depthToSpace b=2', (a) => tf.depthToSpace(a as tf.Tensor4D, 2), x, rng);
+  const params = uniform(rng, [4, 5, 3]);
+  const indices = tf.tensor2d([0, 1, 3, 4, 0, 1, 2, 2], [4, 2], 'int32');
+  assertAdjoint('gatherND with a repeated index', (a) => tf.gatherND(a, indices), params, rng);
+  tf.dispose([x, params, indices]);
+});
+
+test('conv3dTranspose trains: gradients w.r.t. input and filter are adjoints', async () => {
+  await initEngine({ backend: 'wasm' });
+  const rng = new Rng(7);
+  // Output shapes whose forward conv3d (filter 3×2×3) maps back onto z's 3×4×3.
+  const cases: Array<[number, 'same' | 'valid', [number, number, number, number, number]]> = [
+    [2, 'same', [2, 6, 8, 6, 2]],
+    [1, 'valid', [2, 5, 5, 5, 2]],
+    [2, 'valid', [2, 7, 8, 7, 2]],
+  ];
+  for (const [stride, pad, outShape] of cases) {
+    const z = uniform(rng, [2, 3, 4, 3, 4]) as tf.Tensor5D;
+    const w = uniform(rng, [3, 2, 3, 2, 4]) as tf.Tensor5D;
+    const info = tf.backend_util.computeConv3DInfo(outShape, w.shape, stride, 1, pad);
+    assert.deepEqual(info.outShape.slice(1, 4), [3, 4, 3], 'test set-up: output shape');
+    const label = `conv3dTranspose s${stride} ${pad}`;
+    assertAdjoint(`${label} w.r.t. input`, (a) => tf.conv3dTranspose(a as tf.Tensor5D, w, outShape, stride, pad), z, rng);
+    assertAdjoint(`${label} w.r.t. filter`, (a) => tf.conv3dTranspose(z, a as tf.Tensor5D, outShape, stride, pad), w, rng);
+    tf.dispose([z, w]);
+  }
+});
+
+test('dilated conv2d and depthwiseConv2d train: gradients are adjoints on wasm and cpu', async () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await initEngine({ backend });
+    const rng = new Rng(11);
+    const x = uniform(rng, [2, 9, 8, 3]) as tf.Tensor4D;
+    const w = uniform(rng, [3, 2, 3, 4]) as tf.Tensor4D;
+    const dw = uniform(rng, [3, 3, 3, 2]) as tf.Tensor4D;
+    for (const pad of ['same', 'valid'] as const) {
+      const label = `${backend} dilation 2 ${pad}`;
+      assertAdjoint(`conv2d ${label} w.r.t. x`, (a) => tf.conv2d(a as tf.Tensor4D, w, 1, pad, 'NHWC', 2), x, rng);
+      assertAdjoint(`conv2d ${label} w.r.t. W`, (a) => tf.conv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [2, 1]), w, rng);
+      assertAdjoint(`depthwise ${label} w.r.t. x`, (a) => tf.depthwiseConv2d(a as tf.Tensor4D, dw, 1, pad, 'NHWC', 2), x, rng);
+      assertAdjoint(`depthwise ${label} w.r.t. W`, (a) => tf.depthwiseConv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [1, 2]), dw, rng);
+    }
+    tf.dispose([x, w, dw]);
+  }
+});
+
+test('gradients of a small conv2d/depthwise/conv3d/gather network are equal on wasm and cpu, no tensors leaked', async () => {
+  const grads: Record<string, Float32Array[]> = {};
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await initEngine({ backend });
+    const rng = new Rng(13);
+    const x = uniform(rng, [2, 9, 9, 3]);
+    const table = uniform(rng, [6, 4]);
+    const ids = tf.tensor1d([0, 5, 2, 5], 'int32');
+    const weights = [uniform(rng, [3, 3, 3, 4]), uniform(rng, [3, 3, 4, 4]), uniform(rng, [3, 3, 4, 2]), uniform(rng, [2, 3, 3, 8, 4]), table];
+    const before = tf.memory().numTensors;
+    const g = tf.grads((xi: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, dw: tf.Tensor, w3: tf.Tensor, emb: tf.Tensor) => {
+      let h = tf.relu(tf.conv2d(xi as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+      h = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'same');
+      h = tf.depthwiseConv2d(h, dw as tf.Tensor4D, 1, 'valid');
+      // [2, 3, 3, 8] → volume [1, 2, 3, 3, 8] for a 2×3×3 conv3d.
+      const v = tf.conv3d(tf.reshape(h, [1, 2, 3, 3, 8]), w3 as tf.Tensor5D, 1, 'same');
+      const e = tf.gather(emb, ids);
+      return tf.sum(tf.mul(tf.reshape(v, [-1, 4]).slice([0, 0], [4, 4]), e));
+    });
+    const result = g([x, ...weights]);
+    grads[backend] = result.map((t) => Float32Array.from(t.dataSync()));
+    tf.dispose(result);
+    assert.equal(tf.memory().numTensors, before, `${backend}: tf.grads leaked tensors`);
+    tf.dispose([x, ids, ...weights]);
+  }
+  grads.cpu.forEach((want, i) => {
+    const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
+    const err = want.reduce((m, v, j) => Math.max(m, Math.abs(v - grads.wasm[i][j])), 0);
+    assert.ok(err <= 1e-4 * Math.max(1, scale), `gradient ${i}: max |cpu − wasm| ${err} (scale ${scale})`);
+  });
+});

@@ -106,3 +106,29 @@ export { trainFace, embedDataset, verificationSummary, faceNormalization, type T
 export { openFaceData, openMnistPackage, ClassSubsetDataset, drawPairs, type FaceDataOptions } from './tasks/face-data.js';
 export { loadFaceModel, decisionThreshold, prepareFace, embedInputs, evaluateVerification, type LoadedFaceModel, type VerificationEvalOptions } from './tasks/face-inference.js';
 export { explainFace, type ExplainOptions } from './tasks/face-explain.js';
+export {
+  corrupt,
+  corruptTensor,
+  corruptionParameter,
+  corruptionFamily,
+  parseCorruptionList,
+  addGaussianNoise,
+  CORRUPTIONS,
+  CORRUPTION_FAMILIES,
+  SEVERITIES,
+  PARAMETERS as CORRUPTION_PARAMETERS,
+  parameterSetFor,
+  imagesFromTensor,
+  imagesToTensor,
+  sliceImages,
+  psnr,
+  type ImageBatch,
+  type CorruptionName,
+  type CorruptionFamily,
+  type CorruptOptions,
+  type ParameterSet,
+} from './data/corruptions/index.js';
+export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, type Classifier, type Normalization, type PgdOptions, type AttackSpec } from './attacks/index.js';
+export { countTopK, topKAccuracy, corruptionError, relativeCorruptionError, summarizeCorruptionErrors, type CorruptionErrorSummary } from './metrics/robustness.js';
+export { evaluateRobustness, robustnessMarkdown, type RobustnessOptions, type RobustnessReport, type ModelRobustness } from './tasks/robustness.js';
+export { runDemo, DEMO_DATA, type DemoOptions, type DemoReport } from './tasks/demo.js';

@@ -111,7 +111,7 @@ function registerEvalRobustness(evalCommand: Command): void {
     .option('--attacks <list>', 'which attacks run for each ε', 'fgsm,pgd')
     .option('--pgd-steps <n>', 'PGD steps', positiveInteger('pgd-steps'), 10)
     .option('--pgd-step-size <α>', 'PGD step size (default 2.5·ε/steps)')
-    .option('--limit <n>', 'evaluate on the first n test images (default: all)', positiveInteger('limit'))
+    .option('--limit <n>', 'evaluate on the first n test images (default: all; they are held in memory)', positiveInteger('limit'))
     .option('--attack-limit <n>', 'attack only the first n evaluated images (default: all)', positiveInteger('attack-limit'))
     .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 100)
     .option('--seed <n>', 'seed of the corruptions and PGD random starts', (v: string) => Number(v), 0)

@@ -353,7 +353,7 @@ export async function writeRobustnessOutputs(report: RobustnessReport, out: stri
   const severities = report.config.severities as number[];
   const corruptions = report.config.corruptions as CorruptionName[];
   if (corruptions.length > 0) {
-    const panels: { title: string; members: CorruptionName[] }[] = [{ title: 'mean over all corruptions', members: corruptions }];
+    const panels: { title: string; members: CorruptionName[] }[] = [{ title: corruptions.length === 1 ? corruptions[0] : `mean over ${corruptions.length} corruptions`, members: corruptions }];
     const families = [...new Set(corruptions.map(corruptionFamily))] as CorruptionFamily[];
     if (families.length > 1) for (const f of families) panels.push({ title: `${f} (mean of ${corruptions.filter((c) => corruptionFamily(c) === f).length})`, members: corruptions.filter((c) => corruptionFamily(c) === f) });
     const xs = [0, ...severities];

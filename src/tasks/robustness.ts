@@ -18,7 +18,7 @@
  * Writes `robustness.json` (resolved configuration and every number),
  * `robustness.md` (a Markdown table),
  * `robustness.png` (accuracy against severity, one curve per model, one
- * panel for the mean over all corruptions and one per corruption family),
+ * panel for the mean over the evaluated corruptions and one per family),
  * `noise.png` (accuracy against σ) with a noise sweep and, when attacks ran,
  * `adversarial.png` (accuracy against ε).
  *

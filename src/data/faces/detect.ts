@@ -6,16 +6,21 @@
  * 6 MB and 0.35 MB). The five ArcFace points come from the 68 by
  * {@link fivePointsFrom68}.
  *
- * How it runs offline with our TensorFlow.js (investigated; my choice):
- * face-api publishes several builds. `dist/face-api.esm.js` bundles its own
- * copy of tfjs (a second engine that would not share our backend or
- * kernels); `dist/face-api.esm-nobundle.js` imports `@tensorflow/tfjs/dist/index.js`,
- * the ESM entry, which Node loads as a module instance separate from the CJS
- * entry (`dist/tf.node.js`) that `import '@tensorflow/tfjs'` resolves to here
- * — again two engines. `dist/face-api.node-wasm.js` is CommonJS and
- * `require`s `@tensorflow/tfjs` and `@tensorflow/tfjs-backend-wasm`, which
- * resolve to the very module instances wavecv already uses, so detection runs
- * on the backend `initEngine` chose (wasm, or cpu), with the wasm binary from
+ * How it runs offline with our TensorFlow.js (investigated in Node 20 with
+ * @tensorflow/tfjs 4.22; my choice): face-api publishes several builds.
+ * `dist/face-api.esm.js` bundles its own copy of tfjs — a second engine that
+ * would share neither our backend nor our kernels — and fails to start in Node
+ * anyway (`this.util.TextEncoder is not a constructor`).
+ * `dist/face-api.esm-nobundle.js` imports `@tensorflow/tfjs/dist/index.js`,
+ * tfjs's ESM tree, which Node cannot load (`Directory import
+ * '…/tfjs-core/dist/gradients' is not supported`), and which would in any case
+ * be a module instance apart from the CJS entry (`dist/tf.node.js`) that
+ * `import '@tensorflow/tfjs'` resolves to. `dist/face-api.node-wasm.js` is
+ * CommonJS and `require`s `@tensorflow/tfjs` and
+ * `@tensorflow/tfjs-backend-wasm`, which resolve to the very module instances
+ * wavecv already uses (checked: `faceapi.tf.engine() === tf.engine()`), so
+ * detection runs on the backend `initEngine` chose (wasm, or cpu), with the
+ * wasm binary from
  * our own `node_modules`. That build is loaded with `createRequire`. The model
  * weights are read from `node_modules/@vladmandic/face-api/model` with
  * `loadFromDisk` (plain `fs`); nothing touches the network.

@@ -20,8 +20,7 @@
  * `@tensorflow/tfjs-backend-wasm`, which resolve to the very module instances
  * wavecv already uses (checked: `faceapi.tf.engine() === tf.engine()`), so
  * detection runs on the backend `initEngine` chose (wasm, or cpu), with the
- * wasm binary from
- * our own `node_modules`. That build is loaded with `createRequire`. The model
+ * wasm binary from our own `node_modules`. That build is loaded with `createRequire`. The model
  * weights are read from `node_modules/@vladmandic/face-api/model` with
  * `loadFromDisk` (plain `fs`); nothing touches the network.
  */

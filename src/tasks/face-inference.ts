@@ -162,14 +162,20 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
       same = list.pairs.map((p) => p.same);
       sources = [...index.keys()];
     }
-    const inputs: Float32Array[] = [];
-    for (let i = 0; i < sources.length; i++) {
-      const src = sources[i];
-      const name = typeof src === 'string' ? src : `${options.pairs} image ${i}`;
-      inputs.push((await prepareFace(await decodeImage(src, name), metadata, { align, detector }, name)).input);
-    }
-    const emb = embedInputs(model, metadata, inputs, options.batchSize ?? 64);
+    // Decode, prepare and embed chunk by chunk, so that only one batch of inputs is
+    // held at a time (12 000 LFW crops as floats would take 1.8 GB).
     const dim = model.outputs[0].shape[1] as number;
+    const batchSize = options.batchSize ?? 64;
+    const emb = new Float32Array(sources.length * dim);
+    for (let start = 0; start < sources.length; start += batchSize) {
+      const inputs: Float32Array[] = [];
+      for (let i = start; i < Math.min(start + batchSize, sources.length); i++) {
+        const src = sources[i];
+        const name = typeof src === 'string' ? src : `${options.pairs} image ${i}`;
+        inputs.push((await prepareFace(await decodeImage(src, name), metadata, { align, detector }, name)).input);
+      }
+      emb.set(embedInputs(model, metadata, inputs, batchSize), start * dim);
+    }
     const rows = (idx: number[]) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(emb.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]);
     const [ta, tb] = [rows(a), rows(b)];
     const { similarities } = pairScores(ta, tb);

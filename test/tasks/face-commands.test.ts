@@ -61,7 +61,7 @@ test('eval verification on an insightface .bin and on a pairs list; --store-thre
     for (let i = 0; i < 4; i++) await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 60 * i, g: 30, b: 200 - 40 * i } } }).png().toFile(`${imgs}-${i}.png`);
     const lines = Array.from({ length: 20 }, (_, k) => `imgs-${k % 4}.png imgs-${(k + 1 + (k % 2)) % 4}.png ${k % 2}`);
     writeFileSync(join(dir, 'pairs.txt'), lines.join('\n'));
-    const list = await evaluateVerification({ model: dir, pairs: join(dir, 'pairs.txt'), out: join(dir, 'out2') });
+    const list = await evaluateVerification({ model: dir, pairs: join(dir, 'pairs.txt'), out: join(dir, 'out2'), batchSize: 3 });
     assert.equal(list.pairs.count, 20);
     assert.equal(list.pairs.images, 4);
     assert.equal(list.folds.length, 10);

@@ -183,7 +183,7 @@ test('wavecv train classify killed with SIGKILL and run again with --resume ends
   const runs = mkdtempSync(join(tmpdir(), 'wavecv-cli-runs-'));
   try {
     writeTinyIdx(data, 64, 16);
-    const args = (out: string) => ['train', 'classify', '--model', 'cnn28', '--model-option', 'width=2', '--data', data, '--epochs', '40', '--batch-size', '16', '--checkpoint-every', '3', '--seed', '5', '--progress', 'lines', '--out', out];
+    const args = (out: string) => ['train', 'classify', '--model', 'cnn28', '--model-option', 'width=2', '--data', data, '--epochs', '12', '--batch-size', '16', '--checkpoint-every', '2', '--seed', '5', '--progress', 'lines', '--out', out];
     const finish = (child: ReturnType<typeof cli>) =>
       new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolveRun) => {
         let stdout = '';
@@ -198,7 +198,7 @@ test('wavecv train classify killed with SIGKILL and run again with --resume ends
     await new Promise<void>((resolveWait, reject) => {
       const started = Date.now();
       const poll = setInterval(() => {
-        if (existsSync(pointer) && JSON.parse(readFileSync(pointer, 'utf8')).step >= 6) {
+        if (existsSync(pointer) && JSON.parse(readFileSync(pointer, 'utf8')).step >= 2) {
           clearInterval(poll);
           killed.kill('SIGKILL');
           resolveWait();
@@ -228,7 +228,4 @@ test('wavecv train classify reports bad flags by name', () => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'train', 'classify', '--model', 'cnn28', '--data', 'fashion-mnist', '--optimizer', 'rmsprop', '--out', join(tmpdir(), 'never')], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(run.status, 1);
   assert.match(run.stderr, /wavecv: optimizer: got "rmsprop", expected sgd, adam or adamw/);
-  const nodata = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'train', 'classify', '--model', 'cnn28', '--data', '/nonexistent', '--out', join(tmpdir(), 'never')], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(nodata.status, 1);
-  assert.match(nodata.stderr, /wavecv: data: got "\/nonexistent", expected a data alias \(fashion-mnist/);
 });

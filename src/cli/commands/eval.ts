@@ -114,8 +114,8 @@ function registerEvalRobustness(evalCommand: Command): void {
     .option('--limit <n>', 'evaluate on the first n test images (default: all; they are held in memory)', positiveInteger('limit'))
     .option('--attack-limit <n>', 'attack only the first n evaluated images (default: all)', positiveInteger('attack-limit'))
     .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 100)
-    .option('--seed <n>', 'seed of the corruptions and PGD random starts', (v: string) => Number(v), 0)
-    .requiredOption('--out <dir>', 'output folder for robustness.json, robustness.png, adversarial.png')
+    .option('--seed <n>', 'seed of the corruptions, the noise sweep and PGD random starts', (v: string) => Number(v), 0)
+    .requiredOption('--out <dir>', 'output folder for robustness.json, robustness.md and the charts (robustness.png, noise.png, adversarial.png)')
     .option('--json', 'print the report as JSON instead of a table')
     .action(async (options: RobustnessCliOptions, command: Command) => {
       await startEngine(command.parent!);

@@ -86,7 +86,7 @@ export function addTrainerOptions(command: Command, defaults: { epochs?: number;
     .option('--lr <rate>', 'base learning rate (default: 0.05 for sgd, 0.001 for adam/adamw)', nonNegative('lr'))
     .option('--momentum <m>', 'SGD momentum', nonNegative('momentum'), 0.9)
     .option('--nesterov', 'SGD with Nesterov momentum')
-    .option('--weight-decay <λ>', 'weight decay (L2 for sgd/adam, decoupled for adamw; default 0.01 for adamw)', nonNegative('weight-decay'), 5e-4)
+    .option('--weight-decay <λ>', 'weight decay λ (L2 for sgd/adam unless --decoupled-wd; decoupled for adamw)', nonNegative('weight-decay'), 5e-4)
     .option('--decoupled-wd', 'decoupled (AdamW-style) weight decay for sgd/adam')
     .option('--beta1 <b>', 'Adam β1', nonNegative('beta1'), 0.9)
     .option('--beta2 <b>', 'Adam β2', nonNegative('beta2'), 0.999)

@@ -10,13 +10,15 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './conv3d.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
+import { sharedIdentityKernel } from './identity.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { registerTrainingGradients } from '../gradients.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
  * the depthwise gradients and UnsortedSegmentSum (missing), and conv3d with
- * both gradients (slow, and the input gradient is wrong there).
+ * both gradients (slow, and the input gradient is wrong there); an Identity
+ * that shares memory instead of copying.
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterKernel('wasm'),
@@ -27,6 +29,7 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv3dKernel('wasm'),
   conv3dBackpropFilterKernel('wasm'),
   conv3dBackpropInputKernel('wasm'),
+  sharedIdentityKernel('wasm'),
 ];
 
 const registered = new Set<string>();

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { checkMode } from './extend.js';
-import { type WaveletLike, dwtAxis, dwtMaxLevel, idwtAxis, waveletKernels } from './transform.js';
+import { type WaveletLike, dwtAxis, dwtMaxLevel, idwtAxis, waveletFilters } from './transform.js';
 import { type ArrayInput, normalizeAxes, normalizeAxis, toFloatTensor, warn, wavesPerAxis } from './input.js';
 import { type AxesOptions, type AxisOptions, type CoeffInput, type Details2, bandKeys, dwtn, idwtn, sameShape } from './multidim.js';
 
@@ -55,7 +55,7 @@ export function checkLevel(sizes: number[], waves: WaveletLike[], level: number 
 /** Multilevel 1-D DWT along `axis` (pywt `wavedec`): `[cA_n, cD_n, …, cD_1]`. */
 export function wavedec(data: ArrayInput, wave: WaveletLike, options: WavedecOptions = {}): tf.Tensor[] {
   const mode = checkMode(options.mode ?? 'symmetric');
-  waveletKernels(wave);
+  waveletFilters(wave);
   return tf.tidy(() => {
     const x = toFloatTensor(data);
     const axis = normalizeAxis(options.axis ?? -1, x.rank);
@@ -87,7 +87,7 @@ function cropTo(a: tf.Tensor, shape: readonly number[]): tf.Tensor {
 export function waverec(coeffs: CoeffInput[], wave: WaveletLike, options: AxisOptions = {}): tf.Tensor {
   const mode = checkMode(options.mode ?? 'symmetric');
   checkList(coeffs, 'wavedec');
-  waveletKernels(wave);
+  waveletFilters(wave);
   return tf.tidy(() => {
     const asTensor = (c: CoeffInput, i: number) => (c === null || c === undefined ? null : toFloatTensor(c, `coeffs[${i}]`));
     let a = asTensor(coeffs[0], 0);
@@ -154,7 +154,7 @@ export function wavedecn(data: ArrayInput, wave: WaveletLike | readonly WaveletL
     const x = toFloatTensor(data);
     const axes = options.axes === undefined ? x.shape.map((_, i) => i) : normalizeAxes(options.axes, x.rank, 'axes', true);
     const waves = wavesPerAxis(wave, axes.length);
-    waves.forEach((w) => waveletKernels(w));
+    waves.forEach((w) => waveletFilters(w));
     const level = checkLevel(axes.map((a) => x.shape[a]), waves, options.level);
     const approx = 'a'.repeat(axes.length);
     const details: Record<string, tf.Tensor>[] = [];

@@ -48,7 +48,7 @@ export { wavelet, wavelist, FAMILIES, type Wavelet } from './wavelets/filters.js
 export { DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool3D, WaveletUnpool2D, WaveletUnpool3D, dwtLayer1d, dwtLayer2d, dwtLayer3d, idwtLayer1d, idwtLayer2d, idwtLayer3d, waveletPool2d, waveletPool3d, waveletUnpool2d, waveletUnpool3d, POOL_BANDS, type WaveletLayerArgs, type DwtLayerArgs, type WaveletPoolArgs, type PoolBands } from './wavelets/layers.js';
 export { periodizedAnalysis, periodizedSynthesis, type FilterList, type OddInput, type OddOutput } from './wavelets/filter-bank-conv.js';
 export { MODES, type Mode } from './wavelets/extend.js';
-export { dwtMaxLevel, dwtCoeffLen, dwtAxis, idwtAxis, type WaveletLike } from './wavelets/transform.js';
+export { dwtMaxLevel, dwtCoeffLen, dwtAxis, idwtAxis, cropAxis, type WaveletLike } from './wavelets/transform.js';
 export { dwt, idwt, dwt2, idwt2, dwtn, idwtn, type AxisOptions, type AxesOptions, type CoeffInput, type Details2 } from './wavelets/multidim.js';
 export { wavedec, waverec, wavedec2, waverec2, wavedecn, waverecn, type WavedecOptions, type WavedecnOptions, type Wavedec2Coeffs, type WavedecnCoeffs } from './wavelets/multilevel.js';
 export type { ArrayInput, NumericArray } from './wavelets/input.js';

@@ -21,9 +21,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { checkMode } from './extend.js';
-import { type WaveletLike, dwtAxis, dwtMaxLevel, idwtAxis, waveletFilters } from './transform.js';
+import { type WaveletLike, cropAxis, dwtAxis, dwtMaxLevel, idwtAxis, waveletFilters } from './transform.js';
 import { type ArrayInput, normalizeAxes, normalizeAxis, toFloatTensor, warn, wavesPerAxis } from './input.js';
-import { type AxesOptions, type AxisOptions, type CoeffInput, type Details2, bandKeys, dwtn, idwtn, sameShape } from './multidim.js';
+import { type AxesOptions, type AxisOptions, type CoeffInput, type Details2, bandKeys, dwtn, idwtn } from './multidim.js';
 
 /** Options of `wavedec`. */
 export interface WavedecOptions extends AxisOptions {
@@ -77,7 +77,7 @@ function checkList(coeffs: unknown, name: string): asserts coeffs is unknown[] {
 
 /** `a` cut to `shape` (pywt's `a[tuple(slice(s) for s in shape)]`). */
 function cropTo(a: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  return sameShape(a.shape, shape) ? a : tf.slice(a, shape.map(() => 0), shape.map((s, i) => Math.min(s, a.shape[i])));
+  return shape.reduce((t, s, axis) => (s < t.shape[axis] ? cropAxis(t, axis, s) : t), a);
 }
 
 /**

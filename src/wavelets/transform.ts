@@ -449,3 +449,32 @@ export function idwtAxis(cA: tf.Tensor | null, cD: tf.Tensor | null, wave: Wavel
     return fromView(sum as tf.Tensor4D, layout, outShape);
   });
 }
+
+/**
+ * The first `count` samples of `x` along `axis` (pywt's trimming of an odd
+ * approximation), without a wasm `slice` of the whole tensor: a dilated
+ * two-tap conv on the working view. Differentiable (the adjoint zero-pads).
+ */
+export function cropAxis(x: tf.Tensor, axis: number, count: number): tf.Tensor {
+  const ax = checkAxis(axis, x.rank, 'axis');
+  check(Number.isInteger(count) && count >= 1 && count <= x.shape[ax], 'count', count, `an integer in [1, ${x.shape[ax]}]`);
+  if (count === x.shape[ax]) return tf.clone(x);
+  const layout = layoutOf(x.shape, ax);
+  const outShape = x.shape.slice();
+  outShape[ax] = count;
+  const extra = x.shape[ax] - count;
+  return tf.tidy(() => {
+    const x4 = toView(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), layout);
+    const head = withAdjoint(
+      x4,
+      (input) => fetchRows(input, 0, count),
+      (g) => tf.pad(g, [
+        [0, 0],
+        [0, extra],
+        [0, 0],
+        [0, 0],
+      ]),
+    );
+    return fromView(head, layout, outShape);
+  });
+}

@@ -15,6 +15,9 @@
  * weights: its loss before and after the step must equal wavecv's, which
  * checks that the two models and the two updates are the same.
  *
+ * The wavelet variant (`--variants haar`, WaveCNet: Haar DWT in place of the
+ * strided convolutions) has its PyTorch peer in the same script (Haar only).
+ *
  * Options: --batch 64 --warmup 2 --steps 5 --variants vanilla,haar
  * --torch-layouts default,channels_last --profile (per-kernel times of one
  * wavecv step, from tf.profile; a composite kernel's time includes its inner
@@ -193,12 +196,6 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${args.steps}); tensors leaked over ${args.warmup + args.steps} steps: ${leaked}`);
     if (args.profile) await profileStep(model, optimizer, params, x, labels);
 
-    if (variant !== 'vanilla') {
-      console.log('  PyTorch peer of the wavelet variant: not written (bench/train_torch.py builds the vanilla network)');
-      model.dispose();
-      optimizer.dispose();
-      continue;
-    }
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-'));
     try {
       writeFileSync(join(dir, 'x.bin'), Buffer.from(xValues.buffer));
@@ -214,6 +211,7 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
         warmup: args.warmup,
         steps: args.steps,
         torchLayouts: args.torchLayouts,
+        wavelet: variant === 'vanilla' ? null : variant,
         manifest,
       };
       writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));

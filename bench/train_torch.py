@@ -14,6 +14,13 @@ BasicBlocks, BN, global average pool, FC) and prints one JSON line:
            with PyTorch's usual symmetric padding=1 (TF padding costs an
            extra copy per strided conv, which we do not charge to PyTorch).
 
+With --wavelet haar (meta.json "wavelet"), the WaveCNet variant (Li et al.,
+CVPR 2020): the first block of stages 2-4 keeps stride 1 in its convolutions,
+a Haar DWT keeping the LL band halves the resolution after the first conv
+(after BN+ReLU) and before the 1x1 stride-1 shortcut conv, as in
+src/models/wavecnet/resnet.ts. Haar LL with periodization on even sizes is
+(a+b+c+d)/2 over each 2x2 block, i.e. 2 * avg_pool2d(x, 2).
+
 Run only through bench/train.ts. torch.set_num_threads(1): the wasm backend
 of TF.js has no threads in Node.
 """
@@ -54,26 +61,39 @@ def bn(c):
     return nn.BatchNorm2d(c, eps=1e-5, momentum=0.1)
 
 
+class HaarLL(nn.Module):
+    """LL band of the one-level 2-D Haar DWT (periodization, even sizes)."""
+
+    def forward(self, x):
+        return F.avg_pool2d(x, 2) * 2
+
+
 class Block(nn.Module):
-    def __init__(self, cin, planes, stride, tf_same):
+    def __init__(self, cin, planes, stride, tf_same, wavelet):
         super().__init__()
-        self.c1 = Conv(cin, planes, 3, stride, tf_same)
+        wave = wavelet and stride != 1
+        self.dwt = HaarLL() if wave else None
+        self.c1 = Conv(cin, planes, 3, 1 if wave else stride, tf_same)
         self.b1 = bn(planes)
         self.c2 = Conv(planes, planes, 3, 1, tf_same)
         self.b2 = bn(planes)
         self.short = None
         if stride != 1 or cin != planes:
-            self.short = nn.Sequential(Conv(cin, planes, 1, stride, tf_same), bn(planes))
+            layers = [HaarLL()] if wave else []
+            layers += [Conv(cin, planes, 1, 1 if wave else stride, tf_same), bn(planes)]
+            self.short = nn.Sequential(*layers)
 
     def forward(self, x):
         y = F.relu(self.b1(self.c1(x)))
+        if self.dwt is not None:
+            y = self.dwt(y)
         y = self.b2(self.c2(y))
         s = x if self.short is None else self.short(x)
         return F.relu(y + s)
 
 
 class ResNet18Cifar(nn.Module):
-    def __init__(self, num_classes, tf_same):
+    def __init__(self, num_classes, tf_same, wavelet=False):
         super().__init__()
         self.stem = Conv(3, 64, 3, 1, tf_same)
         self.stem_bn = bn(64)
@@ -82,7 +102,7 @@ class ResNet18Cifar(nn.Module):
         for stage in range(4):
             planes = 64 * 2 ** stage
             for i in range(2):
-                blocks.append(Block(cin, planes, 2 if stage > 0 and i == 0 else 1, tf_same))
+                blocks.append(Block(cin, planes, 2 if stage > 0 and i == 0 else 1, tf_same, wavelet))
                 cin = planes
         self.blocks = nn.ModuleList(blocks)
         self.fc = nn.Linear(512, num_classes)
@@ -100,7 +120,7 @@ class ResNet18Cifar(nn.Module):
             name = f"layer{j // 2 + 1}_{j % 2}"
             out += [(f"{name}_1_conv", b.c1.conv), (f"{name}_1_bn", b.b1), (f"{name}_2_conv", b.c2.conv), (f"{name}_2_bn", b.b2)]
             if b.short is not None:
-                out += [(f"{name}_shortcut_conv", b.short[0].conv), (f"{name}_shortcut_bn", b.short[1])]
+                out += [(f"{name}_shortcut_conv", b.short[-2].conv), (f"{name}_shortcut_bn", b.short[-1])]
         out.append(("fc", self.fc))
         return out
 
@@ -161,7 +181,10 @@ def main():
 
     result = {"torch": torch.__version__, "threads": torch.get_num_threads(), "timings": {}}
 
-    model = ResNet18Cifar(meta["numClasses"], tf_same=True)
+    wavelet = meta.get("wavelet") is not None
+    if wavelet and meta["wavelet"] != "haar":
+        raise SystemExit(f"train_torch.py: the PyTorch peer implements the Haar wavelet only, got {meta['wavelet']}")
+    model = ResNet18Cifar(meta["numClasses"], tf_same=True, wavelet=wavelet)
     load_weights(model, meta["manifest"], blob)
     model.train()
     opt = sgd(model, meta)
@@ -171,7 +194,7 @@ def main():
     result["check"] = {"loss0": loss0, "loss1": loss1}
 
     for layout in meta["torchLayouts"]:
-        model = ResNet18Cifar(meta["numClasses"], tf_same=False)
+        model = ResNet18Cifar(meta["numClasses"], tf_same=False, wavelet=wavelet)
         load_weights(model, meta["manifest"], blob)
         xin = x
         if layout == "channels_last":

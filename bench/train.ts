@@ -123,10 +123,14 @@ function parse(argv: string[]): Args {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: got ${v}, expected an integer ≥ ${min}`);
     return n;
   };
+  const warmup = int('warmup', values.warmup, 0);
+  const steps = int('steps', values.steps, 1);
+  // The loss check reads the loss after the first update: two steps at least.
+  if (warmup + steps < 2) throw new Error(`--warmup + --steps: got ${warmup + steps}, expected at least 2 (the check compares the loss after one update)`);
   return {
     batch: int('batch', values.batch, 1),
-    warmup: int('warmup', values.warmup, 0),
-    steps: int('steps', values.steps, 1),
+    warmup,
+    steps,
     variants: (values.variants ?? '').split(',').filter(Boolean),
     torchLayouts: (values['torch-layouts'] ?? '').split(',').filter(Boolean),
     profile: values.profile ?? false,

@@ -42,6 +42,8 @@ import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-io.js';
+// registers the custom layers (WaveletPool2D, BatchNorm, …) that saved registry models need to load
+import '../models/index.js';
 import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/robustness.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
 import { deriveSeed } from '../train/seed.js';

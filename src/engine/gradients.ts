@@ -38,7 +38,7 @@ type Pair = [number, number];
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
-const pairOf = (v: number | Pair | undefined): Pair => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : v);
+const pairOf = (v: number | Pair | null | undefined): Pair => (v == null ? [1, 1] : typeof v === 'number' ? [v, v] : v);
 
 interface Conv2DAttrs {
   strides: number | Pair;

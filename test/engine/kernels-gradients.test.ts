@@ -129,3 +129,16 @@ test('gradients of a small conv2d/depthwise/conv3d/gather network are equal on w
     assert.ok(err <= 1e-4 * Math.max(1, scale), `gradient ${i}: max |cpu − wasm| ${err} (scale ${scale})`);
   });
 });
+
+test('a tf.layers depthwise convolution (which passes dilations: null) trains on wasm', async () => {
+  await initEngine({ backend: 'wasm' });
+  const rng = new Rng(11);
+  const layer = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false });
+  const x = uniform(rng, [2, 7, 7, 3]);
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as tf.Tensor)) as tf.Scalar);
+  const kernelGrad = Object.values(grads)[0];
+  assert.deepEqual(kernelGrad.shape, [3, 3, 3, 2]);
+  assert.ok(Number.isFinite(value.dataSync()[0]) && tf.max(tf.abs(kernelGrad)).dataSync()[0] > 0);
+  tf.dispose([x, value, ...Object.values(grads)]);
+  layer.dispose();
+});

@@ -135,6 +135,7 @@ test('a tf.layers depthwise convolution (which passes dilations: null) trains on
   const rng = new Rng(11);
   const layer = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false });
   const x = uniform(rng, [2, 7, 7, 3]);
+  tf.dispose(layer.apply(x) as tf.Tensor); // builds the kernel variable
   const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as tf.Tensor)) as tf.Scalar);
   const kernelGrad = Object.values(grads)[0];
   assert.deepEqual(kernelGrad.shape, [3, 3, 3, 2]);

@@ -1,0 +1,142 @@
+// A model with wavecv's wavelet layers, saved in Node by saveModel, loads in a
+// real browser (headless Debian chromium) with tf.loadLayersModel and gives
+// Node's outputs (issue 2, point 6). The page is web/index.html with
+// web/check.ts bundled by esbuild; a node:http server on 127.0.0.1 serves it
+// with the saved model and the input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine/backend.js';
+import { saveModel } from '../../src/io/model-io.js';
+import { DWT2D, IDWT2D, WaveletPool2D, WaveletUnpool2D } from '../../src/wavelets/layers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream' };
+
+interface TensorJson {
+  shape: number[];
+  values: number[];
+}
+
+/** Input 16×16×3 → WaveletPool2D(db2, details) → conv → WaveletUnpool2D; DWT2D(sym3, symmetric, stacked) → conv → IDWT2D; WaveletPool2D(haar, average). */
+function buildModel(): tf.LayersModel {
+  const image = tf.input({ shape: [16, 16, 3], name: 'image' });
+  const bands = new WaveletPool2D({ wavelet: 'db2', bands: 'low', returnDetails: true, name: 'pool' }).apply(image) as tf.SymbolicTensor[];
+  const low = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'decoder', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }), biasInitializer: tf.initializers.randomNormal({ seed: 12 }) }).apply(bands[0]) as tf.SymbolicTensor;
+  const unpooled = new WaveletUnpool2D({ wavelet: 'db2', name: 'unpool' }).apply([low, ...bands.slice(1), image]) as tf.SymbolicTensor;
+  const stacked = new DWT2D({ wavelet: 'sym3', mode: 'symmetric', concat: true, name: 'dwt' }).apply(image) as tf.SymbolicTensor;
+  const mixed = tf.layers.conv2d({ filters: 12, kernelSize: 1, name: 'mix', kernelInitializer: tf.initializers.glorotUniform({ seed: 13 }) }).apply(stacked) as tf.SymbolicTensor;
+  const back = new IDWT2D({ wavelet: 'sym3', mode: 'symmetric', name: 'idwt' }).apply(mixed) as tf.SymbolicTensor;
+  const averaged = new WaveletPool2D({ wavelet: 'haar', bands: 'average', name: 'average' }).apply(image) as tf.SymbolicTensor;
+  return tf.model({ inputs: image, outputs: [unpooled, back, averaged] });
+}
+
+/** Serves `files` (URL path → file) and `input.json` on 127.0.0.1 at a free port. */
+async function serve(routes: Record<string, string>, modelDir: string, input: TensorJson): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    let file: string | undefined = routes[path];
+    if (path.startsWith('/model/')) {
+      const candidate = normalize(join(modelDir, path.slice('/model/'.length)));
+      if (candidate.startsWith(modelDir + sep) && existsSync(candidate)) file = candidate;
+    }
+    if (path === '/input.json') {
+      response.writeHead(200, { 'content-type': TYPES['.json'] }).end(JSON.stringify(input));
+    } else if (file !== undefined) {
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return server;
+}
+
+/** Runs headless chromium on `url` and returns the DOM it dumps; kills its whole process group afterwards or after `timeoutMs`. */
+function dumpDom(url: string, profile: string, timeoutMs: number): Promise<string> {
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${profile}`, '--virtual-time-budget=20000', '--dump-dom', url];
+  return new Promise((resolve, reject) => {
+    const child = spawn(CHROMIUM, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const killGroup = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // the group has already exited
+      }
+    };
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(killGroup, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    let status: number | string | null = null;
+    // helpers of the browser may keep the pipes open: end the group once the main process exits
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      status = code ?? signal;
+      killGroup();
+    });
+    child.once('close', () => {
+      if (status === 0) resolve(stdout);
+      else reject(new Error(`chromium exited with ${status}; stderr tail: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+test('a wavelet model saved in Node loads in headless chromium and gives the same outputs', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  await initEngine();
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-browser-'));
+  let server: Server | undefined;
+  try {
+    const model = buildModel();
+    const shape = [2, 16, 16, 3];
+    const values = Array.from({ length: 2 * 16 * 16 * 3 }, (_, i) => Math.sin(0.37 * i) + 0.25 * Math.cos(0.011 * i * i));
+    const x = tf.tensor(values, shape);
+    const predicted = model.predict(x) as tf.Tensor[];
+    const want = predicted.map((y) => ({ shape: y.shape, values: Array.from(y.dataSync()) }));
+    tf.dispose([x, ...predicted]);
+    const modelDir = join(dir, 'model');
+    await saveModel(model, modelDir);
+
+    const bundle = join(dir, 'check.js');
+    await esbuild.build({ entryPoints: [join(WEB, 'check.ts')], bundle: true, platform: 'browser', format: 'esm', target: 'es2020', outfile: bundle, logLevel: 'silent' });
+    server = await serve({ '/index.html': join(WEB, 'index.html'), '/check.js': bundle }, modelDir, { shape, values });
+    const { port } = server.address() as AddressInfo;
+
+    const dom = await dumpDom(`http://127.0.0.1:${port}/index.html`, join(dir, 'profile'), 45_000);
+    const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
+    assert.ok(match, `no result element in the dumped DOM: ${dom.slice(0, 500)}`);
+    const text = match[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const result = JSON.parse(text) as { backend?: string; outputs?: TensorJson[]; error?: string };
+    assert.equal(result.error, undefined, `the page failed: ${result.error}`);
+    assert.equal(result.backend, 'cpu');
+    const got = result.outputs ?? [];
+    assert.equal(got.length, want.length);
+    got.forEach((output, k) => {
+      assert.deepEqual(output.shape, want[k].shape, `output ${k} shape`);
+      const maxDiff = output.values.reduce((m, v, i) => Math.max(m, Math.abs(v - want[k].values[i])), 0);
+      assert.ok(maxDiff < 1e-4, `output ${k}: max |browser − node| = ${maxDiff}`);
+      assert.ok(want[k].values.some((v) => Math.abs(v) > 0.1), `output ${k} is not trivially zero`);
+    });
+  } finally {
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

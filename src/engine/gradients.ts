@@ -26,6 +26,17 @@
  *   new and shrunk axes. (tfjs's forward kernels mis-slice a shrunk axis
  *   combined with a stride ≠ 1 elsewhere; this gradient follows TensorFlow's
  *   semantics, so it is the adjoint only where the forward is right.)
+ * - `FusedBatchNorm` (`tf.batchNorm`, `tf.layers.batchNormalization`): core's
+ *   gradient tiles rsqrt(variance + ε) up to the size of x, and `Tile` is slow
+ *   on wasm (~40 % of an iresnet-tiny training step). Here the same partial
+ *   derivatives of y = (x − μ)·s·(σ² + ε)^(−1/2) + o (Ioffe & Szegedy 2015,
+ *   eq. in Alg. 1; μ, σ² treated as inputs, not as functions of x, exactly as
+ *   core does, so a moments → batchNorm graph still differentiates through
+ *   the moments) are computed by broadcasting, for x of any rank. My choice:
+ *   when μ, σ², s share one shape (per-channel stats), the per-element
+ *   factors are reduced first (∂μ = −Σdy·r·s, ∂o = Σdy from one sum), and every
+ *   partial is summed back onto μ's shape, which also covers stats shaped
+ *   [1,1,1,C] or scalars, where core's reshape throws.
  * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
  * complex/FFT ops.
  */
@@ -199,7 +210,46 @@ const stridedSliceGrad: tf.GradConfig = {
   },
 };
 
-export const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad];
+/** Sums `t` over the axes it was broadcast along from `shape`, then gives it that shape. */
+function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = tf.backend_util.getReductionAxes(shape, t.shape);
+  return tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, shape);
+}
+
+const sameShape = (a: number[], b: number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** FusedBatchNorm without Tile; see the module comment. */
+const fusedBatchNormGrad: tf.GradConfig = {
+  kernelName: tf.FusedBatchNorm,
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+    const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
+    const g = dy as tf.Tensor;
+    const statsShape = mean.shape;
+    // Stats, scale and offset constant along the summed axes: reduce dy first.
+    const factored = sameShape(variance.shape, statsShape) && (scale == null || sameShape(scale.shape, statsShape));
+    // r = (σ² + ε)^(−1/2), rs = r·s: stats-sized unless the stats are full-sized.
+    const r = () => tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
+    const rs = () => (scale == null ? r() : tf.mul(r(), scale));
+    // Σ dy·(x − μ) onto the stats' shape (or the full product, unfactored).
+    const dyCentred = () => tf.mul(g, tf.sub(x, mean));
+    return {
+      x: () => tf.reshape(tf.mul(g, rs()), x.shape),
+      mean: () => (factored ? tf.neg(tf.mul(sumTo(g, statsShape), rs())) : sumTo(tf.mul(g, tf.neg(rs())), statsShape)),
+      variance: () => {
+        const rv = r();
+        const factor = tf.mul(tf.mul(tf.mul(rv, rv), rv), tf.scalar(-0.5));
+        const withScale = scale == null ? factor : tf.mul(factor, scale);
+        return factored ? tf.mul(sumTo(dyCentred(), statsShape), withScale) : sumTo(tf.mul(dyCentred(), withScale), statsShape);
+      },
+      scale: () => (factored ? tf.mul(sumTo(dyCentred(), statsShape), r()) : sumTo(tf.mul(dyCentred(), r()), statsShape)),
+      offset: () => sumTo(g, statsShape),
+    };
+  },
+};
+
+export const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad];
 
 let gradientsRegistered = false;
 

@@ -13,7 +13,7 @@
  * Severity parameters come from ImageNet-C, or from CIFAR-10-C for images of
  * at most 64 pixels a side (see `parameters.ts`). `speckle_noise` and
  * `gaussian_blur` are the paper's extra (validation) corruptions; glass and
- * zoom blur, snow, frost, spatter and saturate are not implemented.
+ * zoom blur, snow, frost, spatter and saturate are outside this set.
  *
  * The same seed, images and corruption give the same output; images are
  * corrupted one after another from one random stream, so the result for an

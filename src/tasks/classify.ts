@@ -45,11 +45,9 @@ import { countTopK } from '../metrics/robustness.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
-import type { ClipSpec } from '../train/clip.js';
-import type { OptimizerSpec } from '../train/optimizers.js';
-import { scheduleInSteps, type EpochScheduleSpec } from '../train/schedules.js';
+import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
-import { Trainer, type EpochSummary, type Objective, type ProgressReporter } from '../train/trainer.js';
+import { Trainer, type EpochSummary, type Objective } from '../train/trainer.js';
 
 export const AUGMENTATIONS = ['crop', 'flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
@@ -59,7 +57,7 @@ export interface Normalization {
   std: number[];
 }
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends EpochTrainingSettings {
   /** Registry model name (`createModel`), e.g. `cnn28`, `resnet18-cifar`. */
   model: string;
   /** Extra model options (`wavelet`, `bands`, `width`, …); numClasses, inChannels, inputSize come from the data. */
@@ -68,15 +66,10 @@ export interface ClassifyOptions {
   data: string | ClassificationData;
   /** Options for the data reader (e.g. `size` for image folders). */
   dataOptions?: Record<string, unknown>;
-  epochs: number;
   batchSize?: number;
-  optimizer: OptimizerSpec;
-  schedule?: EpochScheduleSpec;
-  clip?: ClipSpec;
   labelSmoothing?: number;
   /** `'auto'` (see module doc), `'none'`, or a list of augmentations. */
   augment?: 'auto' | 'none' | Augmentation[];
-  seed: number;
   /** Run folder. */
   out: string;
   /** Continue the run in `out` from its latest checkpoint. */
@@ -88,9 +81,6 @@ export interface ClassifyOptions {
   evalBatchSize?: number;
   /** Evaluate every N steps as well as after every epoch. */
   evalEverySteps?: number;
-  checkpointEverySteps?: number;
-  progress?: ProgressReporter;
-  signal?: AbortSignal;
 }
 
 export interface ClassificationMetrics {
@@ -270,8 +260,6 @@ export async function trainClassifier(options: ClassifyOptions): Promise<Classif
   const loader = new DataLoader(train, { batchSize, seed: options.seed, transform: compose(...transforms) });
   const modelOptions = { ...options.modelOptions, numClasses, inChannels: channels, inputSize: height };
   const model = withSeededRandom(deriveSeed(options.seed, SEED_STREAMS.modelInit), () => createModel(options.model, modelOptions));
-  const totalSteps = options.epochs * loader.stepsPerEpoch;
-  const schedule = scheduleInSteps(options.schedule ?? { type: 'constant' }, loader.stepsPerEpoch, totalSteps);
   const evalBatchSize = options.evalBatchSize ?? 256;
   const testSet = test;
   const dataSummary = { spec: typeof options.data === 'string' ? options.data : data.source, source: data.source, format: data.format, trainSize: train.length, evalSize: test.length, evalSplit, classNames: data.classNames, imageShape: train.imageShape };
@@ -279,13 +267,7 @@ export async function trainClassifier(options: ClassifyOptions): Promise<Classif
     model,
     objective: classificationObjective(numClasses, options.labelSmoothing ?? 0),
     data: loader,
-    optimizer: options.optimizer,
-    schedule,
-    epochs: options.epochs,
-    seed: options.seed,
-    clip: options.clip,
-    outDir,
-    checkpoint: options.checkpointEverySteps ? { everySteps: options.checkpointEverySteps, everyEpochs: 1 } : { everyEpochs: 1 },
+    ...trainerLoopOptions(options, loader.stepsPerEpoch, outDir),
     evaluate: {
       everySteps: options.evalEverySteps,
       everyEpochs: 1,
@@ -294,8 +276,6 @@ export async function trainClassifier(options: ClassifyOptions): Promise<Classif
         return { top1: r.top1, top5: r.top5, loss: r.loss };
       },
     },
-    progress: options.progress,
-    signal: options.signal,
     config: {
       task: 'classify',
       model: options.model,

@@ -40,11 +40,9 @@ import { featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
-import type { ClipSpec } from '../train/clip.js';
-import type { OptimizerSpec } from '../train/optimizers.js';
-import { scheduleInSteps, type EpochScheduleSpec } from '../train/schedules.js';
+import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
 import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
-import { Trainer, type EpochSummary, type ProgressReporter } from '../train/trainer.js';
+import { Trainer, type EpochSummary } from '../train/trainer.js';
 import { ClassSubsetDataset, drawPairs, openFaceData, type FaceDataOptions } from './face-data.js';
 
 /** What a face model's metadata holds (written by {@link trainFace}, read by verify/explain/eval). */
@@ -68,7 +66,7 @@ export interface FaceModelMetadata {
   seed: number;
 }
 
-export interface TrainFaceOptions {
+export interface TrainFaceOptions extends EpochTrainingSettings {
   /** Registry name of the backbone (`iresnet18`, `iresnet-tiny`, `mobilefacenet`, …). */
   backbone: string;
   modelOptions?: Record<string, unknown>;
@@ -90,18 +88,10 @@ export interface TrainFaceOptions {
   closedSet?: boolean;
   /** Open-set verification on `pairs` seeded pairs of these (held-out) classes of the test split. */
   openSet?: { classes: number[]; pairs?: number; seed?: number };
-  epochs: number;
   batchSize?: number;
-  optimizer: OptimizerSpec;
-  schedule?: EpochScheduleSpec;
-  clip?: ClipSpec;
-  seed: number;
   out: string;
   resume?: boolean;
-  checkpointEverySteps?: number;
   evalBatchSize?: number;
-  progress?: ProgressReporter;
-  signal?: AbortSignal;
 }
 
 export interface ClosedSetResult {
@@ -273,8 +263,6 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
     ecloss = new ExplainableChannelLoss({ beta: options.ecloss.beta, diversityWeight: options.ecloss.diversityWeight });
   }
   const objective = faceObjective(loss, ecloss ? { featureOutput: 1, ecloss: { loss: ecloss, output: 0, weight: options.ecloss!.weight } } : {});
-  const totalSteps = options.epochs * loader.stepsPerEpoch;
-  const schedule = scheduleInSteps(options.schedule ?? { type: 'constant' }, loader.stepsPerEpoch, totalSteps);
   const dataSummary = {
     spec: typeof options.data === 'string' ? options.data : data.source,
     source: data.source,
@@ -288,15 +276,7 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
     model: trained,
     objective,
     data: loader,
-    optimizer: options.optimizer,
-    schedule,
-    epochs: options.epochs,
-    seed: options.seed,
-    clip: options.clip,
-    outDir,
-    checkpoint: options.checkpointEverySteps ? { everySteps: options.checkpointEverySteps, everyEpochs: 1 } : { everyEpochs: 1 },
-    progress: options.progress,
-    signal: options.signal,
+    ...trainerLoopOptions(options, loader.stepsPerEpoch, outDir),
     config: {
       task: 'face',
       backbone: options.backbone,

@@ -33,3 +33,4 @@ export {
 export { clipGradients, type ClipSpec, type ClippedGradients } from './clip.js';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, type LoadedCheckpoint } from './checkpoint.js';
 export { deriveSeed, withSeededRandom, SEED_STREAMS } from './seed.js';
+export { trainerLoopOptions, type EpochTrainingSettings } from './task-settings.js';

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { EplLoss, type EplLossOptions } from '../../src/losses/epl.js';
 import { CosFaceLoss } from '../../src/losses/margins.js';
-import { assertClose, cosines, crossEntropy, dot, finiteDifferences, gradientsOf, inputGradient, normalizeRow, type Matrix } from './reference.js';
+import { assertClose, cosines, crossEntropy, dot, finiteDifferences, gradientsOf, inputGradient, normalizeRow, type Matrix, TOY_CLASS_WEIGHTS, TOY_FEATURES, TOY_LABELS } from './reference.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/face-losses.json', import.meta.url), 'utf8'));
 
@@ -37,23 +37,14 @@ function updatePrototypes(p: Matrix, x: Matrix, labels: number[], rule: 'softsig
   return out;
 }
 
-const W: Matrix = [
-  [1, 0],
-  [0, 1],
-  [0.6, -0.8],
-];
+const W = TOY_CLASS_WEIGHTS;
 const P: Matrix = [
   [0.8, 0.6],
   [-0.2, 1.1],
   [0.5, -0.5],
 ];
-const X: Matrix = [
-  [1.0, 0.2],
-  [-0.3, 0.9],
-  [0.5, -0.8],
-  [0.7, 0.7],
-];
-const Y = [0, 1, 2, 1];
+const X = TOY_FEATURES;
+const Y = TOY_LABELS;
 
 /**
  * CosFace-EPL written out: ½ [CE(s(cos θ − m[j=y])) + CE(s(cos(x,P_j) − k·sg(cos(x,P_y))[j=y]))];

@@ -7,7 +7,7 @@ import { WavecvError } from '../../src/errors.js';
 import { ArcFaceLoss, CombinedMarginLoss, CosFaceLoss } from '../../src/losses/margins.js';
 import { SoftmaxLoss } from '../../src/losses/softmax.js';
 import { createFaceLoss } from '../../src/losses/index.js';
-import { assertClose, cosines, crossEntropy, finiteDifferences, gradientsOf, inputGradient, type Matrix } from './reference.js';
+import { assertClose, cosines, crossEntropy, finiteDifferences, gradientsOf, inputGradient, type Matrix, TOY_CLASS_WEIGHTS, TOY_FEATURES, TOY_LABELS } from './reference.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/face-losses.json', import.meta.url), 'utf8'));
 
@@ -15,19 +15,9 @@ before(async () => {
   await initEngine();
 });
 
-// 2-D features, 3 classes (hand-made).
-const X: Matrix = [
-  [1.0, 0.2],
-  [-0.3, 0.9],
-  [0.5, -0.8],
-  [0.7, 0.7],
-];
-const W: Matrix = [
-  [1.0, 0.0],
-  [0.0, 1.0],
-  [0.6, -0.8],
-];
-const Y = [0, 1, 2, 1];
+const X = TOY_FEATURES;
+const W = TOY_CLASS_WEIGHTS;
+const Y = TOY_LABELS;
 
 /** Plain-JS combined-margin softmax loss (insightface CombinedMarginLoss; ArcFace Eq. 3, CosFace Eq. 4). */
 function marginLoss(x: Matrix, w: Matrix, s: number, m1: number, m2: number, m3: number, frozen?: Matrix): number {

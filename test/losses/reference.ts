@@ -86,3 +86,17 @@ export function inputGradient(f: (x: tf.Tensor2D) => tf.Scalar, x: Matrix): { va
     return { value: value.dataSync()[0], grad: grad.arraySync() as Matrix };
   });
 }
+
+/** The hand-made case shared by the loss tests: 2-D features of 4 samples, 3 classes. */
+export const TOY_FEATURES: Matrix = [
+  [1.0, 0.2],
+  [-0.3, 0.9],
+  [0.5, -0.8],
+  [0.7, 0.7],
+];
+export const TOY_CLASS_WEIGHTS: Matrix = [
+  [1.0, 0.0],
+  [0.0, 1.0],
+  [0.6, -0.8],
+];
+export const TOY_LABELS = [0, 1, 2, 1];

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { BceLoss } from '../../src/losses/bce.js';
 import { UceLoss } from '../../src/losses/uce.js';
-import { assertClose, cosines, finiteDifferences, gradientsOf, inputGradient, softplus, type Matrix } from './reference.js';
+import { assertClose, cosines, finiteDifferences, gradientsOf, inputGradient, softplus, type Matrix, TOY_CLASS_WEIGHTS, TOY_FEATURES, TOY_LABELS } from './reference.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/face-losses.json', import.meta.url), 'utf8'));
 
@@ -13,18 +13,9 @@ before(async () => {
   await initEngine();
 });
 
-const X: Matrix = [
-  [1.0, 0.2],
-  [-0.3, 0.9],
-  [0.5, -0.8],
-  [0.7, 0.7],
-];
-const W: Matrix = [
-  [1.0, 0.0],
-  [0.0, 1.0],
-  [0.6, -0.8],
-];
-const Y = [0, 1, 2, 1];
+const X = TOY_FEATURES;
+const W = TOY_CLASS_WEIGHTS;
+const Y = TOY_LABELS;
 
 /**
  * UniFace Eq. 9 with the margin and λ variants, written out:

@@ -2,14 +2,16 @@
  * `npm run bench -- train`: one SGD training step (forward, backward, update;
  * momentum 0.9, weight decay 5e-4) of the CIFAR ResNet-18 (He et al., CVPR
  * 2016; `createModel('resnet18-cifar')`, 32×32×3 input, batch 64, 10 classes)
- * in wavecv on the wasm backend with our training kernels, against the same
- * network in PyTorch (bench/train_torch.py, torch.set_num_threads(1)) on the
- * same input batch and the same initial weights.
+ * in wavecv on the wasm backend with our training kernels (and the native
+ * oneDNN convolutions when built: `npm run build:native`), against the same
+ * network in PyTorch (bench/train_torch.py) on the same input batch and the
+ * same initial weights, both with `--threads` threads (default 1: wavecv's
+ * native convolutions and torch.set_num_threads).
  *
  * Printed: the median CPU time and wall time of a step after warm-up steps,
  * for wavecv and for PyTorch in its default (NCHW) and channels-last layouts,
  * and the ratios wavecv/PyTorch. The ratio is taken on CPU time (our choice):
- * both sides are single-threaded, and CPU time does not depend on how many
+ * both sides use the same threads, and CPU time does not depend on how many
  * other processes share the machine; wall times are printed beside it.
  * PyTorch also runs one step with TF.js-style 'same' padding from the same
  * weights: its loss before and after the step must equal wavecv's, which
@@ -18,7 +20,7 @@
  * The wavelet variant (`--variants haar`, WaveCNet: Haar DWT in place of the
  * strided convolutions) has its PyTorch peer in the same script (Haar only).
  *
- * Options: --batch 64 --warmup 2 --steps 5 --variants vanilla,haar
+ * Options: --batch 64 --warmup 2 --steps 5 --threads 1 --variants vanilla,haar
  * --torch-layouts default,channels_last --profile (per-kernel times of one
  * wavecv step, from tf.profile; a composite kernel's time includes its inner
  * kernels, which are listed too).
@@ -31,6 +33,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
+import { nativeInfo, setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
@@ -101,6 +104,7 @@ interface Args {
   batch: number;
   warmup: number;
   steps: number;
+  threads: number;
   variants: string[];
   torchLayouts: string[];
   profile: boolean;
@@ -113,6 +117,7 @@ function parse(argv: string[]): Args {
       batch: { type: 'string', default: '64' },
       warmup: { type: 'string', default: '2' },
       steps: { type: 'string', default: '5' },
+      threads: { type: 'string', default: '1' },
       variants: { type: 'string', default: 'vanilla,haar' },
       'torch-layouts': { type: 'string', default: 'default,channels_last' },
       profile: { type: 'boolean', default: false },
@@ -131,6 +136,7 @@ function parse(argv: string[]): Args {
     batch: int('batch', values.batch, 1),
     warmup,
     steps,
+    threads: int('threads', values.threads, 1),
     variants: (values.variants ?? '').split(',').filter(Boolean),
     torchLayouts: (values['torch-layouts'] ?? '').split(',').filter(Boolean),
     profile: values.profile ?? false,
@@ -158,8 +164,13 @@ async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Var
 export async function runTrainBench(argv: string[]): Promise<Record<string, number>> {
   const args = parse(argv);
   const engine = await initEngine();
+  setNativeThreads(args.threads);
+  const native = nativeInfo();
   console.log(`wavecv train bench: ResNet-18 (CIFAR), batch ${args.batch}, ${INPUT_SIZE}×${INPUT_SIZE}×3, SGD lr ${LR} momentum ${MOMENTUM} wd ${WEIGHT_DECAY}`);
-  console.log(`  wavecv: tfjs ${engine.tfjsVersion} backend ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, Node ${engine.nodeVersion}`);
+  console.log(
+    `  wavecv: tfjs ${engine.tfjsVersion} backend ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, Node ${engine.nodeVersion}, ` +
+      (native ? `native oneDNN ${native.oneDnnVersion} convolutions, ${native.threads} thread(s)` : 'no native addon (npm run build:native)'),
+  );
 
   const rng = new Rng(2024);
   const xValues = Float32Array.from({ length: args.batch * INPUT_SIZE * INPUT_SIZE * 3 }, () => rng.normal());
@@ -214,6 +225,7 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
         weightDecay: WEIGHT_DECAY,
         warmup: args.warmup,
         steps: args.steps,
+        threads: args.threads,
         torchLayouts: args.torchLayouts,
         wavelet: variant === 'vanilla' ? null : variant,
         manifest,

@@ -21,8 +21,9 @@ a Haar DWT keeping the LL band halves the resolution after the first conv
 src/models/wavecnet/resnet.ts. Haar LL with periodization on even sizes is
 (a+b+c+d)/2 over each 2x2 block, i.e. 2 * avg_pool2d(x, 2).
 
-Run only through bench/train.ts. torch.set_num_threads(1): the wasm backend
-of TF.js has no threads in Node.
+Run only through bench/train.ts. torch.set_num_threads(meta["threads"]): the
+same thread count as wavecv's native convolutions (the wasm backend itself
+has no threads in Node).
 """
 import argparse
 import json
@@ -34,9 +35,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-torch.set_num_threads(1)
-
 
 class Conv(nn.Module):
     """3x3/1x1 conv without bias; `tf_same` pads like TF.js 'same' when strided."""
@@ -173,6 +171,7 @@ def main():
     ap.add_argument("--dir", required=True)
     args = ap.parse_args()
     meta = json.load(open(os.path.join(args.dir, "meta.json")))
+    torch.set_num_threads(meta["threads"])
     b, s = meta["batch"], meta["inputSize"]
     x_nhwc = np.fromfile(os.path.join(args.dir, "x.bin"), dtype=np.float32).reshape(b, s, s, 3)
     x = torch.from_numpy(np.ascontiguousarray(x_nhwc.transpose(0, 3, 1, 2)))

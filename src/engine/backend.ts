@@ -6,7 +6,8 @@
  *  2. the `WAVECV_BACKEND` environment variable;
  *  3. `tensorflow` when the user has `@tensorflow/tfjs-node` installed;
  *  4. `wasm` (SIMD + XNNPACK) in Node, with wasm-side training kernels added
- *     by `registerTrainingKernels`;
+ *     by `registerTrainingKernels`, and 2-D convolutions through wavecv's
+ *     native oneDNN addon when it is built (`npm run build:native`);
  *  5. `cpu` as the fallback when wasm fails to start.
  * In a browser the order is webgpu, webgl, wasm, cpu.
  */
@@ -14,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { WavecvError } from '../errors.js';
 import { registerTrainingKernels } from './kernels/index.js';
+import { loadNative, nativeInfo, type NativeInfo } from './native.js';
 
 export const KNOWN_BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgl', 'webgpu'] as const;
 export type BackendName = (typeof KNOWN_BACKENDS)[number];
@@ -29,6 +31,8 @@ export interface EngineInfo {
   tfjsVersion: string;
   wasmSimd?: boolean;
   tfjsNode: boolean;
+  /** wavecv's native oneDNN convolutions, when built and loaded (wasm in Node only). */
+  native?: NativeInfo;
   nodeVersion: string;
   attempted: string[];
 }
@@ -93,6 +97,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     }
     await tf.ready();
     tf.enableProdMode();
+    if (name === 'wasm') await loadNative();
     registerTrainingKernels(name);
     current = {
       backend: name,
@@ -100,6 +105,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       tfjsVersion: tf.version.tfjs,
       wasmSimd: name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined,
       tfjsNode,
+      native: name === 'wasm' ? nativeInfo() : undefined,
       nodeVersion: isNode ? process.versions.node : 'n/a',
       attempted,
     };

@@ -4,7 +4,9 @@
  * exports its `KernelConfig`s; they are listed here and registered once per
  * backend by {@link registerTrainingKernels}, replacing any slower kernel the
  * backend ships under the same name. The gradients tfjs-core lacks are
- * registered (once, for every backend) from `../gradients.ts`.
+ * registered (once, for every backend) from `../gradients.ts`. When wavecv's
+ * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
+ * on wasm run through it, with the kernels below as their fallback.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -13,6 +15,8 @@ import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './d
 import { sharedIdentityKernel } from './identity.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { registerTrainingGradients } from '../gradients.js';
+import { nativeAddon } from '../native.js';
+import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
@@ -34,14 +38,28 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
 
 const registered = new Set<string>();
 
-/** Registers, once, every training kernel written for `backendName` (and, once, the gradients of `../gradients.ts`). */
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
+  tf.registerKernel(config);
+}
+
+/**
+ * Registers, once, every training kernel written for `backendName` (and, once,
+ * the gradients of `../gradients.ts`); on wasm with the native addon loaded,
+ * also the native convolutions (load it first: `loadNative`).
+ */
 export function registerTrainingKernels(backendName: string): void {
   registerTrainingGradients();
   if (registered.has(backendName)) return;
   registered.add(backendName);
-  for (const config of TRAINING_KERNELS) {
-    if (config.backendName !== backendName) continue;
-    if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
-    tf.registerKernel(config);
+  for (const config of TRAINING_KERNELS) if (config.backendName === backendName) replaceKernel(config);
+  const addon = nativeAddon();
+  if (backendName !== 'wasm' || !addon) return;
+  const fallbacks: Record<string, tf.KernelFunc> = {};
+  for (const name of NATIVE_CONV_KERNEL_NAMES) {
+    const kernel = tf.getKernel(name, backendName);
+    if (!kernel) throw new Error(`registerTrainingKernels: the wasm backend has no ${name} kernel to fall back to`);
+    fallbacks[name] = kernel.kernelFunc;
   }
+  for (const config of nativeConvKernels(addon, fallbacks)) replaceKernel(config);
 }

@@ -1,0 +1,288 @@
+// wavecv's optional native accelerator for Node: 2-D and 3-D convolution and
+// both of their gradients through oneDNN (Debian libdnnl-dev), the library
+// PyTorch's CPU convolutions run on. It computes in place on memory the caller
+// owns (the wasm backend's heap, seen from JS as Float32Array views), so
+// nothing is copied in or out. Layouts are TensorFlow's: activations
+// channels-last (NHWC, NDHWC), filters HWIO / DHWIO.
+//
+// Exports (all synchronous):
+//   conv(kind, a, b, out, dims) -> undefined
+//     kind 0: forward          a = x,  b = w,  out = y
+//     kind 1: input gradient   a = dy, b = w,  out = dx
+//     kind 2: filter gradient  a = x,  b = dy, out = dw
+//     dims: Int32Array [rank, N, C, F, in[rank], kernel[rank], out[rank],
+//                       stride[rank], dilation[rank] (1 = none), padBefore[rank],
+//                       padAfter[rank]] with rank 2 or 3
+//   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
+//
+// Primitives are built once per (kind, dims) and kept: a network has a few
+// dozen distinct convolutions. Filters use the layout oneDNN picks for the
+// machine ("any"), reordered from/to the TensorFlow layout on every call (a
+// filter is small next to the activations); activations stay channels-last,
+// which oneDNN's AVX-512/AVX2 kernels read directly.
+#include <node_api.h>
+#include <omp.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using Dims = std::vector<int32_t>;
+
+dnnl::engine& cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& cpuStream() {
+  static dnnl::stream stream(cpuEngine());
+  return stream;
+}
+
+// A convolution's shapes in oneDNN's terms (logical dims are N,C,spatial).
+struct Shape {
+  int rank = 0;
+  memory::dims src, weights, dst, strides, dilations, padL, padR;
+  tag activationTag = tag::undef, filterTag = tag::undef;
+  size_t srcSize = 1, weightsSize = 1, dstSize = 1;
+};
+
+// Parses and checks the dims array (see the file comment). Throws std::invalid_argument.
+Shape shapeOf(const Dims& d) {
+  if (d.empty() || (d[0] != 2 && d[0] != 3)) throw std::invalid_argument("dims[0] (rank) must be 2 or 3");
+  Shape s;
+  s.rank = d[0];
+  const int r = s.rank;
+  if (d.size() != size_t(4 + 7 * r)) throw std::invalid_argument("dims must have 4 + 7*rank entries");
+  for (size_t i = 1; i < d.size(); ++i) {
+    const bool isPad = i >= size_t(4 + 5 * r);
+    if (d[i] < (isPad ? 0 : 1)) throw std::invalid_argument("dims[" + std::to_string(i) + "] = " + std::to_string(d[i]) + " is out of range");
+  }
+  const memory::dim n = d[1], c = d[2], f = d[3];
+  s.src = {n, c};
+  s.weights = {f, c};
+  s.dst = {n, f};
+  for (int i = 0; i < r; ++i) {
+    s.src.push_back(d[4 + i]);
+    s.weights.push_back(d[4 + r + i]);
+    s.dst.push_back(d[4 + 2 * r + i]);
+    s.strides.push_back(d[4 + 3 * r + i]);
+    s.dilations.push_back(d[4 + 4 * r + i] - 1);  // oneDNN counts dilation from 0
+    s.padL.push_back(d[4 + 5 * r + i]);
+    s.padR.push_back(d[4 + 6 * r + i]);
+  }
+  for (auto v : s.src) s.srcSize *= size_t(v);
+  for (auto v : s.weights) s.weightsSize *= size_t(v);
+  for (auto v : s.dst) s.dstSize *= size_t(v);
+  s.activationTag = r == 2 ? tag::nhwc : tag::ndhwc;
+  s.filterTag = r == 2 ? tag::hwio : tag::dhwio;
+  return s;
+}
+
+// One convolution of one kind and shape, ready to run.
+struct ConvPlan {
+  Shape shape;
+  dnnl::primitive conv;
+  memory::desc src, dst;       // channels-last activations
+  memory::desc userWeights;    // TensorFlow filter layout
+  memory::desc primWeights;    // the layout the primitive wants
+  bool reorderWeights = false;
+  dnnl::reorder weightsReorder;  // user -> prim (kinds 0, 1) or prim -> user (kind 2)
+  memory weightsScratch;         // primWeights storage when reordering
+};
+
+std::unique_ptr<ConvPlan> makePlan(int kind, const Dims& d) {
+  auto plan = std::make_unique<ConvPlan>();
+  const Shape& s = plan->shape = shapeOf(d);
+  const auto f32 = memory::data_type::f32;
+  dnnl::engine& eng = cpuEngine();
+  plan->src = memory::desc(s.src, f32, s.activationTag);
+  plan->dst = memory::desc(s.dst, f32, s.activationTag);
+  plan->userWeights = memory::desc(s.weights, f32, s.filterTag);
+  const memory::desc anyWeights(s.weights, f32, tag::any);
+  const auto direct = dnnl::algorithm::convolution_direct;
+  dnnl::convolution_forward::desc fwdDesc(dnnl::prop_kind::forward_training, direct, plan->src, anyWeights, plan->dst,
+                                          s.strides, s.dilations, s.padL, s.padR);
+  dnnl::convolution_forward::primitive_desc fwd(fwdDesc, eng);
+  if (kind == 0) {
+    plan->conv = dnnl::convolution_forward(fwd);
+    plan->primWeights = fwd.weights_desc();
+  } else if (kind == 1) {
+    dnnl::convolution_backward_data::desc desc(direct, plan->src, anyWeights, plan->dst, s.strides, s.dilations, s.padL, s.padR);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, eng, fwd);
+    plan->conv = dnnl::convolution_backward_data(pd);
+    plan->primWeights = pd.weights_desc();
+  } else {
+    dnnl::convolution_backward_weights::desc desc(direct, plan->src, anyWeights, plan->dst, s.strides, s.dilations, s.padL, s.padR);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, eng, fwd);
+    plan->conv = dnnl::convolution_backward_weights(pd);
+    plan->primWeights = pd.diff_weights_desc();
+  }
+  plan->reorderWeights = plan->primWeights != plan->userWeights;
+  if (plan->reorderWeights) {
+    plan->weightsScratch = memory(plan->primWeights, eng);
+    plan->weightsReorder = kind == 2 ? dnnl::reorder(dnnl::reorder::primitive_desc(eng, plan->primWeights, eng, plan->userWeights))
+                                     : dnnl::reorder(dnnl::reorder::primitive_desc(eng, plan->userWeights, eng, plan->primWeights));
+  }
+  return plan;
+}
+
+ConvPlan& planFor(int kind, const Dims& d) {
+  static std::map<std::pair<int, Dims>, std::unique_ptr<ConvPlan>> plans;
+  auto key = std::make_pair(kind, d);
+  auto it = plans.find(key);
+  if (it == plans.end()) it = plans.emplace(key, makePlan(kind, d)).first;
+  return *it->second;
+}
+
+// Float counts of (a, b, out) for `kind`.
+std::vector<size_t> expectedSizes(int kind, const Shape& s) {
+  if (kind == 0) return {s.srcSize, s.weightsSize, s.dstSize};
+  if (kind == 1) return {s.dstSize, s.weightsSize, s.srcSize};
+  return {s.srcSize, s.dstSize, s.weightsSize};
+}
+
+void runConv(ConvPlan& plan, int kind, float* a, float* b, float* out) {
+  dnnl::engine& eng = cpuEngine();
+  dnnl::stream& strm = cpuStream();
+  if (kind == 2) {
+    memory user(plan.userWeights, eng, out);
+    memory diffWeights = plan.reorderWeights ? plan.weightsScratch : user;
+    plan.conv.execute(strm, {{DNNL_ARG_SRC, memory(plan.src, eng, a)},
+                             {DNNL_ARG_DIFF_DST, memory(plan.dst, eng, b)},
+                             {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
+    if (plan.reorderWeights) plan.weightsReorder.execute(strm, plan.weightsScratch, user);
+  } else {
+    memory user(plan.userWeights, eng, b);
+    memory weights = user;
+    if (plan.reorderWeights) {
+      plan.weightsReorder.execute(strm, user, plan.weightsScratch);
+      weights = plan.weightsScratch;
+    }
+    if (kind == 0) {
+      plan.conv.execute(strm, {{DNNL_ARG_SRC, memory(plan.src, eng, a)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, memory(plan.dst, eng, out)}});
+    } else {
+      plan.conv.execute(strm, {{DNNL_ARG_DIFF_DST, memory(plan.dst, eng, a)}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, memory(plan.src, eng, out)}});
+    }
+  }
+  strm.wait();
+}
+
+// ---- Node-API glue ----
+
+napi_value throwError(napi_env env, const std::string& message) {
+  napi_throw_error(env, nullptr, message.c_str());
+  return nullptr;
+}
+
+bool float32Data(napi_env env, napi_value value, float** data, size_t* length) {
+  bool isTyped = false;
+  if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped) return false;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  void* raw;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = static_cast<float*>(raw);
+  return true;
+}
+
+napi_value Conv(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "conv: expected (kind, a, b, out, dims)");
+  int32_t kind = -1;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 2) {
+    return throwError(env, "conv: kind must be 0 (forward), 1 (input gradient) or 2 (filter gradient)");
+  }
+  float* arrays[3];
+  size_t lengths[3];
+  const char* names[3] = {"a", "b", "out"};
+  for (int i = 0; i < 3; ++i) {
+    if (!float32Data(env, argv[i + 1], &arrays[i], &lengths[i])) {
+      return throwError(env, std::string("conv: ") + names[i] + " must be a Float32Array");
+    }
+  }
+  bool isTyped = false;
+  napi_typedarray_type type;
+  size_t dimsLength = 0;
+  void* dimsRaw = nullptr;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, argv[4], &isTyped) != napi_ok || !isTyped ||
+      napi_get_typedarray_info(env, argv[4], &type, &dimsLength, &dimsRaw, &buffer, &offset) != napi_ok ||
+      type != napi_int32_array) {
+    return throwError(env, "conv: dims must be an Int32Array");
+  }
+  const int32_t* raw = static_cast<const int32_t*>(dimsRaw);
+  const Dims dims(raw, raw + dimsLength);
+  try {
+    ConvPlan& plan = planFor(kind, dims);
+    const std::vector<size_t> expected = expectedSizes(kind, plan.shape);
+    for (int i = 0; i < 3; ++i) {
+      if (lengths[i] != expected[i]) {
+        return throwError(env, std::string("conv: ") + names[i] + " has " + std::to_string(lengths[i]) + " floats, expected " +
+                                   std::to_string(expected[i]) + " from dims");
+      }
+    }
+    runConv(plan, kind, arrays[0], arrays[1], arrays[2]);
+  } catch (const std::invalid_argument& e) {
+    return throwError(env, std::string("conv: ") + e.what());
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("conv: oneDNN refused the convolution: ") + e.what());
+  }
+  return nullptr;
+}
+
+napi_value SetNumThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n = 0;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1) {
+    return throwError(env, "setNumThreads: expected an integer >= 1");
+  }
+  omp_set_num_threads(n);
+  return nullptr;
+}
+
+napi_value NumThreads(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_int32(env, omp_get_max_threads(), &result);
+  return result;
+}
+
+napi_value Version(napi_env env, napi_callback_info) {
+  const dnnl_version_t* v = dnnl_version();
+  const std::string text = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+  napi_value result;
+  napi_create_string_utf8(env, text.c_str(), text.size(), &result);
+  return result;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,133 @@
+// wavecv's native oneDNN convolutions (native/wavecv_native.cc, src/engine/kernels/native-conv.ts):
+// loaded whenever built, equal to the cpu backend (FusedConv2D's bias and
+// activations included), falling back where oneDNN does not apply, leaving no
+// backend data behind, and refusing bad calls with a clear message. The wasm
+// kernel tests (kernels.test.ts) run with the addon when it is built; here
+// they run once more without it, so the wasm-only fallbacks stay tested too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initEngine } from '../../src/engine/backend.js';
+import { nativeAddon } from '../../src/engine/native.js';
+import { Rng } from '../../src/engine/random.js';
+
+const ADDON = fileURLToPath(new URL('../../native/build/wavecv_native.node', import.meta.url));
+const built = existsSync(ADDON);
+const skip = built ? false : 'native addon not built (npm run build:native)';
+
+function uniform(rng: Rng, shape: number[]): tf.Tensor {
+  const v = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1);
+  return tf.tensor(v, shape);
+}
+
+/** `fn` on wasm and on cpu from the same inputs; returns the largest difference relative to the cpu values' scale. */
+async function wasmVsCpu(inputs: Array<{ values: Float32Array; shape: number[] }>, fn: (...ts: tf.Tensor[]) => tf.Tensor[]): Promise<number> {
+  const run = async (backend: 'wasm' | 'cpu'): Promise<Float32Array[]> => {
+    await initEngine({ backend });
+    return tf.tidy(() => fn(...inputs.map((i) => tf.tensor(i.values, i.shape)))).map((t) => {
+      const v = Float32Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    });
+  };
+  const got = await run('wasm');
+  const want = await run('cpu');
+  let worst = 0;
+  want.forEach((w, k) => {
+    const scale = Math.max(1, ...w.map(Math.abs));
+    w.forEach((v, i) => (worst = Math.max(worst, Math.abs(got[k][i] - v) / scale)));
+  });
+  await initEngine({ backend: 'wasm' });
+  return worst;
+}
+
+test('the native addon loads on wasm whenever it is built', { skip }, async () => {
+  const engine = await initEngine({ backend: 'wasm' });
+  assert.ok(engine.native, 'engineInfo().native is set');
+  assert.match(engine.native.oneDnnVersion, /^\d+\.\d+\.\d+$/);
+  assert.ok(engine.native.threads >= 1);
+});
+
+test('native FusedConv2D (bias, relu/relu6/elu/sigmoid/leakyrelu/prelu) and its gradients match cpu', { skip }, async () => {
+  const rng = new Rng(11);
+  const x = uniform(rng, [2, 9, 7, 5]);
+  const w = uniform(rng, [3, 3, 5, 6]);
+  const b = uniform(rng, [6]);
+  const alpha = uniform(rng, [6]);
+  const inputs = [x, w, b, alpha].map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+  tf.dispose([x, w, b, alpha]);
+  for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const) {
+    for (const stride of [1, 2]) {
+      const err = await wasmVsCpu(inputs, (xt, wt, bt, at) => {
+        const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor): tf.Tensor =>
+          tf.fused.conv2d({ x: xx as tf.Tensor4D, filter: ww as tf.Tensor4D, strides: stride, pad: 'same', bias: bb, activation, preluActivationWeights: at, leakyreluAlpha: 0.3 });
+        const y = f(xt, wt, bt);
+        // gradients only where tfjs fuses under a tape (linear); the others are checked forward
+        const grads = activation === 'linear' ? tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => f(a, c, d).square().sum())([xt, wt, bt]) : [];
+        return [y, ...grads];
+      });
+      assert.ok(err < 2e-5, `${activation}, stride ${stride}: relative error ${err}`);
+    }
+  }
+});
+
+test('native kernels fall back where oneDNN does not apply (a 1x1 stride-2 conv of an even size crops) and leave no backend data', { skip }, async () => {
+  const rng = new Rng(5);
+  const x = uniform(rng, [2, 8, 6, 3]);
+  const w = uniform(rng, [1, 1, 3, 4]);
+  const inputs = [x, w].map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+  tf.dispose([x, w]);
+  const err = await wasmVsCpu(inputs, (xt, wt) => {
+    const f = (a: tf.Tensor, c: tf.Tensor): tf.Scalar => tf.conv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'valid').square().sum();
+    return [f(xt, wt), ...tf.grads(f)([xt, wt])];
+  });
+  assert.ok(err < 2e-5, `relative error ${err}`);
+
+  await initEngine({ backend: 'wasm' });
+  const xs = uniform(rng, [2, 9, 9, 4]);
+  const ws = uniform(rng, [3, 3, 4, 4]);
+  const bs = uniform(rng, [4]);
+  const step = (): void => {
+    tf.tidy(() => {
+      const f = (a: tf.Tensor, c: tf.Tensor): tf.Scalar =>
+        tf.fused.conv2d({ x: a as tf.Tensor4D, filter: c as tf.Tensor4D, strides: 2, pad: 'same', bias: bs, activation: 'relu' }).sum();
+      tf.grads(f)([xs, ws]);
+      tf.conv3d(tf.reshape(xs, [1, 2, 9, 9, 4]), tf.reshape(ws, [1, 3, 3, 4, 4]), 1, 'same');
+    });
+  };
+  step();
+  const tensors = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'tensors');
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data ids');
+  tf.dispose([xs, ws, bs]);
+});
+
+test('the addon refuses bad calls with a message naming the argument', { skip }, async () => {
+  await initEngine({ backend: 'wasm' });
+  const addon = nativeAddon();
+  assert.ok(addon);
+  const dims = Int32Array.from([2, 1, 1, 1, 3, 3, 1, 1, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0]); // 1×3×3×1 ⊛ 1×1 → 1×3×3×1
+  const nine = new Float32Array(9);
+  assert.throws(() => addon.conv(0, nine, new Float32Array(1), new Float32Array(8), dims), /out has 8 floats, expected 9/);
+  assert.throws(() => addon.conv(0, nine, new Float32Array(1), nine, Int32Array.from([4, ...dims.slice(1)])), /rank\) must be 2 or 3/);
+  assert.throws(() => addon.conv(3 as 0, nine, new Float32Array(1), nine, dims), /kind must be 0/);
+  assert.throws(() => addon.conv(0, [] as unknown as Float32Array, new Float32Array(1), nine, dims), /a must be a Float32Array/);
+  const x = Float32Array.from({ length: 9 }, (_, i) => i);
+  const y = new Float32Array(9);
+  addon.conv(0, x, Float32Array.of(2), y, dims);
+  assert.deepEqual([...y], [...x].map((v) => 2 * v));
+});
+
+test('the wasm kernel tests pass without the addon too (WAVECV_NATIVE=0: the XNNPACK-based fallbacks)', { skip }, () => {
+  const kernels = fileURLToPath(new URL('./kernels.test.ts', import.meta.url));
+  // NODE_TEST_CONTEXT would make the child report to this runner instead of printing TAP.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', kernels], { env: { ...env, WAVECV_NATIVE: '0' }, encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
+  assert.match(run.stdout, /# fail 0/);
+});

@@ -31,6 +31,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
+import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { DWT2D, IDWT2D } from '../src/wavelets/layers.js';
 
@@ -91,6 +92,8 @@ export async function runDwtBench(argv: string[]): Promise<Record<string, { wave
   const [batch, channels, size, warmup, reps] = [values.batch, values.channels, values.size, values.warmup, values.reps].map(Number);
   const waves = values.waves!.split(',');
   const engine = await initEngine();
+  // one thread, as PyTorch here, should any step run on the native convolutions
+  setNativeThreads(1);
   const shape = [batch, size, size, channels];
   const count = batch * size * size * channels;
   const rng = new Rng(2024);

@@ -166,28 +166,30 @@ function fusedConv2dKernel(addon: NativeAddon, fallbacks: Fallbacks): tf.KernelC
   };
 }
 
+type DimsOf = (xShape: number[], filterShape: number[], attrs: ConvAttrs) => Int32Array | undefined;
+
+/** A convolution's forward kernel and both gradient kernels, for one rank. */
+function convKernels(addon: NativeAddon, fallbacks: Fallbacks, names: [string, string, string], dimsOf: DimsOf): tf.KernelConfig[] {
+  const [forward, inputGrad, filterGrad] = names;
+  return [
+    nativeKernel(addon, forward, fallbacks, 0, ({ x, filter }, attrs) => ({ a: x, b: filter, dims: dimsOf(x.shape, filter.shape, attrs) })),
+    nativeKernel(addon, inputGrad, fallbacks, 1, ({ dy, filter }, attrs) => {
+      const inputShape = attrs.inputShape as number[];
+      return { a: dy, b: filter, dims: dimsOf(inputShape, filter.shape, attrs), outShape: inputShape };
+    }),
+    nativeKernel(addon, filterGrad, fallbacks, 2, ({ x, dy }, attrs) => {
+      const filterShape = attrs.filterShape as number[];
+      return { a: x, b: dy, dims: dimsOf(x.shape, filterShape, attrs), outShape: filterShape };
+    }),
+  ];
+}
+
 /** The seven kernels, each falling back to `fallbacks[kernelName]` where the native path does not apply. */
 export function nativeConvKernels(addon: NativeAddon, fallbacks: Fallbacks): tf.KernelConfig[] {
   return [
-    nativeKernel(addon, tf.Conv2D, fallbacks, 0, ({ x, filter }, attrs) => ({ a: x, b: filter, dims: nativeConv2dDims(x.shape, filter.shape, attrs) })),
+    ...convKernels(addon, fallbacks, [tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter], nativeConv2dDims),
     fusedConv2dKernel(addon, fallbacks),
-    nativeKernel(addon, tf.Conv2DBackpropInput, fallbacks, 1, ({ dy, filter }, attrs) => {
-      const inputShape = attrs.inputShape as number[];
-      return { a: dy, b: filter, dims: nativeConv2dDims(inputShape, filter.shape, attrs), outShape: inputShape };
-    }),
-    nativeKernel(addon, tf.Conv2DBackpropFilter, fallbacks, 2, ({ x, dy }, attrs) => {
-      const filterShape = attrs.filterShape as number[];
-      return { a: x, b: dy, dims: nativeConv2dDims(x.shape, filterShape, attrs), outShape: filterShape };
-    }),
-    nativeKernel(addon, tf.Conv3D, fallbacks, 0, ({ x, filter }, attrs) => ({ a: x, b: filter, dims: nativeConv3dDims(x.shape, filter.shape, attrs) })),
-    nativeKernel(addon, tf.Conv3DBackpropInputV2, fallbacks, 1, ({ dy, filter }, attrs) => {
-      const inputShape = attrs.inputShape as number[];
-      return { a: dy, b: filter, dims: nativeConv3dDims(inputShape, filter.shape, attrs), outShape: inputShape };
-    }),
-    nativeKernel(addon, tf.Conv3DBackpropFilterV2, fallbacks, 2, ({ x, dy }, attrs) => {
-      const filterShape = attrs.filterShape as number[];
-      return { a: x, b: dy, dims: nativeConv3dDims(x.shape, filterShape, attrs), outShape: filterShape };
-    }),
+    ...convKernels(addon, fallbacks, [tf.Conv3D, tf.Conv3DBackpropInputV2, tf.Conv3DBackpropFilterV2], nativeConv3dDims),
   ];
 }
 

@@ -16,7 +16,9 @@
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, dims) and kept: a network has a few
-// dozen distinct convolutions. Filters use the layout oneDNN picks for the
+// dozen distinct convolutions (at most kMaxPlans are kept; past that the cache
+// starts over, so a process that meets ever new shapes stays bounded). Calls
+// are serialised by one mutex: Node worker threads may each load the addon. Filters use the layout oneDNN picks for the
 // machine ("any"), reordered from/to the TensorFlow layout on every call (a
 // filter is small next to the activations); activations stay channels-last,
 // which oneDNN's AVX-512/AVX2 kernels read directly.
@@ -26,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -137,11 +140,19 @@ std::unique_ptr<ConvPlan> makePlan(int kind, const Dims& d) {
   return plan;
 }
 
+constexpr size_t kMaxPlans = 512;
+std::mutex callMutex;  // guards the plans and the stream
+
+// The plan of (kind, d); call with callMutex held.
 ConvPlan& planFor(int kind, const Dims& d) {
   static std::map<std::pair<int, Dims>, std::unique_ptr<ConvPlan>> plans;
   auto key = std::make_pair(kind, d);
   auto it = plans.find(key);
-  if (it == plans.end()) it = plans.emplace(key, makePlan(kind, d)).first;
+  if (it == plans.end()) {
+    auto plan = makePlan(kind, d);
+    if (plans.size() >= kMaxPlans) plans.clear();
+    it = plans.emplace(key, std::move(plan)).first;
+  }
   return *it->second;
 }
 
@@ -229,6 +240,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   const int32_t* raw = static_cast<const int32_t*>(dimsRaw);
   const Dims dims(raw, raw + dimsLength);
   try {
+    std::lock_guard<std::mutex> lock(callMutex);
     ConvPlan& plan = planFor(kind, dims);
     const std::vector<size_t> expected = expectedSizes(kind, plan.shape);
     for (int i = 0; i < 3; ++i) {

@@ -6,8 +6,9 @@
  *   node scripts/build-native.mjs              build; exit 1 with the compiler's message on failure
  *   node scripts/build-native.mjs --optional   same, but a failure only prints a note (npm install)
  *
- * Needs a C++17 compiler (CXX, default g++), Node's headers (include/node next
- * to the node binary, or npm_config_nodedir) and oneDNN (Debian: libdnnl-dev).
+ * Needs a C++17 compiler (CXX, default g++), Node-API headers (include/node next
+ * to the node binary, npm_config_nodedir, or the node-api-headers package) and
+ * oneDNN (Debian: libdnnl-dev).
  * Compiled directly, without node-gyp (which would fetch headers from the
  * internet); written to a temporary name, loaded once as a check, then renamed,
  * so a failed build never leaves a broken addon behind.
@@ -24,9 +25,15 @@ const outDir = join(root, 'native', 'build');
 const target = join(outDir, 'wavecv_native.node');
 const optional = process.argv.includes('--optional');
 
+/** Node-API headers: npm's nodedir, those installed with Node, else the npm package node-api-headers. */
 function nodeIncludeDir() {
   const candidates = [join(dirname(process.execPath), '..', 'include', 'node')];
   if (process.env.npm_config_nodedir) candidates.unshift(join(process.env.npm_config_nodedir, 'include', 'node'));
+  try {
+    candidates.push(createRequire(import.meta.url)('node-api-headers').include_dir);
+  } catch {
+    // not installed: the other candidates only
+  }
   const found = candidates.find((dir) => existsSync(join(dir, 'node_api.h')));
   if (!found) throw new Error(`Node's headers (node_api.h) not found in ${candidates.join(' or ')}`);
   return found;

@@ -13,6 +13,12 @@
 //     dims: Int32Array [rank, N, C, F, in[rank], kernel[rank], out[rank],
 //                       stride[rank], dilation[rank] (1 = none), padBefore[rank],
 //                       padAfter[rank]] with rank 2 or 3
+//   batchNorm(kind, arrays, rows, channels, epsilon) -> undefined
+//     training-mode batch normalisation over the rows of a [rows, channels]
+//     (channels-last, flattened) tensor, batch statistics, biased variance:
+//     kind 0: arrays = [x, scale, shift, y, mean, variance]
+//     kind 1: arrays = [x, dy, mean, variance, scale, dx, dscale, dshift]
+//             (the full gradient, through the batch statistics)
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, dims) and kept: a network has a few
@@ -31,6 +37,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -189,6 +196,64 @@ void runConv(ConvPlan& plan, int kind, float* a, float* b, float* out) {
   strm.wait();
 }
 
+// ---- batch normalisation ----
+
+// One batch normalisation of one kind, shape and epsilon, ready to run. The
+// data are described as a 1 x C x rows x 1 NHWC tensor: the same bytes as
+// [rows, C], and a layout oneDNN's channels-last kernels take.
+struct BatchNormPlan {
+  dnnl::primitive primitive;
+  memory::desc data, stats;
+};
+
+std::unique_ptr<BatchNormPlan> makeBatchNormPlan(int kind, memory::dim rows, memory::dim channels, float epsilon) {
+  auto plan = std::make_unique<BatchNormPlan>();
+  const auto f32 = memory::data_type::f32;
+  dnnl::engine& eng = cpuEngine();
+  plan->data = memory::desc({1, channels, rows, 1}, f32, tag::nhwc);
+  plan->stats = memory::desc({channels}, f32, tag::a);
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  dnnl::batch_normalization_forward::desc fwdDesc(dnnl::prop_kind::forward_training, plan->data, epsilon, flags);
+  dnnl::batch_normalization_forward::primitive_desc fwd(fwdDesc, eng);
+  if (kind == 0) {
+    plan->primitive = dnnl::batch_normalization_forward(fwd);
+  } else {
+    dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, plan->data, plan->data, epsilon, flags);
+    plan->primitive = dnnl::batch_normalization_backward(dnnl::batch_normalization_backward::primitive_desc(desc, eng, fwd));
+  }
+  return plan;
+}
+
+BatchNormPlan& batchNormPlanFor(int kind, memory::dim rows, memory::dim channels, float epsilon) {
+  static std::map<std::tuple<int, memory::dim, memory::dim, float>, std::unique_ptr<BatchNormPlan>> plans;
+  auto key = std::make_tuple(kind, rows, channels, epsilon);
+  auto it = plans.find(key);
+  if (it == plans.end()) {
+    auto plan = makeBatchNormPlan(kind, rows, channels, epsilon);
+    if (plans.size() >= kMaxPlans) plans.clear();
+    it = plans.emplace(key, std::move(plan)).first;
+  }
+  return *it->second;
+}
+
+// a: the arrays in the order of the file comment.
+void runBatchNorm(BatchNormPlan& plan, int kind, float* const* a) {
+  dnnl::engine& eng = cpuEngine();
+  auto data = [&](float* p) { return memory(plan.data, eng, p); };
+  auto stat = [&](float* p) { return memory(plan.stats, eng, p); };
+  if (kind == 0) {
+    plan.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_SCALE, stat(a[1])}, {DNNL_ARG_SHIFT, stat(a[2])},
+                                         {DNNL_ARG_DST, data(a[3])}, {DNNL_ARG_MEAN, stat(a[4])}, {DNNL_ARG_VARIANCE, stat(a[5])}});
+  } else {
+    // oneDNN 2.6 refuses to run the backward pass without a shift argument,
+    // which it does not read (no fused ReLU): the scale's memory stands in.
+    plan.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_DIFF_DST, data(a[1])}, {DNNL_ARG_MEAN, stat(a[2])},
+                                         {DNNL_ARG_VARIANCE, stat(a[3])}, {DNNL_ARG_SCALE, stat(a[4])}, {DNNL_ARG_SHIFT, stat(a[4])}, {DNNL_ARG_DIFF_SRC, data(a[5])},
+                                         {DNNL_ARG_DIFF_SCALE, stat(a[6])}, {DNNL_ARG_DIFF_SHIFT, stat(a[7])}});
+  }
+  cpuStream().wait();
+}
+
 // ---- Node-API glue ----
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -258,6 +323,55 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "batchNorm: expected (kind, arrays, rows, channels, epsilon)");
+  int32_t kind = -1, rows = 0, channels = 0;
+  double epsilon = -1;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
+    return throwError(env, "batchNorm: kind must be 0 (forward) or 1 (gradient)");
+  }
+  if (napi_get_value_int32(env, argv[2], &rows) != napi_ok || rows < 1 || napi_get_value_int32(env, argv[3], &channels) != napi_ok ||
+      channels < 1) {
+    return throwError(env, "batchNorm: rows and channels must be integers >= 1");
+  }
+  if (napi_get_value_double(env, argv[4], &epsilon) != napi_ok || !(epsilon >= 0)) {
+    return throwError(env, "batchNorm: epsilon must be a number >= 0");
+  }
+  const size_t count = kind == 0 ? 6 : 8;
+  // Which arrays hold [rows, channels] data (the others hold [channels]).
+  const bool isData[2][8] = {{true, false, false, true, false, false}, {true, true, false, false, false, true, false, false}};
+  bool isArray = false;
+  uint32_t length = 0;
+  if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &length) != napi_ok ||
+      length != count) {
+    return throwError(env, "batchNorm: arrays must be an array of " + std::to_string(count) + " Float32Arrays");
+  }
+  float* arrays[8];
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value element;
+    size_t size = 0;
+    napi_get_element(env, argv[1], i, &element);
+    if (!float32Data(env, element, &arrays[i], &size)) {
+      return throwError(env, "batchNorm: arrays[" + std::to_string(i) + "] must be a Float32Array");
+    }
+    const size_t expected = isData[kind][i] ? size_t(rows) * size_t(channels) : size_t(channels);
+    if (size != expected) {
+      return throwError(env, "batchNorm: arrays[" + std::to_string(i) + "] has " + std::to_string(size) + " floats, expected " +
+                                 std::to_string(expected));
+    }
+  }
+  try {
+    std::lock_guard<std::mutex> lock(callMutex);
+    runBatchNorm(batchNormPlanFor(kind, rows, channels, float(epsilon)), kind, arrays);
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string("batchNorm: oneDNN refused the batch normalisation: ") + e.what());
+  }
+  return nullptr;
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -287,6 +401,7 @@ napi_value Version(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,7 +1,7 @@
 /**
  * wavecv's optional native accelerator for Node (`native/wavecv_native.cc`):
- * 2-D and 3-D convolutions and their gradients through oneDNN, computed in
- * place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
+ * 2-D and 3-D convolutions and their gradients, and training-mode batch
+ * normalisation, through oneDNN, computed in place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
  * `libdnnl-dev`); without it, or in a browser, wavecv runs the same kernels
  * through the wasm backend alone.
  *
@@ -19,6 +19,11 @@ import { WavecvError } from '../errors.js';
 export interface NativeAddon {
   /** kind 0 forward, 1 input gradient, 2 filter gradient; dims as in the addon's comment. */
   conv(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /**
+   * Training-mode batch norm over the rows of [rows, channels]: kind 0 takes
+   * [x, scale, shift, y, mean, variance], kind 1 [x, dy, mean, variance, scale, dx, dscale, dshift].
+   */
+  batchNorm(kind: 0 | 1, arrays: Float32Array[], rows: number, channels: number, epsilon: number): void;
   setNumThreads(n: number): void;
   numThreads(): number;
   version(): string;

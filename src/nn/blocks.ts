@@ -21,6 +21,7 @@
  *    seed gives the same model.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hasNativeBatchNorm, NATIVE_BATCH_NORM, NATIVE_BATCH_NORM_GRAD } from '../engine/kernels/native-batchnorm.js';
 import { Rng } from '../engine/random.js';
 import { WavecvError } from '../errors.js';
 
@@ -99,11 +100,15 @@ export function conv2d(x: tf.SymbolicTensor, options: Conv2dOptions): tf.Symboli
  * TF.js's own `batchNorm` gradient materialises several full-size `tile`s
  * and takes ~3× longer on wasm (measured: 64×28×28×16, 0.90 s vs 0.31 s for
  * forward + backward on a shared core), which made it the largest cost of a
- * small CNN's training step. Returns the output and the batch moments
- * (biased variance); the moments are kept out of any enclosing `tf.tidy`, so
- * the caller disposes them.
+ * small CNN's training step. Where wavecv's native addon is loaded (wasm in
+ * Node), forward and gradient are one oneDNN call each instead
+ * (`src/engine/kernels/native-batchnorm.ts`; the same function, 2–3× less
+ * time again). Returns the output and the batch moments (biased variance);
+ * the moments are kept out of any enclosing `tf.tidy`, so the caller disposes
+ * them.
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (hasNativeBatchNorm() && x.dtype === 'float32') return nativeBatchNormTraining(x, gamma, beta, epsilon);
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   let moments: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -124,6 +129,28 @@ export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Ten
         const dGamma = tf.sum(tf.mul(dy, xhat), axes);
         const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n)));
         return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
+      },
+    };
+  });
+  const y = normalise(x, gamma, beta);
+  return { y, mean: moments!.mean, variance: moments!.variance };
+}
+
+/** {@link batchNormTraining} through the native kernels (same contract). */
+function nativeBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let moments: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
+  const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, scale, offset] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const [y, mean, variance] = tf.engine().runKernel(NATIVE_BATCH_NORM, { x: input, scale, offset }, { epsilon }) as tf.Tensor[];
+    // The engine disposes a custom gradient's intermediates; keep the moments for the caller.
+    moments = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
+    save([input, mean, variance, scale]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, mu, v, g] = saved;
+        return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, { x: xs, dy, mean: mu, variance: v, scale: g }, { epsilon }) as tf.Tensor[];
       },
     };
   });

@@ -1,6 +1,7 @@
-// wavecv's native oneDNN convolutions (native/wavecv_native.cc, src/engine/kernels/native-conv.ts):
-// loaded whenever built, equal to the cpu backend (FusedConv2D's bias and
-// activations included), falling back where oneDNN does not apply, leaving no
+// wavecv's native oneDNN convolutions and batch norm (native/wavecv_native.cc,
+// src/engine/kernels/native-conv.ts, native-batchnorm.ts): loaded whenever
+// built, equal to the cpu backend (FusedConv2D's bias and activations
+// included; batch norm against its op composition), falling back where oneDNN does not apply, leaving no
 // backend data behind, and refusing bad calls with a clear message. The wasm
 // kernel tests (kernels.test.ts) run with the addon when it is built; here
 // they run once more without it, so the wasm-only fallbacks stay tested too.
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { nativeAddon } from '../../src/engine/native.js';
+import { hasNativeBatchNorm } from '../../src/engine/kernels/native-batchnorm.js';
+import { batchNormTraining } from '../../src/nn/blocks.js';
 import { Rng } from '../../src/engine/random.js';
 
 const ADDON = fileURLToPath(new URL('../../native/build/wavecv_native.node', import.meta.url));
@@ -107,6 +110,47 @@ test('native kernels fall back where oneDNN does not apply (a 1x1 stride-2 conv 
   tf.dispose([xs, ws, bs]);
 });
 
+test('native training-mode batch norm and its gradient match the op composition on cpu (ranks 2 and 4), leaving nothing behind', { skip }, async () => {
+  await initEngine({ backend: 'wasm' });
+  assert.ok(hasNativeBatchNorm(), 'native batch norm registered on wasm');
+  const rng = new Rng(3);
+  for (const shape of [[3, 5, 7, 6], [37, 4]]) {
+    const c = shape[shape.length - 1];
+    const parts = [uniform(rng, shape), uniform(rng, [c]), uniform(rng, [c]), uniform(rng, shape)];
+    const inputs = parts.map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+    tf.dispose(parts);
+    const err = await wasmVsCpu(inputs, (x, gamma, beta, w) => {
+      const { y, mean, variance } = batchNormTraining(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5);
+      const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+        const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+        tf.dispose([r.mean, r.variance]);
+        return tf.sum(tf.mul(r.y, w));
+      };
+      return [y, mean, variance, ...tf.grads(loss)([x, gamma, beta])];
+    });
+    assert.ok(err < 2e-5, `shape [${shape}]: relative error ${err}`);
+  }
+  const x = uniform(rng, [4, 3, 3, 8]);
+  const g = uniform(rng, [8]);
+  const b = uniform(rng, [8]);
+  const step = (): void => {
+    tf.tidy(() => {
+      tf.grads((a: tf.Tensor) => {
+        const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+        tf.dispose([r.mean, r.variance]);
+        return tf.sum(r.y);
+      })([x]);
+    });
+  };
+  step();
+  const tensors = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'tensors');
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data ids');
+  tf.dispose([x, g, b]);
+});
+
 test('the addon refuses bad calls with a message naming the argument', { skip }, async () => {
   await initEngine({ backend: 'wasm' });
   const addon = nativeAddon();
@@ -117,6 +161,9 @@ test('the addon refuses bad calls with a message naming the argument', { skip },
   assert.throws(() => addon.conv(0, nine, new Float32Array(1), nine, Int32Array.from([4, ...dims.slice(1)])), /rank\) must be 2 or 3/);
   assert.throws(() => addon.conv(3 as 0, nine, new Float32Array(1), nine, dims), /kind must be 0/);
   assert.throws(() => addon.conv(0, [] as unknown as Float32Array, new Float32Array(1), nine, dims), /a must be a Float32Array/);
+  assert.throws(() => addon.batchNorm(0, [nine], 9, 1, 1e-5), /arrays must be an array of 6 Float32Arrays/);
+  assert.throws(() => addon.batchNorm(0, [nine, nine, nine, nine, nine, nine], 9, 1, 1e-5), /arrays\[1\] has 9 floats, expected 1/);
+  assert.throws(() => addon.batchNorm(1, [], 9, 0, 1e-5), /rows and channels must be integers >= 1/);
   const x = Float32Array.from({ length: 9 }, (_, i) => i);
   const y = new Float32Array(9);
   addon.conv(0, x, Float32Array.of(2), y, dims);

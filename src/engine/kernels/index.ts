@@ -6,7 +6,8 @@
  * backend ships under the same name. The gradients tfjs-core lacks are
  * registered (once, for every backend) from `../gradients.ts`. When wavecv's
  * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
- * on wasm run through it, with the kernels below as their fallback.
+ * on wasm run through it, with the kernels below as their fallback, and so
+ * does training-mode batch norm (`native-batchnorm.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -16,6 +17,7 @@ import { sharedIdentityKernel } from './identity.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { registerTrainingGradients } from '../gradients.js';
 import { nativeAddon } from '../native.js';
+import { nativeBatchNormKernels } from './native-batchnorm.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 
 /**
@@ -61,5 +63,5 @@ export function registerTrainingKernels(backendName: string): void {
     if (!kernel) throw new Error(`registerTrainingKernels: the wasm backend has no ${name} kernel to fall back to`);
     fallbacks[name] = kernel.kernelFunc;
   }
-  for (const config of nativeConvKernels(addon, fallbacks)) replaceKernel(config);
+  for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon)]) replaceKernel(config);
 }

@@ -47,6 +47,16 @@ async function wasmVsCpu(inputs: Array<{ values: Float32Array; shape: number[] }
   return worst;
 }
 
+/** Runs `step` once to warm up, then five times: tensors and backend data ids must not grow. */
+function assertNoLeaks(step: () => void): void {
+  step();
+  const tensors = tf.memory().numTensors;
+  const dataIds = tf.engine().backend.numDataIds();
+  for (let i = 0; i < 5; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'tensors');
+  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data ids');
+}
+
 test('the native addon loads on wasm whenever it is built', { skip }, async () => {
   const engine = await initEngine({ backend: 'wasm' });
   assert.ok(engine.native, 'engineInfo().native is set');
@@ -101,12 +111,7 @@ test('native kernels fall back where oneDNN does not apply (a 1x1 stride-2 conv 
       tf.conv3d(tf.reshape(xs, [1, 2, 9, 9, 4]), tf.reshape(ws, [1, 3, 3, 4, 4]), 1, 'same');
     });
   };
-  step();
-  const tensors = tf.memory().numTensors;
-  const dataIds = tf.engine().backend.numDataIds();
-  for (let i = 0; i < 5; i++) step();
-  assert.equal(tf.memory().numTensors, tensors, 'tensors');
-  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data ids');
+  assertNoLeaks(step);
   tf.dispose([xs, ws, bs]);
 });
 
@@ -142,12 +147,7 @@ test('native training-mode batch norm and its gradient match the op composition 
       })([x]);
     });
   };
-  step();
-  const tensors = tf.memory().numTensors;
-  const dataIds = tf.engine().backend.numDataIds();
-  for (let i = 0; i < 5; i++) step();
-  assert.equal(tf.memory().numTensors, tensors, 'tensors');
-  assert.equal(tf.engine().backend.numDataIds(), dataIds, 'backend data ids');
+  assertNoLeaks(step);
   tf.dispose([x, g, b]);
 });
 

@@ -150,17 +150,21 @@ std::unique_ptr<ConvPlan> makePlan(int kind, const Dims& d) {
 constexpr size_t kMaxPlans = 512;
 std::mutex callMutex;  // guards the plans and the stream
 
-// The plan of (kind, d); call with callMutex held.
-ConvPlan& planFor(int kind, const Dims& d) {
-  static std::map<std::pair<int, Dims>, std::unique_ptr<ConvPlan>> plans;
-  auto key = std::make_pair(kind, d);
+// The plan of `key` from `plans`, made by `make()` when missing; call with callMutex held.
+template <typename Key, typename Plan, typename Make>
+Plan& cachedPlan(std::map<Key, std::unique_ptr<Plan>>& plans, const Key& key, Make make) {
   auto it = plans.find(key);
   if (it == plans.end()) {
-    auto plan = makePlan(kind, d);
+    auto plan = make();
     if (plans.size() >= kMaxPlans) plans.clear();
     it = plans.emplace(key, std::move(plan)).first;
   }
   return *it->second;
+}
+
+ConvPlan& planFor(int kind, const Dims& d) {
+  static std::map<std::pair<int, Dims>, std::unique_ptr<ConvPlan>> plans;
+  return cachedPlan(plans, std::make_pair(kind, d), [&] { return makePlan(kind, d); });
 }
 
 // Float counts of (a, b, out) for `kind`.
@@ -226,14 +230,7 @@ std::unique_ptr<BatchNormPlan> makeBatchNormPlan(int kind, memory::dim rows, mem
 
 BatchNormPlan& batchNormPlanFor(int kind, memory::dim rows, memory::dim channels, float epsilon) {
   static std::map<std::tuple<int, memory::dim, memory::dim, float>, std::unique_ptr<BatchNormPlan>> plans;
-  auto key = std::make_tuple(kind, rows, channels, epsilon);
-  auto it = plans.find(key);
-  if (it == plans.end()) {
-    auto plan = makeBatchNormPlan(kind, rows, channels, epsilon);
-    if (plans.size() >= kMaxPlans) plans.clear();
-    it = plans.emplace(key, std::move(plan)).first;
-  }
-  return *it->second;
+  return cachedPlan(plans, std::make_tuple(kind, rows, channels, epsilon), [&] { return makeBatchNormPlan(kind, rows, channels, epsilon); });
 }
 
 // a: the arrays in the order of the file comment.

@@ -169,7 +169,7 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
   console.log(`wavecv train bench: ResNet-18 (CIFAR), batch ${args.batch}, ${INPUT_SIZE}×${INPUT_SIZE}×3, SGD lr ${LR} momentum ${MOMENTUM} wd ${WEIGHT_DECAY}`);
   console.log(
     `  wavecv: tfjs ${engine.tfjsVersion} backend ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, Node ${engine.nodeVersion}, ` +
-      (native ? `native oneDNN ${native.oneDnnVersion} convolutions, ${native.threads} thread(s)` : 'no native addon (npm run build:native)'),
+      (native ? `native oneDNN ${native.oneDnnVersion} convolutions and batch norm, ${native.threads} thread(s)` : 'no native addon (npm run build:native)'),
   );
 
   const rng = new Rng(2024);

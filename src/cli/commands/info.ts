@@ -19,7 +19,7 @@ export function registerInfo(program: Command): void {
           `wasm SIMD:   ${info.wasmSimd ?? 'n/a'}`,
           `tfjs:        ${info.tfjsVersion}`,
           `tfjs-node:   ${info.tfjsNode ? 'installed' : 'not installed'}`,
-          `native:      ${info.native ? `oneDNN ${info.native.oneDnnVersion} convolutions, ${info.native.threads} thread(s)` : info.backend === 'wasm' ? 'not loaded (npm run build:native; needs libdnnl-dev)' : 'n/a'}`,
+          `native:      ${info.native ? `oneDNN ${info.native.oneDnnVersion} convolutions and batch norm, ${info.native.threads} thread(s)` : info.backend === 'wasm' ? 'not loaded (npm run build:native; needs libdnnl-dev)' : 'n/a'}`,
           `node:        ${info.nodeVersion}`,
         ].join('\n') + '\n',
       );

@@ -13,7 +13,7 @@
  * own kernels after the native convolution. The gradient kernels also read the
  * `dilations` attribute that `../gradients.ts` passes (as the fallbacks do).
  *
- * Measured: `npm run bench -- train` (README, "Training speed").
+ * Measured: `npm run bench -- train` (README, "Benchmarks").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native.js';

@@ -1,7 +1,8 @@
 /**
  * wavecv's optional native accelerator for Node (`native/wavecv_native.cc`):
  * 2-D and 3-D convolutions and their gradients, and training-mode batch
- * normalisation, through oneDNN, computed in place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
+ * normalisation, through oneDNN, computed in place on the wasm backend's
+ * heap. Built by `npm run build:native` (needs g++ and Debian's
  * `libdnnl-dev`); without it, or in a browser, wavecv runs the same kernels
  * through the wasm backend alone.
  *

@@ -1,6 +1,6 @@
 // wavecv's optional native accelerator for Node: 2-D and 3-D convolution and
-// both of their gradients through oneDNN (Debian libdnnl-dev), the library
-// PyTorch's CPU convolutions run on. It computes in place on memory the caller
+// both of their gradients, and training-mode batch normalisation, through
+// oneDNN (Debian libdnnl-dev), the library PyTorch's CPU convolutions run on. It computes in place on memory the caller
 // owns (the wasm backend's heap, seen from JS as Float32Array views), so
 // nothing is copied in or out. Layouts are TensorFlow's: activations
 // channels-last (NHWC, NDHWC), filters HWIO / DHWIO.
@@ -21,13 +21,14 @@
 //             (the full gradient, through the batch statistics)
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
-// Primitives are built once per (kind, dims) and kept: a network has a few
+// Primitives are built once per (kind, shape) and kept: a network has a few
 // dozen distinct convolutions (at most kMaxPlans are kept; past that the cache
 // starts over, so a process that meets ever new shapes stays bounded). Calls
-// are serialised by one mutex: Node worker threads may each load the addon. Filters use the layout oneDNN picks for the
-// machine ("any"), reordered from/to the TensorFlow layout on every call (a
-// filter is small next to the activations); activations stay channels-last,
-// which oneDNN's AVX-512/AVX2 kernels read directly.
+// are serialised by one mutex: Node worker threads may each load the addon.
+// Filters use the layout oneDNN picks for the machine ("any"), reordered
+// from/to the TensorFlow layout on every call (a filter is small next to the
+// activations); activations stay channels-last, which oneDNN's AVX-512/AVX2
+// kernels read directly.
 #include <node_api.h>
 #include <omp.h>
 

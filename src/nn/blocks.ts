@@ -108,54 +108,58 @@ export function conv2d(x: tf.SymbolicTensor, options: Conv2dOptions): tf.Symboli
  * them.
  */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  if (hasNativeBatchNorm() && x.dtype === 'float32') return nativeBatchNormTraining(x, gamma, beta, epsilon);
-  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const passes = hasNativeBatchNorm() && x.dtype === 'float32' ? nativePasses(epsilon) : compositePasses(x.shape.length, epsilon);
   let moments: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, scale, offset] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const { mean, variance } = tf.moments(input, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+    const { y, mean, variance, saved } = passes.forward(input, scale as tf.Tensor1D, offset as tf.Tensor1D);
     // The engine disposes a custom gradient's intermediates; keep the moments for the caller.
     moments = { mean: tf.keep(mean), variance: tf.keep(variance) };
-    const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    save([input, mean, rstd, scale]);
-    return {
-      value: tf.batchNorm(input, mean, variance, offset as tf.Tensor1D, scale as tf.Tensor1D, epsilon),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, mu, r, g] = saved;
-        const n = xs.size / (xs.shape[xs.shape.length - 1] as number);
-        const xhat = tf.mul(tf.sub(xs, mu), r);
-        const dBeta = tf.sum(dy, axes);
-        const dGamma = tf.sum(tf.mul(dy, xhat), axes);
-        const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n)));
-        return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
-      },
-    };
+    save(saved);
+    return { value: y, gradFunc: passes.backward };
   });
   const y = normalise(x, gamma, beta);
   return { y, mean: moments!.mean, variance: moments!.variance };
 }
 
-/** {@link batchNormTraining} through the native kernels (same contract). */
-function nativeBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
-  let moments: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
-  const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [input, scale, offset] = args as tf.Tensor[];
-    const save = args[3] as tf.GradSaveFunc;
-    const [y, mean, variance] = tf.engine().runKernel(NATIVE_BATCH_NORM, { x: input, scale, offset }, { epsilon }) as tf.Tensor[];
-    // The engine disposes a custom gradient's intermediates; keep the moments for the caller.
-    moments = { mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D };
-    save([input, mean, variance, scale]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, mu, v, g] = saved;
-        return tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, { x: xs, dy, mean: mu, variance: v, scale: g }, { epsilon }) as tf.Tensor[];
-      },
-    };
-  });
-  const y = normalise(x, gamma, beta);
-  return { y, mean: moments!.mean, variance: moments!.variance };
+/** The two passes of {@link batchNormTraining}: what the forward saves is what the backward reads. */
+interface BatchNormPasses {
+  forward(x: tf.Tensor, scale: tf.Tensor1D, offset: tf.Tensor1D): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D; saved: tf.Tensor[] };
+  /** Returns [∂x, ∂scale, ∂offset]. */
+  backward(dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[];
+}
+
+/** Moments and the closed-form gradient as tfjs ops (any backend). */
+function compositePasses(rank: number, epsilon: number): BatchNormPasses {
+  const axes = Array.from({ length: rank - 1 }, (_, i) => i);
+  return {
+    forward: (x, scale, offset) => {
+      const { mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+      const rstd = tf.rsqrt(tf.add(variance, epsilon));
+      return { y: tf.batchNorm(x, mean, variance, offset, scale, epsilon), mean, variance, saved: [x, mean, rstd, scale] };
+    },
+    backward: (dy, [xs, mu, r, g]) => {
+      const n = xs.size / (xs.shape[xs.shape.length - 1] as number);
+      const xhat = tf.mul(tf.sub(xs, mu), r);
+      const dBeta = tf.sum(dy, axes);
+      const dGamma = tf.sum(tf.mul(dy, xhat), axes);
+      const centred = tf.sub(tf.sub(dy, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n)));
+      return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
+    },
+  };
+}
+
+/** One oneDNN call each way (wasm with wavecv's native addon). */
+function nativePasses(epsilon: number): BatchNormPasses {
+  return {
+    forward: (x, scale, offset) => {
+      const [y, mean, variance] = tf.engine().runKernel(NATIVE_BATCH_NORM, { x, scale, offset }, { epsilon }) as tf.Tensor[];
+      return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, saved: [x, mean, variance, scale] };
+    },
+    backward: (dy, [x, mean, variance, scale]) =>
+      tf.engine().runKernel(NATIVE_BATCH_NORM_GRAD, { x, dy, mean, variance, scale }, { epsilon }) as tf.Tensor[],
+  };
 }
 
 export interface BatchNormArgs {

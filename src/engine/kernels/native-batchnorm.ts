@@ -16,16 +16,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native.js';
+import { allocateAndView, heapBackend, type HeapBackend } from './heap.js';
 
 /** Inputs x [..., C], scale [C], offset [C]; attr epsilon; outputs y, mean, variance (biased). */
 export const NATIVE_BATCH_NORM = 'WavecvNativeBatchNorm';
 /** Inputs x, dy, mean, variance, scale; attr epsilon; outputs dx, dscale, doffset. */
 export const NATIVE_BATCH_NORM_GRAD = 'WavecvNativeBatchNormGrad';
-
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
 
 /** True when the current backend has the native batch-norm kernels. */
 export function hasNativeBatchNorm(): boolean {
@@ -37,10 +33,8 @@ function run(addon: NativeAddon, backend: HeapBackend, kind: 0 | 1, inputs: tf.T
   const x = inputs[0];
   const channels = x.shape[x.shape.length - 1];
   const rows = tf.util.sizeFromShape(x.shape) / channels;
-  const outputs = outputsLike.map((t) => backend.makeOutput(t.shape, 'float32'));
-  // Views taken after the allocations: growing the heap detaches older views.
-  const views = [...inputs, ...outputs].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
-  addon.batchNorm(kind, views, rows, channels, epsilon);
+  const { outputs, views } = allocateAndView(backend, inputs, outputsLike.map((t) => t.shape));
+  addon.batchNorm(kind, views as Float32Array[], rows, channels, epsilon);
   return outputs;
 }
 
@@ -59,7 +53,7 @@ export function nativeBatchNormKernels(addon: NativeAddon): tf.KernelConfig[] {
         const { x, scale, offset } = inputs as Record<string, tf.TensorInfo>;
         floatInputs([x, scale, offset], NATIVE_BATCH_NORM);
         const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
-        return run(addon, backend as unknown as HeapBackend, 0, [x, scale, offset], [x, scale, scale], epsilon);
+        return run(addon, heapBackend(backend, NATIVE_BATCH_NORM), 0, [x, scale, offset], [x, scale, scale], epsilon);
       },
     },
     {
@@ -69,7 +63,7 @@ export function nativeBatchNormKernels(addon: NativeAddon): tf.KernelConfig[] {
         const { x, dy, mean, variance, scale } = inputs as Record<string, tf.TensorInfo>;
         floatInputs([x, dy, mean, variance, scale], NATIVE_BATCH_NORM_GRAD);
         const epsilon = (attrs as unknown as { epsilon: number }).epsilon;
-        return run(addon, backend as unknown as HeapBackend, 1, [x, dy, mean, variance, scale], [x, scale, scale], epsilon);
+        return run(addon, heapBackend(backend, NATIVE_BATCH_NORM_GRAD), 1, [x, dy, mean, variance, scale], [x, scale, scale], epsilon);
       },
     },
   ];

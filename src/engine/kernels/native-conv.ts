@@ -17,12 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native.js';
-
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(dataId: tf.DataId, force?: boolean): boolean;
-}
+import { allocateAndView, heapBackend, type HeapBackend } from './heap.js';
 
 interface ConvAttrs {
   strides: number | number[];
@@ -96,11 +91,10 @@ const allFloat = (...ts: tf.TensorInfo[]): boolean => ts.every((t) => t.dtype ==
 
 /** Runs one native convolution of `kind` into a new output of `outShape`. */
 function runNative(addon: NativeAddon, backend: HeapBackend, kind: 0 | 1 | 2, a: tf.TensorInfo, b: tf.TensorInfo, outShape: number[], dims: Int32Array): tf.TensorInfo {
-  const out = backend.makeOutput(outShape, 'float32');
-  // Views taken after the allocation: growing the heap detaches older views.
-  const view = (t: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
-  addon.conv(kind, view(a), view(b), view(out), dims);
-  return out;
+  const { outputs, views } = allocateAndView(backend, [a, b], [outShape]);
+  const [aValues, bValues, outValues] = views as Float32Array[];
+  addon.conv(kind, aValues, bValues, outValues, dims);
+  return outputs[0];
 }
 
 /** Runs the wasm kernel `name` directly (no engine bookkeeping: the caller owns the result). */
@@ -136,7 +130,7 @@ function nativeKernel(
     kernelFunc: (args) => {
       const { a, b, dims, outShape } = plan(args.inputs as Record<string, tf.TensorInfo>, args.attrs as unknown as ConvAttrs & Record<string, unknown>);
       if (!dims || !allFloat(a, b)) return fallbacks[kernelName](args);
-      return runNative(addon, args.backend as unknown as HeapBackend, kind, a, b, outShape ?? forwardShape(dims), dims);
+      return runNative(addon, heapBackend(args.backend, kernelName), kind, a, b, outShape ?? forwardShape(dims), dims);
     },
   };
 }
@@ -148,7 +142,7 @@ function fusedConv2dKernel(addon: NativeAddon, fallbacks: Fallbacks): tf.KernelC
     kernelFunc: (args) => {
       const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
       const attrs = args.attrs as unknown as ConvAttrs & { activation: string; leakyreluAlpha?: number };
-      const backend = args.backend as unknown as HeapBackend;
+      const backend = heapBackend(args.backend, tf.FusedConv2D);
       const dims = nativeConv2dDims(x!.shape, filter!.shape, attrs);
       const activation = attrs.activation === 'linear' ? undefined : ACTIVATIONS[attrs.activation];
       const supported = attrs.activation === 'linear' || (activation && (attrs.activation !== 'prelu' || preluActivationWeights));

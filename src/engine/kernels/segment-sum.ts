@@ -9,6 +9,7 @@
  * O(N·S·D) instead (our choice).
  */
 import * as tf from '@tensorflow/tfjs';
+import { allocateAndView, heapBackend } from './heap.js';
 
 /** Sums rows of `values` (rows × inner, flat) into `out` (numSegments × inner, zeroed). */
 export function segmentSumInto(
@@ -28,17 +29,6 @@ export function segmentSumInto(
   }
 }
 
-/** Backends that expose their memory as typed arrays (the wasm heap). */
-interface HeapBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.backend_util.TypedArray;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-function isHeapBackend(b: unknown): b is HeapBackend {
-  const o = b as Partial<HeapBackend>;
-  return typeof o.typedArrayFromHeap === 'function' && typeof o.makeOutput === 'function';
-}
-
 /** `UnsortedSegmentSum` for `backendName`. */
 export function unsortedSegmentSumKernel(backendName: string): tf.KernelConfig {
   return {
@@ -52,13 +42,12 @@ export function unsortedSegmentSumKernel(backendName: string): tf.KernelConfig {
       const rank = ids.shape.length;
       const outShape = [numSegments, ...x.shape.slice(rank)];
       const inner = tf.util.sizeFromShape(x.shape.slice(rank));
-      if (!isHeapBackend(backend)) throw new Error(`UnsortedSegmentSum: backend '${backendName}' does not expose its memory as typed arrays`);
-      const out = backend.makeOutput(outShape, x.dtype);
-      // Views taken after the allocation: growing the heap detaches older views.
-      const outValues = backend.typedArrayFromHeap(out);
+      const heap = heapBackend(backend, `UnsortedSegmentSum on '${backendName}'`);
+      const { outputs, views } = allocateAndView(heap, [x, ids], [outShape], x.dtype);
+      const [xValues, idValues, outValues] = views;
       outValues.fill(0);
-      if (rows > 0 && inner > 0) segmentSumInto(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(ids), inner, numSegments, outValues);
-      return out;
+      if (rows > 0 && inner > 0) segmentSumInto(xValues, idValues, inner, numSegments, outValues);
+      return outputs[0];
     },
   };
 }

@@ -259,6 +259,21 @@ napi_value throwError(napi_env env, const std::string& message) {
   return nullptr;
 }
 
+// Runs `work` under callMutex; a bad argument or a refusal by oneDNN becomes a
+// JS error prefixed with `op`. Returns undefined to JS.
+template <typename Work>
+napi_value runLocked(napi_env env, const char* op, const char* what, Work work) {
+  try {
+    std::lock_guard<std::mutex> lock(callMutex);
+    work();
+  } catch (const std::invalid_argument& e) {
+    return throwError(env, std::string(op) + ": " + e.what());
+  } catch (const dnnl::error& e) {
+    return throwError(env, std::string(op) + ": oneDNN refused the " + what + ": " + e.what());
+  }
+  return nullptr;
+}
+
 bool float32Data(napi_env env, napi_value value, float** data, size_t* length) {
   bool isTyped = false;
   if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped) return false;
@@ -302,23 +317,17 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   const int32_t* raw = static_cast<const int32_t*>(dimsRaw);
   const Dims dims(raw, raw + dimsLength);
-  try {
-    std::lock_guard<std::mutex> lock(callMutex);
+  return runLocked(env, "conv", "convolution", [&] {
     ConvPlan& plan = planFor(kind, dims);
     const std::vector<size_t> expected = expectedSizes(kind, plan.shape);
     for (int i = 0; i < 3; ++i) {
       if (lengths[i] != expected[i]) {
-        return throwError(env, std::string("conv: ") + names[i] + " has " + std::to_string(lengths[i]) + " floats, expected " +
-                                   std::to_string(expected[i]) + " from dims");
+        throw std::invalid_argument(std::string(names[i]) + " has " + std::to_string(lengths[i]) + " floats, expected " +
+                                    std::to_string(expected[i]) + " from dims");
       }
     }
     runConv(plan, kind, arrays[0], arrays[1], arrays[2]);
-  } catch (const std::invalid_argument& e) {
-    return throwError(env, std::string("conv: ") + e.what());
-  } catch (const dnnl::error& e) {
-    return throwError(env, std::string("conv: oneDNN refused the convolution: ") + e.what());
-  }
-  return nullptr;
+  });
 }
 
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
@@ -361,13 +370,8 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
                                  std::to_string(expected));
     }
   }
-  try {
-    std::lock_guard<std::mutex> lock(callMutex);
-    runBatchNorm(batchNormPlanFor(kind, rows, channels, float(epsilon)), kind, arrays);
-  } catch (const dnnl::error& e) {
-    return throwError(env, std::string("batchNorm: oneDNN refused the batch normalisation: ") + e.what());
-  }
-  return nullptr;
+  return runLocked(env, "batchNorm", "batch normalisation",
+                   [&] { runBatchNorm(batchNormPlanFor(kind, rows, channels, float(epsilon)), kind, arrays); });
 }
 
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {

@@ -127,7 +127,6 @@ export interface ExtensionPlan {
   n: number;
   left: number;
   right: number;
-  mode: Mode;
   /** Padded rows before the signal (virtual indices −left … −1), as combinations of signal rows. */
   before: RowCombination[];
   /** Padded rows after the signal (virtual indices n … n+right−1). */
@@ -151,7 +150,6 @@ export function extensionPlan(n: number, left: number, right: number, mode: Mode
       n,
       left,
       right,
-      mode,
       before: Array.from({ length: left }, (_, t) => combination(extensionTaps(n, mode, t - left))),
       after: Array.from({ length: right }, (_, t) => combination(extensionTaps(n, mode, n + t))),
     };

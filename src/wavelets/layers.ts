@@ -46,11 +46,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
-import { MODES, type Mode } from './extend.js';
+import { checkMode, type Mode } from './extend.js';
 import { periodizedAnalysis, periodizedSynthesis, type FilterList } from './filter-bank-conv.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
 import { bandKeys, dwtn, idwtn } from './multidim.js';
-import { dwtCoeffLen } from './transform.js';
+import { dwtCoeffLen, synthesisLength } from './transform.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -84,11 +84,6 @@ export interface WaveletPoolArgs extends WaveletLayerArgs {
    * Only with `bands: 'low'`.
    */
   returnDetails?: boolean;
-}
-
-function checkMode(mode: unknown): Mode {
-  check(typeof mode === 'string' && (MODES as readonly string[]).includes(mode), 'mode', mode, `one of ${MODES.join(', ')} (pywt signal-extension modes)`);
-  return mode as Mode;
 }
 
 /** Product order over axes (first axis most significant) → pywt band order, for 2-D `[aa, ad, da, dd]` → `[aa, da, ad, dd]`. */
@@ -138,8 +133,7 @@ abstract class WaveletLayer extends tf.layers.Layer {
 
   /** Output size along an axis of the IDWT of bands of `n` samples. */
   protected synthesisSize(n: number | null): number | null {
-    if (n === null) return null;
-    return this.mode === 'periodization' ? 2 * n : 2 * n - this.wave.decLen + 2;
+    return n === null ? null : synthesisLength(n, this.wave.decLen, this.mode);
   }
 
   private axes(): number[] {

@@ -68,7 +68,7 @@ export function idwt(cA: CoeffInput, cD: CoeffInput, wave: WaveletLike, options:
   return tf.tidy(() => {
     const a = cA === null || cA === undefined ? null : toFloatTensor(cA, 'cA');
     const d = cD === null || cD === undefined ? null : toFloatTensor(cD, 'cD');
-    if (a && d) check(sameShape(a.shape, d.shape), 'cD', d, `the shape of cA, [${a.shape.join(', ')}]`);
+    if (a && d) check(tf.util.arraysEqual(a.shape, d.shape), 'cD', d, `the shape of cA, [${a.shape.join(', ')}]`);
     const ref = (a ?? d) as tf.Tensor;
     return idwtAxis(a, d, wave, mode, normalizeAxis(options.axis ?? -1, ref.rank));
   });
@@ -136,7 +136,7 @@ function prepareBands(coeffs: Record<string, CoeffInput>, argument: string): Map
   check(lengths.size <= 1, `${argument} keys`, Object.keys(coeffs), 'keys of one length (one letter per transformed axis)');
   check(bands.size > 0, argument, Object.keys(coeffs), 'at least one non-null band');
   const [firstKey, first] = [...bands.entries()][0];
-  for (const [key, band] of bands) check(sameShape(band.shape, first.shape), `${argument}.${key}`, band, `the shape of ${argument}.${firstKey}, [${first.shape.join(', ')}]`);
+  for (const [key, band] of bands) check(tf.util.arraysEqual(band.shape, first.shape), `${argument}.${key}`, band, `the shape of ${argument}.${firstKey}, [${first.shape.join(', ')}]`);
   return bands;
 }
 
@@ -182,8 +182,4 @@ export function idwt2(coeffs: [CoeffInput, [CoeffInput, CoeffInput, CoeffInput]]
   check(Array.isArray(axes) && axes.length === 2, 'axes', axes, 'exactly two axes');
   const [cA, [cH, cV, cD]] = coeffs;
   return idwtn({ aa: cA, da: cH, ad: cV, dd: cD }, wave, { mode: options.mode, axes });
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -411,10 +411,6 @@ export function synthesisLength(m: number, L: number, mode: Mode): number {
   return mode === 'periodization' ? 2 * m : 2 * m - L + 2;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 /**
  * Single-level inverse DWT along one axis, as pywt's
  * `idwt(cA, cD, wave, mode, axis)`; `cA` or `cD` may be null (zeros), not
@@ -426,7 +422,7 @@ export function idwtAxis(cA: tf.Tensor | null, cD: tf.Tensor | null, wave: Wavel
   checkMode(mode);
   if (!cA && !cD) throw new WavecvError('cA, cD', null, 'at least one coefficient tensor (the other may be null)');
   const ref = (cA ?? cD) as tf.Tensor;
-  if (cA && cD && !sameShape(cA.shape, cD.shape)) throw new WavecvError('cD', cD, `the shape of cA [${cA.shape.join(', ')}]`);
+  if (cA && cD && !tf.util.arraysEqual(cA.shape, cD.shape)) throw new WavecvError('cD', cD, `the shape of cA [${cA.shape.join(', ')}]`);
   const ax = checkAxis(axis, ref.rank, 'axis');
   const m = ref.shape[ax];
   const L = filters.wavelet.decLen;

@@ -127,7 +127,7 @@ const conv3dBackpropInputGrad: tf.GradConfig = {
 };
 
 /** Space-to-depth, the adjoint of `tf.depthToSpace` (same block order, DCR). */
-export function spaceToDepth(t: tf.Tensor4D, blockSize: number, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): tf.Tensor4D {
+function spaceToDepth(t: tf.Tensor4D, blockSize: number, dataFormat: 'NHWC' | 'NCHW' = 'NHWC'): tf.Tensor4D {
   return tf.tidy((): tf.Tensor4D => {
     const x = dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t;
     const [n, h, w, c] = x.shape;
@@ -169,7 +169,7 @@ interface StridedSliceAttrs {
 }
 
 /** Flat positions in x (row-major) of the elements a strided slice takes, in output order. */
-export function stridedSlicePositions(xShape: number[], a: StridedSliceAttrs): Int32Array {
+function stridedSlicePositions(xShape: number[], a: StridedSliceAttrs): Int32Array {
   const info = tf.slice_util.sliceInfo(xShape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
   const rank = xShape.length;
   const sizes = xShape.map((_, i) => {
@@ -216,8 +216,6 @@ function sumTo(t: tf.Tensor, shape: number[]): tf.Tensor {
   return tf.reshape(axes.length > 0 ? tf.sum(t, axes) : t, shape);
 }
 
-const sameShape = (a: number[], b: number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
 /** FusedBatchNorm without Tile; see the module comment. */
 const fusedBatchNormGrad: tf.GradConfig = {
   kernelName: tf.FusedBatchNorm,
@@ -227,29 +225,50 @@ const fusedBatchNormGrad: tf.GradConfig = {
     const { varianceEpsilon } = attrs as unknown as { varianceEpsilon: number };
     const g = dy as tf.Tensor;
     const statsShape = mean.shape;
-    // Stats, scale and offset constant along the summed axes: reduce dy first.
-    const factored = sameShape(variance.shape, statsShape) && (scale == null || sameShape(scale.shape, statsShape));
     // r = (σ² + ε)^(−1/2), rs = r·s: stats-sized unless the stats are full-sized.
     const r = () => tf.rsqrt(tf.add(variance, tf.scalar(varianceEpsilon)));
     const rs = () => (scale == null ? r() : tf.mul(r(), scale));
+    // ∂σ² factor −½·r³ (·s).
+    const varianceFactor = (rv: tf.Tensor) => {
+      const factor = tf.mul(tf.mul(tf.mul(rv, rv), rv), tf.scalar(-0.5));
+      return scale == null ? factor : tf.mul(factor, scale);
+    };
     // Σ dy·(x − μ) onto the stats' shape (or the full product, unfactored).
     const dyCentred = () => tf.mul(g, tf.sub(x, mean));
+    // Stats, scale and offset constant along the summed axes: reduce dy first.
+    const factored = tf.util.arraysEqual(variance.shape, statsShape) && (scale == null || tf.util.arraysEqual(scale.shape, statsShape));
+    if (!factored) {
+      return {
+        x: () => tf.reshape(tf.mul(g, rs()), x.shape),
+        mean: () => sumTo(tf.mul(g, tf.neg(rs())), statsShape),
+        variance: () => sumTo(tf.mul(dyCentred(), varianceFactor(r())), statsShape),
+        scale: () => sumTo(tf.mul(dyCentred(), r()), statsShape),
+        offset: () => sumTo(g, statsShape),
+      };
+    }
+    // The two full-size reductions (Σdy, Σdy·(x − μ)) and r, once for all five
+    // partials: the engine runs each partial in its own tidy, so sharing has to
+    // happen here (the stats-sized results live until the backward pass ends).
+    const { sumDy, sumDyCentred, rv, rsv } = tf.tidy(() => {
+      const rOnce = r();
+      return {
+        sumDy: sumTo(g, statsShape),
+        sumDyCentred: sumTo(dyCentred(), statsShape),
+        rv: rOnce,
+        rsv: scale == null ? rOnce : tf.mul(rOnce, scale),
+      };
+    });
     return {
-      x: () => tf.reshape(tf.mul(g, rs()), x.shape),
-      mean: () => (factored ? tf.neg(tf.mul(sumTo(g, statsShape), rs())) : sumTo(tf.mul(g, tf.neg(rs())), statsShape)),
-      variance: () => {
-        const rv = r();
-        const factor = tf.mul(tf.mul(tf.mul(rv, rv), rv), tf.scalar(-0.5));
-        const withScale = scale == null ? factor : tf.mul(factor, scale);
-        return factored ? tf.mul(sumTo(dyCentred(), statsShape), withScale) : sumTo(tf.mul(dyCentred(), withScale), statsShape);
-      },
-      scale: () => (factored ? tf.mul(sumTo(dyCentred(), statsShape), r()) : sumTo(tf.mul(dyCentred(), r()), statsShape)),
-      offset: () => sumTo(g, statsShape),
+      x: () => tf.reshape(tf.mul(g, rsv), x.shape),
+      mean: () => tf.neg(tf.mul(sumDy, rsv)),
+      variance: () => tf.mul(sumDyCentred, varianceFactor(rv)),
+      scale: () => tf.mul(sumDyCentred, rv),
+      offset: () => tf.clone(sumDy),
     };
   },
 };
 
-export const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad];
+const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad];
 
 let gradientsRegistered = false;
 

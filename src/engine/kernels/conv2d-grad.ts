@@ -50,7 +50,7 @@ export function cropThenPad(t: tf.Tensor4D, h: Pair, w: Pair): { input: tf.Tenso
  * on wasm than the single 4-D transpose, which moves single floats (measured,
  * 64×32×32×64: 8 ms against 29 ms; our choice).
  */
-export function channelsToBatch(x: tf.Tensor4D): tf.Tensor4D {
+function channelsToBatch(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   return tf.tidy(() => {
     const flat = tf.transpose(tf.reshape(x, [n, h * w * c]));

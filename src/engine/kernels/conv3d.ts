@@ -81,7 +81,7 @@ function foldFilter(filter: tf.Tensor5D): tf.Tensor4D {
 }
 
 /** `tf.conv3d(x, filter, strides, pad, 'NDHWC', dilations)` through conv2d. */
-export function conv3dViaConv2d(x: tf.Tensor5D, filter: tf.Tensor5D, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
+function conv3dViaConv2d(x: tf.Tensor5D, filter: tf.Tensor5D, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
   const p = plan(x.shape, filter.shape, strides, pad, dilations);
   const i = p.info;
   return tf.tidy(() => {
@@ -91,7 +91,7 @@ export function conv3dViaConv2d(x: tf.Tensor5D, filter: tf.Tensor5D, strides: nu
 }
 
 /** ∂loss/∂filter of `tf.conv3d` (NDHWC), via the 2-D filter gradient. */
-export function conv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: Shape5, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
+function conv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: Shape5, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
   const p = plan(x.shape, filterShape, strides, pad, dilations);
   const i = p.info;
   const [kd, kh, kw, c, f] = filterShape;
@@ -103,7 +103,7 @@ export function conv3dFilterGrad(x: tf.Tensor5D, dy: tf.Tensor5D, filterShape: S
 }
 
 /** ∂loss/∂x of `tf.conv3d` (NDHWC), via the 2-D input gradient and a depth scatter. */
-export function conv3dInputGrad(inputShape: Shape5, dy: tf.Tensor5D, filter: tf.Tensor5D, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
+function conv3dInputGrad(inputShape: Shape5, dy: tf.Tensor5D, filter: tf.Tensor5D, strides: number | Triple, pad: Pad3, dilations: number | Triple = 1): tf.Tensor5D {
   const p = plan(inputShape, filter.shape, strides, pad, dilations);
   const i = p.info;
   const [n, depth, h, w, c] = inputShape;

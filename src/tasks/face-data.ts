@@ -6,7 +6,6 @@
  * some classes, verify on pairs of the others).
  */
 import { createRequire } from 'node:module';
-import { statSync } from 'node:fs';
 import { check, WavecvError } from '../errors.js';
 import { Rng } from '../engine/random.js';
 import { ImageArrayDataset, openClassificationData, type ClassificationData, type ClassificationDataset, type HostBatch } from '../data/dataset.js';
@@ -66,13 +65,7 @@ export function openMnistPackage(): ClassificationData {
 /** Opens `spec`: `mnist`, a classification alias or folder, or identity folders. */
 export async function openFaceData(spec: string, options: FaceDataOptions = {}): Promise<ClassificationData> {
   if (spec === 'mnist') return openMnistPackage();
-  let isDir = false;
-  try {
-    isDir = statSync(spec).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (isDir && isIdentityFolderTree(spec)) {
+  if (isIdentityFolderTree(spec)) {
     const detector = options.align === 'detect' ? await FaceDetector.load() : undefined;
     return openIdentityFolders(spec, { size: options.size, align: options.align, detector });
   }
@@ -139,7 +132,11 @@ export class ClassSubsetDataset implements ClassificationDataset {
 export function drawPairs(labels: Int32Array, count: number, seed: number, folds = 10): { a: number[]; b: number[]; same: boolean[] } {
   check(Number.isInteger(count) && count >= 2 * folds && count % (2 * folds) === 0, 'pairs', count, `a multiple of ${2 * folds} (same and different pairs in each of ${folds} folds)`);
   const byClass = new Map<number, number[]>();
-  labels.forEach((y, i) => byClass.set(y, [...(byClass.get(y) ?? []), i]));
+  labels.forEach((y, i) => {
+    const members = byClass.get(y);
+    if (members) members.push(i);
+    else byClass.set(y, [i]);
+  });
   const classes = [...byClass.keys()].filter((c) => byClass.get(c)!.length >= 2);
   check(classes.length >= 1 && byClass.size >= 2, 'labels', `${byClass.size} classes`, 'at least two classes, one with two samples');
   const rng = new Rng(seed);

@@ -14,7 +14,7 @@ import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js'
 import { readPairs } from '../data/faces/pairs.js';
 import { readVerificationBin } from '../data/faces/verification-bin.js';
 import { check, WavecvError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-io.js';
 import { pairScores } from '../metrics/face.js';
 import '../models/index.js';
@@ -200,7 +200,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
       accuracyAtLearned: v.accuracyAtLearned,
     };
     const outDir = resolve(options.out);
-    writeFileAtomic(join(outDir, 'verification.json'), JSON.stringify(report, null, 2) + '\n');
+    writeJsonAtomic(join(outDir, 'verification.json'), report);
     const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
     writeFileAtomic(
       join(outDir, 'roc.png'),

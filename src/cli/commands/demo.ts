@@ -9,6 +9,7 @@ import { check } from '../../errors.js';
 import { runDemo } from '../../tasks/demo.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
+import { positiveInteger } from './train.js';
 
 interface DemoCliOptions {
   out: string;
@@ -18,14 +19,6 @@ interface DemoCliOptions {
   seed: number;
   trainLimit?: number;
   testLimit?: number;
-}
-
-function positiveInteger(argument: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    check(Number.isInteger(n) && n >= 1, argument, value, 'a positive integer');
-    return n;
-  };
 }
 
 export function registerDemo(program: Command): void {

@@ -13,7 +13,7 @@ import { FACE_LOSS_NAMES } from '../../losses/index.js';
 import { trainFace } from '../../tasks/face.js';
 import { startEngine } from '../engine-option.js';
 import { parseIntegerList } from './eval.js';
-import { addTrainerOptions, interruptSignal, nonNegative, positiveInteger, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { addTrainerOptions, interruptSignal, modelOptionParser, nonNegative, positiveInteger, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
@@ -38,24 +38,12 @@ interface TrainFaceCliOptions extends TrainerCliOptions {
   evalBatchSize: number;
 }
 
-function collect(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
-  const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
-  check(match !== null, 'model-option', value, 'key=value, e.g. embeddingSize=128');
-  let parsed: unknown = match[2];
-  try {
-    parsed = JSON.parse(match[2]);
-  } catch {
-    // a bare string
-  }
-  return { ...previous, [match[1]]: parsed };
-}
-
 export function registerTrainFace(program: Command): void {
   const command = trainCommand(program)
     .command('face')
     .description('train a face-embedding backbone with a face loss (softmax, CosFace, ArcFace, BCE, UCE, USS, EPL; optional ECLoss)')
     .requiredOption('--backbone <name>', 'registry backbone: iresnet18|34|50|100, lresnet50e-ir, …, iresnet-tiny, mobilefacenet')
-    .option('--model-option <key=value>', 'further backbone option, repeatable (e.g. embeddingSize=128, widths=[16,32])', collect)
+    .option('--model-option <key=value>', 'further backbone option, repeatable (e.g. embeddingSize=128, widths=[16,32])', modelOptionParser('embeddingSize=128'))
     .requiredOption('--loss <name>', `face loss: ${FACE_LOSS_NAMES.join(', ')}`)
     .option('--scale <s>', 'scale s / γ of the head (default 64)', nonNegative('scale'))
     .option('--margin <m>', "margin of the head (default: the method's own)", nonNegative('margin'))

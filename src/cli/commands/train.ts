@@ -152,17 +152,22 @@ export function interruptSignal(): { signal: AbortSignal; release: () => void } 
   return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
 }
 
-/** Parses repeated `--model-option key=value` flags (values as JSON when they parse, else strings). */
-function collectOption(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
-  const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
-  check(match !== null, 'model-option', value, 'key=value, e.g. width=16');
-  let parsed: unknown = match[2];
-  try {
-    parsed = JSON.parse(match[2]);
-  } catch {
-    // a bare string such as bior3.3
-  }
-  return { ...previous, [match[1]]: parsed };
+/**
+ * Parser of repeated `--model-option key=value` flags (values as JSON when they
+ * parse, else strings); `example` completes the error message.
+ */
+export function modelOptionParser(example: string) {
+  return (value: string, previous: Record<string, unknown> = {}): Record<string, unknown> => {
+    const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
+    check(match !== null, 'model-option', value, `key=value, e.g. ${example}`);
+    let parsed: unknown = match[2];
+    try {
+      parsed = JSON.parse(match[2]);
+    } catch {
+      // a bare string such as bior3.3
+    }
+    return { ...previous, [match[1]]: parsed };
+  };
 }
 
 interface ClassifyCliOptions extends TrainerCliOptions {
@@ -186,7 +191,7 @@ function registerTrainClassify(train: Command): void {
     .requiredOption('--model <name>', 'registry model name, e.g. cnn28, resnet18-cifar, resnet18')
     .option('--wavelet <name>', "wavelet of the WaveCNet variant (e.g. haar, db2, bior3.3); 'none' for vanilla")
     .option('--bands <bands>', 'wavelet bands kept when downsampling: low, average, concat')
-    .option('--model-option <key=value>', 'further model option, repeatable (e.g. width=16)', collectOption)
+    .option('--model-option <key=value>', 'further model option, repeatable (e.g. width=16)', modelOptionParser('width=16'))
     .requiredOption('--data <path|alias>', 'fashion-mnist, or a folder of IDX files, CIFAR binaries or class sub-folders of images')
     .option('--image-size <n>', 'image folders: resize images to n×n', positiveInteger('image-size'))
     .option('--augment <list>', `auto, none, or a comma-separated list of ${AUGMENTATIONS.join(', ')}`, 'auto')

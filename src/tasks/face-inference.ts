@@ -18,6 +18,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-io.js';
 import { pairScores } from '../metrics/face.js';
 import '../models/index.js';
+import { embedFaces } from '../models/face/embed.js';
 import { lineChartPng } from '../plot/line-chart.js';
 import { verificationSummary, type FaceModelMetadata } from './face.js';
 
@@ -99,12 +100,7 @@ export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, 
     const chunk = inputs.slice(start, start + batchSize);
     const flat = new Float32Array(chunk.length * h * w * c);
     chunk.forEach((x, i) => flat.set(x, i * h * w * c));
-    const e = tf.tidy(() => {
-      const x = tf.tensor4d(flat, [chunk.length, h, w, c]);
-      let y = model.predict(x) as tf.Tensor2D;
-      if (metadata.flip) y = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor2D);
-      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-12));
-    });
+    const e = tf.tidy(() => embedFaces(model, tf.tensor4d(flat, [chunk.length, h, w, c]), { flip: metadata.flip, batchSize: chunk.length }));
     out.set(e.dataSync(), start * dim);
     e.dispose();
   }

@@ -36,7 +36,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
 import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
 import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold } from '../metrics/face.js';
-import { featureModel } from '../models/face/embed.js';
+import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
@@ -155,9 +155,7 @@ export async function embedDataset(
     const batch = await dataset.getBatch(indices);
     const e = tf.tidy(() => {
       const x = tf.sub(tf.mul(tf.tensor(batch.image.data, batch.image.shape, 'float32'), 2), 1) as tf.Tensor4D;
-      let y = model.predict(x) as tf.Tensor2D;
-      if (options.flip) y = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor2D);
-      return tf.div(y, tf.maximum(tf.norm(y, 2, 1, true), 1e-12));
+      return embedFaces(model, x, { flip: options.flip, batchSize: indices.length });
     });
     out.set(e.dataSync(), start * dim);
     e.dispose();

@@ -16,11 +16,9 @@ import { readVerificationBin } from '../data/faces/verification-bin.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { loadModel } from '../io/model-io.js';
-import { pairScores } from '../metrics/face.js';
 import '../models/index.js';
 import { embedFaces } from '../models/face/embed.js';
-import { lineChartPng } from '../plot/line-chart.js';
-import { verificationSummary, type FaceModelMetadata } from './face.js';
+import { pairSimilarities, rocChartPng, verificationSummary, type FaceModelMetadata } from './face.js';
 
 export interface LoadedFaceModel {
   model: tf.LayersModel;
@@ -172,10 +170,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
       }
       emb.set(embedInputs(model, metadata, inputs, batchSize), start * dim);
     }
-    const rows = (idx: number[]) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(emb.subarray(i * dim, (i + 1) * dim)))), [idx.length, dim]);
-    const [ta, tb] = [rows(a), rows(b)];
-    const { similarities } = pairScores(ta, tb);
-    tf.dispose([ta, tb]);
+    const similarities = pairSimilarities(emb, dim, a, b);
     const learned = metadata.threshold ?? null;
     const v = verificationSummary(similarities, same, learned);
     const report = {
@@ -197,17 +192,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
     };
     const outDir = resolve(options.out);
     writeJsonAtomic(join(outDir, 'verification.json'), report);
-    const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
-    writeFileAtomic(
-      join(outDir, 'roc.png'),
-      await lineChartPng([{ label: metadata.loss, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
-        title: `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`,
-        xLabel: 'false accept rate',
-        yLabel: 'true accept rate',
-        logX: true,
-        yRange: [0, 1],
-      }),
-    );
+    writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, metadata.loss, `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`));
     if (options.storeThreshold) {
       const manifestPath = join(dir, 'model.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));

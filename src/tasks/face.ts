@@ -172,6 +172,30 @@ export function rocAuc(far: number[], tar: number[]): number {
 }
 
 /**
+ * Cosine similarities of the pairs (a[i], b[i]) of rows of `embeddings`
+ * (row-major [n, dim], L2-normalised).
+ */
+export function pairSimilarities(embeddings: Float32Array, dim: number, a: number[], b: number[]): Float64Array {
+  const all = tf.tensor2d(embeddings, [embeddings.length / dim, dim]);
+  const [ta, tb] = [tf.gather(all, a), tf.gather(all, b)];
+  const { similarities } = pairScores(ta, tb);
+  tf.dispose([all, ta, tb]);
+  return similarities;
+}
+
+/** PNG of a ROC curve on a log FAR axis (points with FAR = 0 left out). */
+export async function rocChartPng(roc: { far: number[]; tar: number[] }, label: string, title: string): Promise<Buffer> {
+  const pts = roc.far.map((f, i) => [f, roc.tar[i]]).filter(([f]) => f > 0);
+  return lineChartPng([{ label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
+    title,
+    xLabel: 'false accept rate',
+    yLabel: 'true accept rate',
+    logX: true,
+    yRange: [0, 1],
+  });
+}
+
+/**
  * Verification figures of cosine scores of pairs (10-fold protocol, TAR@FAR,
  * AUC). Sets of fewer than 10 pairs use one fold per pair (my choice, so tiny
  * sets still run).
@@ -329,10 +353,7 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
         const unseen = new ClassSubsetDataset(data.test!, options.openSet.classes);
         const emb = await embedDataset(model, unseen, { flip, batchSize: evalBatch });
         const pairs = drawPairs(emb.labels, options.openSet.pairs ?? 6000, options.openSet.seed ?? 0);
-        const rows = (idx: number[]) => tf.tensor2d(Float32Array.from(idx.flatMap((i) => Array.from(emb.embeddings.subarray(i * emb.dim, (i + 1) * emb.dim)))), [idx.length, emb.dim]);
-        const [ta, tb] = [rows(pairs.a), rows(pairs.b)];
-        const { similarities } = pairScores(ta, tb);
-        tf.dispose([ta, tb]);
+        const similarities = pairSimilarities(emb.embeddings, emb.dim, pairs.a, pairs.b);
         const v = verificationSummary(similarities, pairs.same, threshold);
         open = {
           classes: options.openSet.classes.map((c) => data.classNames[c]),
@@ -344,17 +365,7 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
           accuracyAtLearned: v.accuracyAtLearned,
           auc: v.auc,
         };
-        const pts = v.roc.far.map((f, i) => [f, v.roc.tar[i]]).filter(([f]) => f > 0);
-        writeFileAtomic(
-          join(outDir, 'roc.png'),
-          await lineChartPng([{ label: options.loss, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
-            title: `ROC on ${pairs.same.length} pairs of unseen classes`,
-            xLabel: 'false accept rate',
-            yLabel: 'true accept rate',
-            logX: true,
-            yRange: [0, 1],
-          }),
-        );
+        writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, options.loss, `ROC on ${pairs.same.length} pairs of unseen classes`));
       }
     }
     writeJsonAtomic(join(outDir, 'metrics.json'), {

@@ -28,7 +28,7 @@
  *    averages when evaluating (`model.apply(x, {training: false})`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compose, normalize, randomCrop, randomHorizontalFlip } from '../data/augment.js';
 import { DataLoader, openClassificationData, subsetDataset, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
@@ -38,14 +38,13 @@ import '../data/cifar.js';
 import '../data/image-folder.js';
 import { Rng } from '../engine/random.js';
 import { engineInfo } from '../engine/backend.js';
-import { check, WavecvError } from '../errors.js';
+import { check } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
 import { countTopK } from '../metrics/robustness.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
-import { latestCheckpoint } from '../train/checkpoint.js';
-import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
+import { checkRunFolder, trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
 import { Trainer, type EpochSummary, type Objective } from '../train/trainer.js';
 
@@ -100,6 +99,8 @@ export interface ClassifyResult {
   /** Seconds spent in training steps over the whole run (resumed parts included). */
   trainSeconds: number;
   seconds: number;
+  /** Training images used (after limits and any held-out split). */
+  trainSize: number;
 }
 
 /**
@@ -230,9 +231,7 @@ async function curves(outDir: string, history: EpochSummary[], stepsPerEpoch: nu
 export async function trainClassifier(options: ClassifyOptions): Promise<ClassifyResult> {
   const started = Date.now();
   const outDir = resolve(options.out);
-  const checkpoints = join(outDir, 'checkpoints');
-  const existing = existsSync(checkpoints) ? latestCheckpoint(checkpoints) : undefined;
-  if (existing && !options.resume) throw new WavecvError('out', options.out, `a new run folder, or resume set to continue the run there (it holds ${existing})`);
+  checkRunFolder(options.out, outDir, options.resume);
   const data = typeof options.data === 'string' ? await openClassificationData(options.data, options.dataOptions) : options.data;
   let train = data.train;
   let test = data.test;
@@ -339,7 +338,7 @@ export async function trainClassifier(options: ClassifyOptions): Promise<Classif
       backend: engineInfo()?.backend,
     });
     await curves(outDir, result.history, loader.stepsPerEpoch);
-    return { outDir, modelDir, test: testMetrics, history: result.history, steps: result.steps, stopped: result.stopped, trainSeconds, seconds: (Date.now() - started) / 1000 };
+    return { outDir, modelDir, test: testMetrics, history: result.history, steps: result.steps, stopped: result.stopped, trainSeconds, seconds: (Date.now() - started) / 1000, trainSize: train.length };
   } finally {
     trainer.dispose();
     model.dispose();

@@ -23,7 +23,7 @@
  * With so little training the two models differ by a few points either way;
  * the demo shows the pipeline and the measurement, not a verdict.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORRUPTION_FAMILIES, type CorruptionName } from '../data/corruptions/index.js';
@@ -185,7 +185,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       optimizer: { type: 'adam', lr },
       schedule: 'cosine',
       seed,
-      trainImages: (JSON.parse(readFileSync(join(runs[0].outDir, 'metrics.json'), 'utf8')) as { data: { trainSize: number } }).data.trainSize,
+      trainImages: runs[0].trainSize,
       testImages: robustness.config.images,
       noiseSigmas,
       corruptions,

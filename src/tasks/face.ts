@@ -26,12 +26,11 @@
  * evaluation also `roc.png`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { engineInfo } from '../engine/backend.js';
-import { check, WavecvError } from '../errors.js';
+import { check } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
 import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
@@ -39,8 +38,7 @@ import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thre
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
-import { latestCheckpoint } from '../train/checkpoint.js';
-import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
+import { checkRunFolder, trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
 import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
 import { Trainer, type EpochSummary } from '../train/trainer.js';
 import { ClassSubsetDataset, drawPairs, openFaceData, type FaceDataOptions } from './face-data.js';
@@ -257,8 +255,7 @@ async function trainingCurve(outDir: string, history: EpochSummary[]): Promise<v
 export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceResult> {
   const started = Date.now();
   const outDir = resolve(options.out);
-  const existing = existsSync(join(outDir, 'checkpoints')) ? latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
-  if (existing && !options.resume) throw new WavecvError('out', options.out, `a new run folder, or resume set to continue the run there (it holds ${existing})`);
+  checkRunFolder(options.out, outDir, options.resume);
   const data = typeof options.data === 'string' ? await openFaceData(options.data, options.dataOptions) : options.data;
   const allClasses = data.classNames.map((_, i) => i);
   const classes = options.classes ?? allClasses;

@@ -47,7 +47,7 @@ export function decisionThreshold(metadata: FaceModelMetadata, explicit?: number
     return { threshold: explicit, source: 'given on the command line' };
   }
   if (metadata.threshold !== null && metadata.threshold !== undefined) return { threshold: metadata.threshold, source: metadata.thresholdSource ?? 'learned' };
-  const stored = (metadata as unknown as { verificationThreshold?: { value: number; source: string } }).verificationThreshold;
+  const stored = metadata.verificationThreshold;
   if (stored) return { threshold: stored.value, source: stored.source };
   throw new WavecvError(
     'threshold',

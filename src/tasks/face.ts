@@ -60,6 +60,8 @@ export interface FaceModelMetadata {
   classNames: string[];
   /** The ECLoss target layer, when trained with ECLoss. */
   ecloss?: { layer: string; weight: number };
+  /** A threshold stored by `eval verification --store-threshold`, used when the loss learned none. */
+  verificationThreshold?: { value: number; source: string };
   trainedSteps: number;
   seed: number;
 }

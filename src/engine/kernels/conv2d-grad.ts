@@ -59,6 +59,29 @@ function channelsToBatch(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
+ * The operands of a filter-gradient correlation (`conv-plan.ts`): `image`
+ * (x laid out as the image) padded or cropped as the plans `h`, `w` say, and
+ * `dyFilter` (dy as the filter, spatial axes 0 and 1). Rows of x that no
+ * output reads (negative trailing pad, e.g. a 1×1 stride-2 conv of an even
+ * size) are not cropped from the large image: dy gets zero taps instead,
+ * which is much cheaper than wasm's Slice.
+ */
+export function filterGradOperands(
+  image: tf.Tensor4D,
+  dyFilter: tf.Tensor4D,
+  h: { padBefore: number; padAfter: number },
+  w: { padBefore: number; padAfter: number },
+  strideH: number,
+  strideW: number,
+): { input: tf.Tensor4D; filter: tf.Tensor4D; pad: tf.backend_util.ExplicitPadding } {
+  const extraH = h.padAfter < 0 ? Math.ceil(-h.padAfter / strideH) : 0;
+  const extraW = w.padAfter < 0 ? Math.ceil(-w.padAfter / strideW) : 0;
+  const filter = extraH > 0 || extraW > 0 ? (tf.pad(dyFilter, [[0, extraH], [0, extraW], [0, 0], [0, 0]]) as tf.Tensor4D) : dyFilter;
+  const { input, pad } = cropThenPad(image, [h.padBefore, h.padAfter + extraH * strideH], [w.padBefore, w.padAfter + extraW * strideW]);
+  return { input, filter, pad };
+}
+
+/**
  * ∂loss/∂filter of `tf.conv2d(x, filter, strides, pad, 'NHWC', dilations)` (NHWC).
  * Same contract as `tf.conv2DBackpropFilter`, plus dilations.
  */
@@ -76,20 +99,8 @@ export function conv2dFilterGrad(
     const h = filterGradAxis(info.inHeight, info.filterHeight, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
     const w = filterGradAxis(info.inWidth, info.filterWidth, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
     // x as a batch of C single images with N channels; dy as an oh×ow filter N→F.
-    const xt = channelsToBatch(x);
-    let dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-    // Rows of x that no output reads (negative trailing pad, e.g. a 1×1
-    // stride-2 conv of an even size) are not cropped from the large x: dy gets
-    // zero taps instead, which is much cheaper than wasm's Slice.
-    const extraH = h.padAfter < 0 ? Math.ceil(-h.padAfter / info.strideHeight) : 0;
-    const extraW = w.padAfter < 0 ? Math.ceil(-w.padAfter / info.strideWidth) : 0;
-    if (extraH > 0 || extraW > 0) dyt = tf.pad(dyt, [[0, extraH], [0, extraW], [0, 0], [0, 0]]);
-    const { input, pad: explicit } = cropThenPad(
-      xt,
-      [h.padBefore, h.padAfter + extraH * info.strideHeight],
-      [w.padBefore, w.padAfter + extraW * info.strideWidth],
-    );
-    const g = tf.conv2d(input, dyt, [info.dilationHeight, info.dilationWidth], explicit, 'NHWC', [
+    const { input, filter, pad: explicit } = filterGradOperands(channelsToBatch(x), tf.transpose(dy, [1, 2, 0, 3]), h, w, info.strideHeight, info.strideWidth);
+    const g = tf.conv2d(input, filter, [info.dilationHeight, info.dilationWidth], explicit, 'NHWC', [
       info.strideHeight,
       info.strideWidth,
     ]);

@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { filterGradAxis, inputGradAxis } from './conv-plan.js';
-import { cropThenPad, flippedPhaseFilters, interleavePhases, phasePads } from './conv2d-grad.js';
+import { cropThenPad, filterGradOperands, flippedPhaseFilters, interleavePhases, phasePads } from './conv2d-grad.js';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -39,9 +39,9 @@ export function depthwiseFilterGrad(
     const h = filterGradAxis(info.inHeight, kh, info.outHeight, info.strideHeight, info.dilationHeight, info.padInfo.top);
     const w = filterGradAxis(info.inWidth, kw, info.outWidth, info.strideWidth, info.dilationWidth, info.padInfo.left);
     const xr = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, height, width, n * c]) as tf.Tensor4D;
-    const dyr = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [info.outHeight, info.outWidth, n * c, m]);
-    const { input, pad: explicit } = cropThenPad(xr, [h.padBefore, h.padAfter], [w.padBefore, w.padAfter]);
-    const g = tf.depthwiseConv2d(input as tf.Tensor4D, dyr as tf.Tensor4D, [info.dilationHeight, info.dilationWidth], explicit, 'NHWC', [
+    const dyr = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [info.outHeight, info.outWidth, n * c, m]) as tf.Tensor4D;
+    const { input, filter, pad: explicit } = filterGradOperands(xr, dyr, h, w, info.strideHeight, info.strideWidth);
+    const g = tf.depthwiseConv2d(input, filter, [info.dilationHeight, info.dilationWidth], explicit, 'NHWC', [
       info.strideHeight,
       info.strideWidth,
     ]);

@@ -13,10 +13,9 @@
  * shapes features rather than just rescaling the global average.
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../errors.js';
 import { convBnAct, dense, globalAveragePool } from '../../nn/blocks.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
-import { resolveOptions, type WaveCNetOptions } from './options.js';
+import { positiveInt, resolveOptions, type WaveCNetOptions } from './options.js';
 
 export interface Cnn28Options extends WaveCNetOptions {
   /** Channels of the first stage (default 32); stages use w, 2w, 4w. */
@@ -25,8 +24,7 @@ export interface Cnn28Options extends WaveCNetOptions {
 
 export function buildCnn28(options: Cnn28Options = {}): tf.LayersModel {
   const o = resolveOptions('cnn28', options, { numClasses: 10, inChannels: 1, inputSize: 28 }, 4, ['width']);
-  const width = options.width ?? 32;
-  check(Number.isInteger(width) && width > 0, 'width', width, 'a positive integer');
+  const width = positiveInt(options.width ?? 32, 'width');
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
   const pool = { type: 'max' as const, poolSize: 2, strides: 2 };
   const downName = (i: number): string => (isWavelet(o.down) ? `down${i}_dwt` : `down${i}_pool`);

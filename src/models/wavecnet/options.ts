@@ -37,8 +37,9 @@ export interface ResolvedOptions {
 
 const COMMON = ['numClasses', 'inChannels', 'inputSize', 'wavelet', 'bands', 'mode', 'seed', 'randomInit'];
 
-function positiveInt(value: unknown, argument: string): number {
-  check(typeof value === 'number' && Number.isInteger(value) && value > 0, argument, value, 'a positive integer');
+/** `value` when it is a positive integer, else a {@link WavecvError} naming `argument`. */
+export function positiveInt(value: unknown, argument: string, expected = 'a positive integer'): number {
+  check(typeof value === 'number' && Number.isInteger(value) && value > 0, argument, value, expected);
   return value;
 }
 

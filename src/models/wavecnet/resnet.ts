@@ -19,8 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, conv2d, convBnAct, dense, globalAveragePool, relu, type WeightInit } from '../../nn/blocks.js';
 import { downsample, isWavelet, waveletDownsample, type Downsampler } from '../../nn/downsample.js';
-import { check } from '../../errors.js';
-import { resolveOptions, type WaveCNetOptions } from './options.js';
+import { positiveInt, resolveOptions, type WaveCNetOptions } from './options.js';
 
 export type ResNetBlock = 'basic' | 'bottleneck';
 
@@ -85,8 +84,7 @@ export function buildResNet(modelName: string, spec: ResNetSpec, options: ResNet
   const defaults = imagenet ? { numClasses: 1000, inChannels: 3, inputSize: 224 } : { numClasses: 10, inChannels: 3, inputSize: 32 };
   // Five halvings at ImageNet layout, three at CIFAR layout.
   const o = resolveOptions(modelName, options, defaults, imagenet ? 32 : 8, ['width']);
-  const width = options.width ?? 64;
-  check(typeof width === 'number' && Number.isInteger(width) && width > 0, 'width', width, 'a positive integer (channels of the first stage)');
+  const width = positiveInt(options.width ?? 64, 'width', 'a positive integer (channels of the first stage)');
   const ctx: BlockContext = { init: o.init, down: o.down };
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
   let x: tf.SymbolicTensor;

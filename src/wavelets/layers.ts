@@ -50,7 +50,7 @@ import { checkMode, type Mode } from './extend.js';
 import { periodizedAnalysis, periodizedSynthesis, type FilterList } from './filter-bank-conv.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
 import { bandKeys, dwtn, idwtn } from './multidim.js';
-import { dwtCoeffLen, synthesisLength } from './transform.js';
+import { cropTo, dwtCoeffLen, synthesisLength } from './transform.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -164,7 +164,7 @@ abstract class WaveletLayer extends tf.layers.Layer {
     if (!sizes) return y;
     const full = y.shape.slice(1, this.dims + 1);
     sizes.forEach((s, i) => check(s === full[i] || s === full[i] - 1, `sizes[${i}]`, s, `${full[i]} or ${full[i] - 1} (the IDWT size, or one less)`));
-    return tf.slice(y, 0, [y.shape[0], ...sizes, y.shape[this.dims + 1]]);
+    return cropTo(y, [y.shape[0], ...sizes, y.shape[this.dims + 1]]);
   }
 
   /** Splits the input of an inverse layer into its `2^d` bands (a list, or one tensor with the bands on the channels). */

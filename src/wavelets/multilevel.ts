@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { checkMode } from './extend.js';
-import { type WaveletLike, cropAxis, dwtAxis, dwtMaxLevel, idwtAxis, waveletFilters } from './transform.js';
+import { type WaveletLike, cropTo, dwtAxis, dwtMaxLevel, idwtAxis, waveletFilters } from './transform.js';
 import { type ArrayInput, normalizeAxes, normalizeAxis, toFloatTensor, warn, wavesPerAxis } from './input.js';
 import { type AxesOptions, type AxisOptions, type CoeffInput, type Details2, bandKeys, dwtn, idwtn } from './multidim.js';
 
@@ -73,11 +73,6 @@ export function wavedec(data: ArrayInput, wave: WaveletLike, options: WavedecOpt
 
 function checkList(coeffs: unknown, name: string): asserts coeffs is unknown[] {
   check(Array.isArray(coeffs) && coeffs.length >= 1, 'coeffs', coeffs, `a non-empty list of coefficients as returned by ${name}`);
-}
-
-/** `a` cut to `shape` (pywt's `a[tuple(slice(s) for s in shape)]`). */
-function cropTo(a: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  return shape.reduce((t, s, axis) => (s < t.shape[axis] ? cropAxis(t, axis, s) : t), a);
 }
 
 /**

@@ -447,6 +447,14 @@ export function idwtAxis(cA: tf.Tensor | null, cD: tf.Tensor | null, wave: Wavel
 }
 
 /**
+ * `a` cut to `shape` (pywt's `a[tuple(slice(s) for s in shape)]`), one
+ * {@link cropAxis} per shortened axis (no wasm Slice).
+ */
+export function cropTo(a: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  return shape.reduce((t, s, axis) => (s < t.shape[axis] ? cropAxis(t, axis, s) : t), a);
+}
+
+/**
  * The first `count` samples of `x` along `axis` (pywt's trimming of an odd
  * approximation), without a wasm `slice` of the whole tensor: a dilated
  * two-tap conv on the working view. Differentiable (the adjoint zero-pads).

@@ -24,7 +24,7 @@
  * Options: --batch 8 --channels 64 --size 128 --waves haar,db4 --warmup 1 --reps 3
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,26 +48,20 @@ interface TorchWave {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** Median wall and CPU milliseconds of `fn` (its result disposed) over `reps` runs after `warmup`. */
 function timed(fn: () => tf.Tensor, warmup: number, reps: number): Timing {
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < warmup + reps; i++) {
     const w0 = performance.now();
-    const c0 = process.cpuUsage();
+    const c0 = cpuMs();
     const out = fn();
-    const c = process.cpuUsage(c0);
+    const c = cpuMs() - c0;
     const w = performance.now() - w0;
     out.dispose();
     if (i >= warmup) {
       walls.push(w);
-      cpus.push((c.user + c.system) / 1000);
+      cpus.push(c);
     }
   }
   return { wall: median(walls), cpu: median(cpus) };
@@ -77,7 +71,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-export async function runDwtBench(argv: string[]): Promise<Record<string, { wavecv: Timing & { fb: Timing }; torch: TorchWave }>> {
+async function runDwtBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -89,7 +83,11 @@ export async function runDwtBench(argv: string[]): Promise<Record<string, { wave
       reps: { type: 'string', default: '3' },
     },
   });
-  const [batch, channels, size, warmup, reps] = [values.batch, values.channels, values.size, values.warmup, values.reps].map(Number);
+  const batch = intOption('batch', values.batch, 1);
+  const channels = intOption('channels', values.channels, 1);
+  const size = intOption('size', values.size, 2);
+  const warmup = intOption('warmup', values.warmup, 0);
+  const reps = intOption('reps', values.reps, 1);
   const waves = values.waves!.split(',');
   const engine = await initEngine();
   // one thread, as PyTorch here, should any step run on the native convolutions
@@ -121,13 +119,10 @@ export async function runDwtBench(argv: string[]): Promise<Record<string, { wave
       tf.dispose([y, g]);
     }
 
-    const run = spawnSync(
-      '/usr/bin/python3',
-      [join(here, 'dwt_torch.py'), '--x', join(dir, 'x.bin'), '--w', join(dir, 'w.bin'), '--shape', shape.join(','), '--waves', waves.join(','), '--warmup', String(warmup), '--reps', String(reps), '--bands-out', dir],
-      { encoding: 'utf8', maxBuffer: 1 << 20 },
-    );
-    if (run.status !== 0) throw new Error(`bench/dwt_torch.py failed (${run.status}): ${run.stderr}`);
-    const torch = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; waves: Record<string, TorchWave> };
+    const torch = runPythonJson<{ torch: string; threads: number; waves: Record<string, TorchWave> }>(join(here, 'dwt_torch.py'), [
+      '--x', join(dir, 'x.bin'), '--w', join(dir, 'w.bin'), '--shape', shape.join(','), '--waves', waves.join(','),
+      '--warmup', String(warmup), '--reps', String(reps), '--bands-out', dir,
+    ]);
 
     const ms = (v: number) => v.toFixed(1).padStart(8);
     const ratio = (a: number, b: number) => (a / b).toFixed(3).padStart(7);
@@ -135,7 +130,6 @@ export async function runDwtBench(argv: string[]): Promise<Record<string, { wave
       `PyTorch ${torch.torch}, ${torch.threads} thread; times in ms (median), ratio = wavecv / PyTorch`,
       `${'wave'.padEnd(6)} ${'pass'.padEnd(14)} ${'wavecv cpu'.padStart(10)} ${'torch cpu'.padStart(9)} ${'ratio'.padStart(7)}   ${'wavecv wall'.padStart(11)} ${'torch wall'.padStart(10)} ${'ratio'.padStart(7)}`,
     ];
-    const results: Record<string, { wavecv: Timing & { fb: Timing }; torch: TorchWave }> = {};
     for (const name of waves) {
       const o = ours[name];
       const t = torch.waves[name];
@@ -151,12 +145,10 @@ export async function runDwtBench(argv: string[]): Promise<Record<string, { wave
         }),
       );
       lines.push(`${''.padEnd(6)} checks: max |IDWT(DWT(x)) − x| wavecv ${o.rec.toExponential(1)}, torch ${t.reconstructionError.toExponential(1)}; max |grad − w| wavecv ${o.grad.toExponential(1)}, torch ${t.gradientError.toExponential(1)}; max band difference wavecv vs torch ${bandDiff.toExponential(1)}`);
-      results[name] = { wavecv: { wall: o.wall, cpu: o.cpu, fb: o.fb }, torch: t };
       tf.dispose(o.bands);
     }
     process.stdout.write(lines.join('\n') + '\n');
     tf.dispose([x, w]);
-    return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,7 @@
  * kernels, which are listed too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,17 +55,6 @@ interface TorchResult {
   check: { loss0: number; loss1: number };
   timings: Record<string, Timing>;
 }
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /** One training step; returns the loss before the update. */
 function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): number {
@@ -123,20 +112,15 @@ function parse(argv: string[]): Args {
       profile: { type: 'boolean', default: false },
     },
   });
-  const int = (name: string, v: string | undefined, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: got ${v}, expected an integer ≥ ${min}`);
-    return n;
-  };
-  const warmup = int('warmup', values.warmup, 0);
-  const steps = int('steps', values.steps, 1);
+  const warmup = intOption('warmup', values.warmup, 0);
+  const steps = intOption('steps', values.steps, 1);
   // The loss check reads the loss after the first update: two steps at least.
   if (warmup + steps < 2) throw new Error(`--warmup + --steps: got ${warmup + steps}, expected at least 2 (the check compares the loss after one update)`);
   return {
-    batch: int('batch', values.batch, 1),
+    batch: intOption('batch', values.batch, 1),
     warmup,
     steps,
-    threads: int('threads', values.threads, 1),
+    threads: intOption('threads', values.threads, 1),
     variants: (values.variants ?? '').split(',').filter(Boolean),
     torchLayouts: (values['torch-layouts'] ?? '').split(',').filter(Boolean),
     profile: values.profile ?? false,
@@ -160,8 +144,8 @@ async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Var
   for (const [name, e] of rows) console.log(`    ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.calls).padStart(4)} calls`);
 }
 
-/** Runs the bench; returns the printed ratios for callers (bench/run.ts). */
-export async function runTrainBench(argv: string[]): Promise<Record<string, number>> {
+/** Runs the bench and prints its figures. */
+async function runTrainBench(argv: string[]): Promise<void> {
   const args = parse(argv);
   const engine = await initEngine();
   setNativeThreads(args.threads);
@@ -177,7 +161,6 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
   const yValues = Int32Array.from({ length: args.batch }, () => rng.int(NUM_CLASSES));
   const x = tf.tensor4d(xValues, [args.batch, INPUT_SIZE, INPUT_SIZE, 3]);
   const labels = tf.oneHot(tf.tensor1d(yValues, 'int32'), NUM_CLASSES);
-  const ratios: Record<string, number> = {};
 
   for (const variant of args.variants) {
     const options = variant === 'vanilla' ? { seed: 7 } : { seed: 7, wavelet: variant };
@@ -198,11 +181,11 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
     const cpu: number[] = [];
     const wall: number[] = [];
     for (let i = 0; i < args.warmup + args.steps; i++) {
-      const c0 = cpuNow();
+      const c0 = cpuMs();
       const w0 = performance.now();
       losses.push(trainStep(model, optimizer, params, x, labels));
       if (i >= args.warmup) {
-        cpu.push(cpuNow() - c0);
+        cpu.push(cpuMs() - c0);
         wall.push(performance.now() - w0);
       }
     }
@@ -232,9 +215,7 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
       };
       writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
       const script = join(dirname(fileURLToPath(import.meta.url)), 'train_torch.py');
-      const run = spawnSync('/usr/bin/python3', [script, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      if (run.status !== 0) throw new Error(`train_torch.py failed (${run.status}): ${run.stderr.slice(-2000)}`);
-      const torch = JSON.parse(run.stdout.trim().split('\n').pop() as string) as TorchResult;
+      const torch = runPythonJson<TorchResult>(script, ['--dir', dir]);
       const dl0 = Math.abs(torch.check.loss0 - losses[0]);
       const dl1 = Math.abs(torch.check.loss1 - losses[1]);
       console.log(
@@ -243,7 +224,6 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
       );
       for (const [layout, t] of Object.entries(torch.timings)) {
         const ratio = ours.cpuMs / t.cpuMs;
-        ratios[`${variant}/${layout}`] = ratio;
         console.log(
           `  torch ${torch.torch} (${torch.threads} thread, ${layout}): ${t.cpuMs.toFixed(0)} ms/step CPU, ${t.wallMs.toFixed(0)} ms/step wall` +
             ` → ratio wavecv/torch ${ratio.toFixed(2)} (CPU), ${(ours.wallMs / t.wallMs).toFixed(2)} (wall)`,
@@ -256,7 +236,6 @@ export async function runTrainBench(argv: string[]): Promise<Record<string, numb
     }
   }
   tf.dispose([x, labels]);
-  return ratios;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -8,15 +8,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
+import { uniform } from './helpers.js';
 
 const coreGrad = tf.getGradient(tf.FusedBatchNorm) as tf.GradConfig;
 const ourGrad = () => tf.getGradient(tf.FusedBatchNorm) as tf.GradConfig;
-
-function uniform(rng: Rng, shape: number[], lo = -1, hi = 1): tf.Tensor {
-  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < v.length; i++) v[i] = lo + rng.next() * (hi - lo);
-  return tf.tensor(v, shape);
-}
 
 function assertClose(label: string, got: tf.Tensor, want: tf.Tensor | Float64Array, shape: number[]): void {
   assert.deepEqual(got.shape, shape, `${label}: shape`);

@@ -6,12 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
-
-function uniform(rng: Rng, shape: number[]): tf.Tensor {
-  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < v.length; i++) v[i] = rng.next() * 2 - 1;
-  return tf.tensor(v, shape);
-}
+import { uniform } from './helpers.js';
 
 /** Checks ⟨g, f(x)⟩ = ⟨∇ₓ⟨g, f(x)⟩, x⟩ for a linear f, leaking no tensors. */
 function assertAdjoint(label: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, rng: Rng): void {

@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
+import { uniform } from './helpers.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-
-function uniform(rng: Rng, shape: number[]): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
-  return tf.tensor(v, shape);
-}
 
 /** Values of `fn()` computed on `backend`, all its tensors disposed. */
 async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {

@@ -16,15 +16,11 @@ import { nativeAddon } from '../../src/engine/native.js';
 import { hasNativeBatchNorm } from '../../src/engine/kernels/native-batchnorm.js';
 import { batchNormTraining } from '../../src/nn/blocks.js';
 import { Rng } from '../../src/engine/random.js';
+import { uniform } from './helpers.js';
 
 const ADDON = fileURLToPath(new URL('../../native/build/wavecv_native.node', import.meta.url));
 const built = existsSync(ADDON);
 const skip = built ? false : 'native addon not built (npm run build:native)';
-
-function uniform(rng: Rng, shape: number[]): tf.Tensor {
-  const v = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.next() * 2 - 1);
-  return tf.tensor(v, shape);
-}
 
 /** `fn` on wasm and on cpu from the same inputs; returns the largest difference relative to the cpu values' scale. */
 async function wasmVsCpu(inputs: Array<{ values: Float32Array; shape: number[] }>, fn: (...ts: tf.Tensor[]) => tf.Tensor[]): Promise<number> {

@@ -15,7 +15,7 @@ export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/wavelets/${name}`, import.meta.url), 'utf8')) as T;
 }
 
-export function shapeOf(v: Nested): number[] {
+function shapeOf(v: Nested): number[] {
   const shape: number[] = [];
   let x: Nested = v;
   while (Array.isArray(x)) {

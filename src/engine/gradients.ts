@@ -75,15 +75,17 @@ const conv2dGrad: tf.GradConfig = {
         filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: g }, { ...common, filterShape: filter.shape } as unknown as tf.NamedAttrMap) as tf.Tensor,
       };
     }
+    // The compositions work in NHWC; each partial transposes only what it reads.
     const nchw = a.dataFormat === 'NCHW';
-    const xs = nchw ? tf.transpose(x, [0, 2, 3, 1]) : x;
-    const gs = nchw ? tf.transpose(g, [0, 2, 3, 1]) : g;
+    const toNHWC = (t: tf.Tensor4D): tf.Tensor4D => (nchw ? tf.transpose(t, [0, 2, 3, 1]) : t);
+    const s = x.shape;
+    const xShapeNHWC: [number, number, number, number] = nchw ? [s[0], s[2], s[3], s[1]] : s;
     return {
       x: () => {
-        const dx = conv2dInputGrad(xs.shape, gs, filter, a.strides, a.pad, dilations, a.dimRoundingMode);
+        const dx = conv2dInputGrad(xShapeNHWC, toNHWC(g), filter, a.strides, a.pad, dilations, a.dimRoundingMode);
         return nchw ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
       },
-      filter: () => conv2dFilterGrad(xs, gs, filter.shape, a.strides, a.pad, dilations, a.dimRoundingMode),
+      filter: () => conv2dFilterGrad(toNHWC(x), toNHWC(g), filter.shape, a.strides, a.pad, dilations, a.dimRoundingMode),
     };
   },
 };

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { resolve } from 'node:path';
 import { FaceDetector } from '../data/faces/detect.js';
-import { decodeImage, resizeImage } from '../data/faces/image.js';
+import { decodeImage, encodePng, resizeImage } from '../data/faces/image.js';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { featureModel } from '../models/face/embed.js';
@@ -90,7 +90,7 @@ export async function explainFace(options: ExplainOptions) {
     const label = 14;
     const composites = await Promise.all(
       tiles.map(async (t, i) => ({
-        input: await sharp(t, { raw: { width: tile, height: tile, channels: 3 } }).png().toBuffer(),
+        input: await encodePng({ width: tile, height: tile, data: t }),
         left: (i % cols) * tile,
         top: Math.floor(i / cols) * (tile + label) + label,
       })),

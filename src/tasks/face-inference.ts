@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { alignFace } from '../data/faces/align.js';
 import { FaceDetector, type DetectedFace } from '../data/faces/detect.js';
-import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js';
+import { decodeImage, normalizeInto, resizeImage, type RgbImage } from '../data/faces/image.js';
 import { readPairs } from '../data/faces/pairs.js';
 import { readVerificationBin } from '../data/faces/verification-bin.js';
 import { check, WavecvError } from '../errors.js';
@@ -82,10 +82,8 @@ export async function prepareFace(
     crop = await resizeImage(image, w, h);
   }
   const input = new Float32Array(h * w * c);
-  for (let p = 0; p < h * w; p++) {
-    if (c === 3) for (let k = 0; k < 3; k++) input[p * 3 + k] = crop.data[p * 3 + k] / 127.5 - 1;
-    else input[p] = (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 127.5 - 1;
-  }
+  if (c === 3) normalizeInto(crop, input, 0);
+  else for (let p = 0; p < h * w; p++) input[p] = (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 127.5 - 1;
   return { input, crop, face };
 }
 

@@ -5,11 +5,10 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { check } from '../../errors.js';
 import { runDemo } from '../../tasks/demo.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
-import { positiveInteger } from './train.js';
+import { nonNegativeInteger, positiveInteger } from '../option-parsers.js';
 
 interface DemoCliOptions {
   out: string;
@@ -29,12 +28,11 @@ export function registerDemo(program: Command): void {
     .option('--wavelet <name>', 'wavelet of the second model', 'haar')
     .option('--epochs <n>', 'training epochs per model', positiveInteger('epochs'), 3)
     .option('--width <n>', 'channels of the first cnn28 stage', positiveInteger('width'), 16)
-    .option('--seed <n>', 'seed of initialisation, data order and noise', (v: string) => Number(v), 0)
+    .option('--seed <n>', 'seed of initialisation, data order and noise', nonNegativeInteger('seed'), 0)
     .option('--train-limit <n>', 'train on the first n of the 3000 training images', positiveInteger('train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n of the 1000 test images', positiveInteger('test-limit'))
     .action(async (options: DemoCliOptions, command: Command) => {
       const engine = await startEngine(command);
-      check(Number.isInteger(options.seed) && options.seed >= 0, 'seed', options.seed, 'an integer ≥ 0');
       process.stderr.write(`wavecv demo on ${engine.backend}: vanilla vs ${options.wavelet} cnn28, ${options.epochs} epochs each, results in ${options.out}\n`);
       const report = await runDemo({
         out: options.out,

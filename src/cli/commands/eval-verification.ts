@@ -7,17 +7,17 @@
  * Registered in the `eval` group's list (src/cli/commands/eval.ts).
  */
 import type { Command } from 'commander';
-import { check } from '../../errors.js';
 import { evaluateVerification } from '../../tasks/face-inference.js';
+import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 
 interface EvalVerificationCliOptions {
   model: string;
   pairs: string;
   images?: string;
-  align: string;
+  align: 'none' | 'detect';
   out: string;
-  batchSize: string;
+  batchSize: number;
   storeThreshold?: boolean;
   json?: boolean;
 }
@@ -29,23 +29,20 @@ export function registerEvalVerification(evalCommand: Command): void {
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
     .requiredOption('--pairs <file>', 'LFW-style pairs.txt (images under --images) or an insightface .bin (lfw.bin, cfp_fp.bin, agedb_30.bin)')
     .option('--images <dir>', 'image root of a pairs list (default: the folder of the list)')
-    .option('--align <mode>', "'none' (images are aligned crops, resized) or 'detect' (detect and align each photo)", 'none')
+    .option('--align <mode>', "'none' (images are aligned crops, resized) or 'detect' (detect and align each photo)", alignMode, 'none')
     .option('--out <dir>', 'folder for verification.json and roc.png', '.')
-    .option('--batch-size <n>', 'images per forward pass', '64')
+    .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 64)
     .option('--store-threshold', "write the best threshold into the model's metadata (used by `wavecv verify` when the loss learned none)")
     .option('--json', 'print the report as JSON')
     .action(async (options: EvalVerificationCliOptions, command: Command) => {
       await startEngine(command.parent!);
-      const batchSize = Number(options.batchSize);
-      check(Number.isInteger(batchSize) && batchSize > 0, 'batch-size', options.batchSize, 'a positive integer');
-      check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
       const r = await evaluateVerification({
         model: options.model,
         pairs: options.pairs,
         images: options.images,
         align: options.align,
         out: options.out,
-        batchSize,
+        batchSize: options.batchSize,
         storeThreshold: options.storeThreshold,
       });
       if (options.json) {

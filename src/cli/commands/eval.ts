@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseCorruptionList } from '../../data/corruptions/index.js';
 import { check } from '../../errors.js';
 import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
+import { positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 import { registerEvalVerification } from './eval-verification.js';
 
@@ -43,14 +44,6 @@ export function parseNumberList(spec: string, argument: string, lo: number, hi: 
   const values = spec.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
   values.forEach((v) => check(Number.isFinite(v) && v >= lo && v <= hi, argument, spec, `comma-separated numbers in [${lo}, ${hi}]`));
   return values;
-}
-
-function positiveInteger(argument: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    check(Number.isInteger(n) && n >= 1, argument, value, 'a positive integer');
-    return n;
-  };
 }
 
 interface RobustnessCliOptions {

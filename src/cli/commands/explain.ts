@@ -3,16 +3,16 @@
  * model's ECLoss target layer over the aligned face (src/tasks/face-explain.ts).
  */
 import type { Command } from 'commander';
-import { check } from '../../errors.js';
 import { explainFace } from '../../tasks/face-explain.js';
+import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 
 interface ExplainCliOptions {
   model: string;
   out: string;
   layer?: string;
-  channels: string;
-  align: string;
+  channels: number;
+  align: 'none' | 'detect';
   json?: boolean;
 }
 
@@ -24,15 +24,12 @@ export function registerExplain(program: Command): void {
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
     .option('--out <file>', 'PNG to write', 'explain.png')
     .option('--layer <name>', "layer to show (default: the model's ECLoss layer)")
-    .option('--channels <n>', 'channels to show, strongest first', '15')
-    .option('--align <mode>', "'detect' or 'none'", 'detect')
+    .option('--channels <n>', 'channels to show, strongest first', positiveInteger('channels'), 15)
+    .option('--align <mode>', "'detect' or 'none'", alignMode, 'detect')
     .option('--json', 'print JSON')
     .action(async (image: string, options: ExplainCliOptions, command: Command) => {
       await startEngine(command.parent!);
-      const channels = Number(options.channels);
-      check(Number.isInteger(channels) && channels > 0, 'channels', options.channels, 'a positive integer');
-      check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
-      const r = await explainFace({ model: options.model, image, out: options.out, layer: options.layer, channels, align: options.align as 'none' | 'detect' });
+      const r = await explainFace({ model: options.model, image, out: options.out, layer: options.layer, channels: options.channels, align: options.align });
       if (options.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else
         process.stdout.write(

@@ -8,12 +8,12 @@
  *       --classes 0-6 --open-set 7-9 --per-class 500 --epochs 4 --out runs/fm-epl
  */
 import type { Command } from 'commander';
-import { check } from '../../errors.js';
 import { FACE_LOSS_NAMES } from '../../losses/index.js';
 import { trainFace } from '../../tasks/face.js';
 import { startEngine } from '../engine-option.js';
 import { parseIntegerList } from './eval.js';
-import { addTrainerOptions, interruptSignal, modelOptionParser, nonNegative, positiveInteger, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { alignMode, modelOptionParser, nonNegative, positiveInteger } from '../option-parsers.js';
+import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
@@ -26,7 +26,7 @@ interface TrainFaceCliOptions extends TrainerCliOptions {
   startEpoch?: number;
   data: string;
   size: number;
-  align: string;
+  align: 'none' | 'detect';
   classes?: string;
   perClass?: number;
   openSet?: string;
@@ -52,7 +52,7 @@ export function registerTrainFace(program: Command): void {
     .option('--start-epoch <e>', 'EPL: first 0-based epoch of the empirical term (default 3); USS: of the sample-to-sample term (default 1)', nonNegative('start-epoch'))
     .requiredOption('--data <path|alias>', 'identity folders (one sub-folder of face images per person), mnist, fashion-mnist, or a classification folder')
     .option('--size <n>', 'identity folders: crop size', positiveInteger('size'), 112)
-    .option('--align <mode>', "identity folders: 'none' (aligned crops) or 'detect' (detect faces and align to the ArcFace template)", 'none')
+    .option('--align <mode>', "identity folders: 'none' (aligned crops) or 'detect' (detect faces and align to the ArcFace template)", alignMode, 'none')
     .option('--classes <list>', 'train on these class indices only, e.g. 0-6')
     .option('--per-class <n>', 'at most n training images per class', positiveInteger('per-class'))
     .option('--open-set <list>', 'after training, verify on seeded pairs of these held-out classes of the test split, e.g. 7-9')
@@ -65,7 +65,6 @@ export function registerTrainFace(program: Command): void {
     .option('--eval-batch-size <n>', 'images per embedding batch', positiveInteger('eval-batch-size'), 256);
   addTrainerOptions(command, { epochs: 10, batchSize: 64, schedule: 'cosine' }).action(async (options: TrainFaceCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
     const { optimizer, schedule, clip } = trainerSettings({ ...options, lr: options.lr ?? (options.optimizer === 'sgd' ? 0.1 : undefined) });
     const classes = options.classes !== undefined ? parseIntegerList(options.classes, 'classes', 0, 1_000_000) : undefined;
     const openSet = options.openSet !== undefined ? { classes: parseIntegerList(options.openSet, 'open-set', 0, 1_000_000), pairs: options.pairs, seed: options.pairSeed } : undefined;
@@ -78,7 +77,7 @@ export function registerTrainFace(program: Command): void {
         loss: options.loss,
         lossOptions: { scale: options.scale, margin: options.margin, lambda: options.lambda, k: options.k, startEpoch: options.startEpoch },
         data: options.data,
-        dataOptions: { size: options.size, align: options.align as 'none' | 'detect' },
+        dataOptions: { size: options.size, align: options.align },
         classes,
         perClass: options.perClass,
         openSet,

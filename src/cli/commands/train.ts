@@ -19,6 +19,7 @@ import type { OptimizerSpec } from '../../train/optimizers.js';
 import { SCHEDULE_TYPES, type EpochScheduleSpec } from '../../train/schedules.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
+import { modelOptionParser, nonNegative, nonNegativeInteger, positive, positiveInteger } from '../option-parsers.js';
 
 /** Registers one `train` sub-command on the `train` command it is given. */
 export type TrainSubcommand = (train: Command) => void;
@@ -35,18 +36,6 @@ export function registerTrain(program: Command): void {
   const train = trainCommand(program);
   for (const register of TRAIN_SUBCOMMANDS) register(train);
 }
-
-function number(argument: string, test: (n: number) => boolean, expected: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    check(value.trim() !== '' && test(n), argument, value, expected);
-    return n;
-  };
-}
-
-export const positiveInteger = (argument: string) => number(argument, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
-export const nonNegative = (argument: string) => number(argument, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
-export const positive = (argument: string) => number(argument, (n) => Number.isFinite(n) && n > 0, 'a number > 0');
 
 /** The trainer options every `train` sub-command shares (flags as written in the help). */
 export interface TrainerCliOptions {
@@ -99,7 +88,7 @@ export function addTrainerOptions(command: Command, defaults: { epochs?: number;
     .option('--warmup-epochs <n>', 'linear warm-up length in epochs (may be fractional)', nonNegative('warmup-epochs'), 0)
     .option('--clip-norm <c>', 'clip gradients to this global L2 norm', positive('clip-norm'))
     .option('--clip-value <c>', 'clip each gradient element to [-c, c]', positive('clip-value'))
-    .option('--seed <n>', 'seed of model initialisation, data order and augmentation', number('seed', (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0'), 0)
+    .option('--seed <n>', 'seed of model initialisation, data order and augmentation', nonNegativeInteger('seed'), 0)
     .requiredOption('--out <dir>', 'run folder (config.json, log.jsonl, checkpoints/, model/, metrics.json, curves)')
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps (always: every epoch)', positiveInteger('checkpoint-every'))
@@ -150,24 +139,6 @@ export function interruptSignal(): { signal: AbortSignal; release: () => void } 
   };
   process.on('SIGINT', onSigint);
   return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
-}
-
-/**
- * Parser of repeated `--model-option key=value` flags (values as JSON when they
- * parse, else strings); `example` completes the error message.
- */
-export function modelOptionParser(example: string) {
-  return (value: string, previous: Record<string, unknown> = {}): Record<string, unknown> => {
-    const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
-    check(match !== null, 'model-option', value, `key=value, e.g. ${example}`);
-    let parsed: unknown = match[2];
-    try {
-      parsed = JSON.parse(match[2]);
-    } catch {
-      // a bare string such as bior3.3
-    }
-    return { ...previous, [match[1]]: parsed };
-  };
 }
 
 interface ClassifyCliOptions extends TrainerCliOptions {

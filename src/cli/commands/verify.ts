@@ -8,14 +8,14 @@
 import type { Command } from 'commander';
 import { FaceDetector } from '../../data/faces/detect.js';
 import { decodeImage } from '../../data/faces/image.js';
-import { check } from '../../errors.js';
 import { cosine, decisionThreshold, embedInputs, loadFaceModel, prepareFace } from '../../tasks/face-inference.js';
+import { alignMode } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 
 interface VerifyCliOptions {
   model: string;
   threshold?: string;
-  align: string;
+  align: 'none' | 'detect';
   minConfidence: string;
   json?: boolean;
 }
@@ -28,19 +28,18 @@ export function registerVerify(program: Command): void {
     .argument('<b>', 'second photo')
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
     .option('--threshold <cos>', "decision threshold (default: the model's unified threshold)")
-    .option('--align <mode>', "'detect' (find and align the face) or 'none' (the photos are aligned crops)", 'detect')
+    .option('--align <mode>', "'detect' (find and align the face) or 'none' (the photos are aligned crops)", alignMode, 'detect')
     .option('--min-confidence <p>', 'face detector confidence', '0.5')
     .option('--json', 'print JSON')
     .action(async (a: string, b: string, options: VerifyCliOptions, command: Command) => {
       await startEngine(command.parent!);
-      check(options.align === 'none' || options.align === 'detect', 'align', options.align, "'none' or 'detect'");
       const explicit = options.threshold === undefined ? undefined : Number(options.threshold);
       const { model, metadata, dir } = await loadFaceModel(options.model);
       try {
         const { threshold, source } = decisionThreshold(metadata, explicit);
         const detector = options.align === 'detect' ? await FaceDetector.load({ minConfidence: Number(options.minConfidence) }) : undefined;
         const prepared = [];
-        for (const path of [a, b]) prepared.push(await prepareFace(await decodeImage(path), metadata, { align: options.align as 'none' | 'detect', detector }, path));
+        for (const path of [a, b]) prepared.push(await prepareFace(await decodeImage(path), metadata, { align: options.align, detector }, path));
         const emb = embedInputs(model, metadata, prepared.map((p) => p.input));
         const dim = emb.length / 2;
         const similarity = cosine(emb.subarray(0, dim), emb.subarray(dim));

@@ -132,3 +132,5 @@ export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, typ
 export { countTopK, topKAccuracy, corruptionError, relativeCorruptionError, summarizeCorruptionErrors, type CorruptionErrorSummary } from './metrics/robustness.js';
 export { evaluateRobustness, robustnessMarkdown, type RobustnessOptions, type RobustnessReport, type ModelRobustness } from './tasks/robustness.js';
 export { runDemo, DEMO_DATA, type DemoOptions, type DemoReport } from './tasks/demo.js';
+export { confusionMatrix, segmentationScores, addCounts, emptyCounts, IGNORE_INDEX, type SegmentationCounts, type SegmentationScores, type BoundaryCounts, type ConfusionOptions, type LabelMaps } from './metrics/segmentation.js';
+export { segmentationCrossEntropy, diceLoss, medianFrequencyWeights, type CrossEntropyOptions, type SegmentationLossOptions } from './losses/segmentation.js';

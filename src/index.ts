@@ -134,3 +134,6 @@ export { evaluateRobustness, robustnessMarkdown, type RobustnessOptions, type Ro
 export { runDemo, DEMO_DATA, type DemoOptions, type DemoReport } from './tasks/demo.js';
 export { confusionMatrix, segmentationScores, addCounts, emptyCounts, IGNORE_INDEX, type SegmentationCounts, type SegmentationScores, type BoundaryCounts, type ConfusionOptions, type LabelMaps } from './metrics/segmentation.js';
 export { segmentationCrossEntropy, diceLoss, medianFrequencyWeights, type CrossEntropyOptions, type SegmentationLossOptions } from './losses/segmentation.js';
+export { readNifti, parseNifti, writeNifti, encodeNifti, type NiftiVolume, type NiftiHeader } from './io/nifti.js';
+export { readMetaImage } from './io/metaimage.js';
+export { volumeValues, VOXEL_TYPES, type Volume, type VoxelType, type VoxelArray } from './io/volume.js';

@@ -1,6 +1,6 @@
 """Reference values for the trainer's optimisers, schedules and clipping,
 computed with PyTorch (Debian python3-torch 1.13): writes
-test/fixtures/train_reference.json. Run: /usr/bin/python3 scripts/gen_train_fixtures.py
+test/train/fixtures/train_reference.json. Run: /usr/bin/python3 scripts/gen_train_fixtures.py
 """
 import json
 import math

@@ -19,6 +19,12 @@ export function check(condition: boolean, argument: string, value: unknown, expe
   if (!condition) throw new WavecvError(argument, value, expected);
 }
 
+/** `value` when it is a positive integer (a number, not a string), else a {@link WavecvError} naming `argument`. */
+export function positiveInt(value: unknown, argument: string, expected = 'a positive integer'): number {
+  check(typeof value === 'number' && Number.isInteger(value) && value > 0, argument, value, expected);
+  return value;
+}
+
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.slice(0, 8).map(describeValue).join(', ')}${value.length > 8 ? ', …' : ''}]`;

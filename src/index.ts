@@ -34,14 +34,13 @@ export {
   trainClassifier,
   evaluateClassifier,
   classificationObjective,
-  channelStatistics,
   AUGMENTATIONS,
   type ClassifyOptions,
   type ClassifyResult,
   type ClassificationMetrics,
   type Augmentation,
-  type Normalization as ClassifyNormalization,
 } from './tasks/classify.js';
+export { channelStatistics, checkNormalization, type Normalization } from './data/normalization.js';
 export { openImageFolder, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFolderOptions } from './data/image-folder.js';
 export { openCifarFolder, parseCifarRecords, readCifarBatch, CIFAR10_CLASSES, type CifarRecords, type CifarVariant, type CifarOpenOptions } from './data/cifar.js';
 export { wavelet, wavelist, FAMILIES, type Wavelet } from './wavelets/filters.js';
@@ -100,7 +99,8 @@ export {
   type IdentificationResult,
   type ScoreMatrix,
 } from './metrics/face.js';
-export { iresnet, mobileFaceNet, embedFaces, featureModel, l2Normalize, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle, type MobileFaceNetOptions, type EmbedOptions } from './models/face/index.js';
+export { l2Normalize, L2_NORMALIZE_EPS } from './nn/l2-normalize.js';
+export { iresnet, mobileFaceNet, embedFaces, featureModel, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle, type MobileFaceNetOptions, type EmbedOptions } from './models/face/index.js';
 export * from './data/faces/index.js';
 export { trainFace, embedDataset, verificationSummary, faceNormalization, type TrainFaceOptions, type TrainFaceResult, type FaceModelMetadata, type ClosedSetResult, type OpenSetResult } from './tasks/face.js';
 export { openFaceData, openMnistPackage, ClassSubsetDataset, drawPairs, type FaceDataOptions } from './tasks/face-data.js';
@@ -128,7 +128,7 @@ export {
   type CorruptOptions,
   type ParameterSet,
 } from './data/corruptions/index.js';
-export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, type Classifier, type Normalization, type PgdOptions, type AttackSpec } from './attacks/index.js';
+export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, type Classifier, type PgdOptions, type AttackSpec } from './attacks/index.js';
 export { countTopK, topKAccuracy, corruptionError, relativeCorruptionError, summarizeCorruptionErrors, type CorruptionErrorSummary } from './metrics/robustness.js';
 export { evaluateRobustness, robustnessMarkdown, type RobustnessOptions, type RobustnessReport, type ModelRobustness } from './tasks/robustness.js';
 export { runDemo, DEMO_DATA, type DemoOptions, type DemoReport } from './tasks/demo.js';

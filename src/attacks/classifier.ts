@@ -6,22 +6,15 @@
  * flow through the normalisation.
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkNormalization, type Normalization } from '../data/normalization.js';
 import { check } from '../errors.js';
 
 /** Images in [0, 1] (NHWC) → logits [batch, classes]. Must not dispose its input. */
 export type Classifier = (images: tf.Tensor4D) => tf.Tensor2D;
 
-/** Per-channel normalisation the model expects: x ↦ (x − mean)/std. */
-export interface Normalization {
-  mean: number[];
-  std: number[];
-}
-
+/** `model` as a {@link Classifier} of [0, 1] images, normalised per channel by `normalization` (the model's input normalisation) inside. */
 export function classifierFromModel(model: tf.LayersModel, normalization?: Normalization): Classifier {
-  if (normalization) {
-    check(normalization.mean.length === normalization.std.length && normalization.mean.length > 0, 'normalization', normalization, 'mean and std of equal, non-zero length');
-    normalization.std.forEach((s, i) => check(s > 0, `normalization.std[${i}]`, s, 'a positive number'));
-  }
+  if (normalization) checkNormalization(normalization);
   return (images) =>
     tf.tidy(() => {
       const input = normalization ? tf.div(tf.sub(images, normalization.mean), normalization.std) : images;

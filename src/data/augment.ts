@@ -18,6 +18,7 @@
 import type { Rng } from '../engine/random.js';
 import { check, WavecvError } from '../errors.js';
 import type { BatchTransform, HostBatch, HostTensor } from './dataset.js';
+import { checkNormalization, type Normalization } from './normalization.js';
 
 function imageOf(batch: HostBatch, key: string): HostTensor & { data: Float32Array } {
   const image = batch[key];
@@ -96,10 +97,9 @@ export function randomHorizontalFlip(options: { p?: number; key?: string } = {})
 }
 
 /** Per-channel (x − mean) / std; one value each, or one per channel. */
-export function normalize(options: { mean: number[]; std: number[]; key?: string }): BatchTransform {
-  const { mean, std, key = 'image' } = options;
-  check(mean.length > 0 && mean.every(Number.isFinite), 'mean', mean, 'finite numbers, one or one per channel');
-  check(std.length === mean.length && std.every((s) => s > 0), 'std', std, `${mean.length} positive numbers`);
+export function normalize(options: Normalization & { key?: string }): BatchTransform {
+  const { mean, std } = checkNormalization(options);
+  const key = options.key ?? 'image';
   return (batch: HostBatch) => {
     const image = imageOf(batch, key);
     const c = image.shape[3];

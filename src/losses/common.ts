@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 
 /** Class labels of a batch: integers in [0, numClasses). */
 export type Labels = tf.Tensor1D | readonly number[] | Int32Array;
@@ -125,14 +126,6 @@ export function uniqueVariableName(base: string): string {
     const name = `${base}_${i}`;
     if (!(name in taken)) return name;
   }
-}
-
-/**
- * Row-wise L2 normalisation x / max(‖x‖₂, eps), as torch's
- * `F.normalize(x, eps=1e-5)` used throughout the authors' heads.
- */
-export function l2Normalize(x: tf.Tensor2D, eps = 1e-5): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), eps)) as tf.Tensor2D);
 }
 
 /** cos(x_i, w_j) for rows of `x` [B, D] and rows of `w` [C, D]: a [B, C] matrix. */

@@ -36,6 +36,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 import { checkFinite } from './common.js';
 
 export interface ExplainableChannelLossOptions {
@@ -146,7 +147,7 @@ export class ExplainableChannelLoss {
     const matching = tf.div(tf.sum(tf.mul(tf.sub(1, score), active)), tf.maximum(tf.sum(active), 1)) as tf.Scalar;
     let diversity: tf.Scalar = tf.scalar(0);
     if (k > 1) {
-      const unit = tf.div(maps, tf.maximum(tf.norm(maps, 'euclidean', 1, true), 1e-12));
+      const unit = l2Normalize(maps as tf.Tensor2D);
       const perSample = tf.reshape(unit, [b, k, hw]);
       const total = tf.sum(tf.square(tf.sum(perSample, 1)), 1);
       const self = tf.sum(tf.square(perSample), [1, 2]);

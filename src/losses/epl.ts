@@ -35,11 +35,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 import {
   applyMargin,
   checkFinite,
   checkPositive,
-  l2Normalize,
   cosineMatrix,
   oneHotMatrix,
   readLabels,

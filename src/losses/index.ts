@@ -14,7 +14,6 @@ import { SampleToSampleBceLoss, SampleToSampleSoftmaxLoss, UniTSFaceLoss, UssLos
 export {
   applyMargin,
   cosineMatrix,
-  l2Normalize,
   stopGradient,
   type FaceLoss,
   type HeadOptions,

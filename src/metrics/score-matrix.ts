@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 
 /** A matrix of scores: a rank-2 tensor, rows of numbers, or flat row-major values with their shape. */
 export type ScoreMatrix = tf.Tensor2D | readonly (readonly number[])[] | { values: ArrayLike<number>; rows: number; cols: number };
@@ -70,9 +71,7 @@ export function cosineSimilarityMatrix(a: tf.Tensor2D | number[][], b: tf.Tensor
     const ta = a instanceof tf.Tensor ? a : tf.tensor2d(a);
     const tb = b instanceof tf.Tensor ? b : tf.tensor2d(b);
     check(ta.rank === 2 && tb.rank === 2 && ta.shape[1] === tb.shape[1], 'embeddings', `${ta.shape} and ${tb.shape}`, 'two [n, D] sets with the same D');
-    const na = tf.div(ta, tf.maximum(tf.norm(ta, 'euclidean', 1, true), 1e-12));
-    const nb = tf.div(tb, tf.maximum(tf.norm(tb, 'euclidean', 1, true), 1e-12));
-    return tf.matMul(na, nb, false, true) as tf.Tensor2D;
+    return tf.matMul(l2Normalize(ta), l2Normalize(tb), false, true) as tf.Tensor2D;
   });
   const out: DenseMatrix = { values: Float64Array.from(values.dataSync()), rows: values.shape[0], cols: values.shape[1] as number };
   values.dispose();

@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 import { readFlags, readVector } from './score-matrix.js';
 
 export interface VerificationScores {
@@ -74,8 +75,8 @@ export function pairScores(a: tf.Tensor2D | number[][], b: tf.Tensor2D | number[
     const ta = a instanceof tf.Tensor ? a : tf.tensor2d(a);
     const tb = b instanceof tf.Tensor ? b : tf.tensor2d(b);
     check(ta.rank === 2 && tb.rank === 2 && ta.shape[0] === tb.shape[0] && ta.shape[1] === tb.shape[1], 'embeddings', `${ta.shape} and ${tb.shape}`, 'two [pairs, D] tensors of the same shape');
-    const na = tf.div(ta, tf.maximum(tf.norm(ta, 'euclidean', 1, true), 1e-12));
-    const nb = tf.div(tb, tf.maximum(tf.norm(tb, 'euclidean', 1, true), 1e-12));
+    const na = l2Normalize(ta);
+    const nb = l2Normalize(tb);
     return [tf.sum(tf.square(tf.sub(na, nb)), 1), tf.sum(tf.mul(na, nb), 1)];
   });
   const out = { distances: Float64Array.from(d.dataSync()), similarities: Float64Array.from(s.dataSync()) };

@@ -11,7 +11,8 @@
  * The wavelet may be any name of `wavelist()`; the layer is `WaveletPool2D`
  * (wavelets/layers.ts), by default with periodization, which gives ⌈N/2⌉
  * outputs, the same size as a stride-2 `'same'` pooling or convolution (the
- * reference code uses truncated zero padding instead, research brief §1).
+ * reference code, github.com/LiQiufu/WaveCNet, pads with zeros and truncates
+ * instead).
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';

@@ -31,6 +31,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compose, normalize, randomCrop, randomHorizontalFlip } from '../data/augment.js';
+import { channelStatistics, type Normalization } from '../data/normalization.js';
 import { DataLoader, openClassificationData, subsetDataset, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 // The readers register themselves as classification sources when imported.
 import '../data/idx.js';
@@ -50,11 +51,6 @@ import { Trainer, type EpochSummary, type Objective } from '../train/trainer.js'
 
 export const AUGMENTATIONS = ['crop', 'flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
-
-export interface Normalization {
-  mean: number[];
-  std: number[];
-}
 
 export interface ClassifyOptions extends EpochTrainingSettings {
   /** Registry model name (`createModel`), e.g. `cnn28`, `resnet18-cifar`. */
@@ -122,28 +118,6 @@ export function classificationObjective(numClasses: number, labelSmoothing = 0):
       return { loss, metrics: { accuracy } };
     },
   };
-}
-
-/** Per-channel mean and standard deviation of a dataset's images (values as batched, i.e. in [0, 1]). */
-export async function channelStatistics(dataset: ClassificationDataset, batchSize = 1024): Promise<Normalization> {
-  const c = dataset.imageShape[2];
-  const sum = new Float64Array(c);
-  const sumSq = new Float64Array(c);
-  let count = 0;
-  for (let start = 0; start < dataset.length; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, dataset.length - start) }, (_, i) => start + i);
-    const { image } = await dataset.getBatch(indices);
-    const data = image.data;
-    for (let i = 0; i < data.length; i++) {
-      const k = i % c;
-      sum[k] += data[i];
-      sumSq[k] += data[i] * data[i];
-    }
-    count += data.length / c;
-  }
-  const mean = Array.from(sum, (s) => s / count);
-  const std = Array.from(sumSq, (s, k) => Math.sqrt(Math.max(s / count - mean[k] ** 2, 1e-12)));
-  return { mean, std };
 }
 
 /**

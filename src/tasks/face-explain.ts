@@ -9,10 +9,10 @@
  * colour map and channel ranking are my choices.
  */
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { resolve } from 'node:path';
 import { FaceDetector } from '../data/faces/detect.js';
-import { decodeImage, encodePng, resizeImage } from '../data/faces/image.js';
+import { decodeImage, resizeImage } from '../data/faces/image.js';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { featureModel } from '../models/face/embed.js';
@@ -88,13 +88,12 @@ export async function explainFace(options: ExplainOptions) {
     const cols = Math.ceil(Math.sqrt(tiles.length));
     const rows = Math.ceil(tiles.length / cols);
     const label = 14;
-    const composites = await Promise.all(
-      tiles.map(async (t, i) => ({
-        input: await encodePng({ width: tile, height: tile, data: t }),
-        left: (i % cols) * tile,
-        top: Math.floor(i / cols) * (tile + label) + label,
-      })),
-    );
+    const composites: OverlayOptions[] = tiles.map((t, i) => ({
+      input: t,
+      raw: { width: tile, height: tile, channels: 3 },
+      left: (i % cols) * tile,
+      top: Math.floor(i / cols) * (tile + label) + label,
+    }));
     const text = tiles
       .map((_, i) => `<text x="${(i % cols) * tile + 3}" y="${Math.floor(i / cols) * (tile + label) + 11}">${i === 0 ? 'aligned face' : `channel ${chosen[i - 1].index}`}</text>`)
       .join('');

@@ -28,13 +28,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
 import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
+import type { Normalization } from '../data/normalization.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { engineInfo } from '../engine/backend.js';
 import { check } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
 import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
-import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold } from '../metrics/face.js';
+import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, type VerificationResult } from '../metrics/face.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
@@ -54,7 +55,7 @@ export interface FaceModelMetadata {
   /** Where `threshold` came from: the loss, or `eval verification --store-threshold`. */
   thresholdSource: string | null;
   inputShape: [number, number, number];
-  normalization: { mean: number[]; std: number[] };
+  normalization: Normalization;
   /** Whether embeddings are flip-tested (sum of image and mirror). */
   flip: boolean;
   classNames: string[];
@@ -109,7 +110,7 @@ export interface ClosedSetResult {
 export interface OpenSetResult {
   classes: string[];
   pairs: number;
-  accuracy: { mean: number; std: number };
+  accuracy: VerificationResult['accuracy'];
   /** Best cosine threshold on all pairs, and the mean of the 10 folds' thresholds. */
   bestThreshold: number;
   meanFoldThreshold: number;
@@ -133,7 +134,7 @@ export interface TrainFaceResult {
 }
 
 /** Input normalisation of every face model: (x − 0.5)/0.5 per channel. */
-export function faceNormalization(channels: number): { mean: number[]; std: number[] } {
+export function faceNormalization(channels: number): Normalization {
   return { mean: new Array(channels).fill(0.5), std: new Array(channels).fill(0.5) };
 }
 

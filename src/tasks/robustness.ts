@@ -30,7 +30,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier, type Normalization } from '../attacks/index.js';
+import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier } from '../attacks/index.js';
+import { checkNormalization, type Normalization } from '../data/normalization.js';
 import { addGaussianNoise, CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
 import type { ParameterSet } from '../data/corruptions/parameters.js';
 import { openClassificationData, type ClassificationDataset } from '../data/dataset.js';
@@ -126,11 +127,9 @@ export function resolveModelDir(path: string): string {
 
 /** The input normalisation recorded in a model's metadata by the classify task, if any. */
 export function normalizationFromMetadata(metadata: Record<string, unknown> | undefined, where: string): Normalization | undefined {
-  const n = metadata?.normalization as { mean?: unknown; std?: unknown } | undefined;
+  const n = metadata?.normalization;
   if (n === undefined || n === null) return undefined;
-  const ok = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (!ok(n.mean) || !ok(n.std) || n.mean.length !== n.std.length) throw new WavecvError(`${where} normalization`, n, '{ mean: number[], std: number[] } of equal length');
-  return { mean: n.mean, std: n.std };
+  return checkNormalization(n, `${where} normalization`);
 }
 
 async function loadClassifier(path: string, name: string): Promise<LoadedClassifier> {

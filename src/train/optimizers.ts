@@ -1,8 +1,8 @@
 /**
  * Optimisers written over `tf.Variable`s, so that their whole state is a list
  * of named tensors (checkpointable) and their learning rate can be set before
- * every step. (TF.js ships no AdamW, and only its SGD exposes
- * `setLearningRate`; see research/ts_ecosystem.md §1.)
+ * every step. (TF.js 4.22 ships no AdamW, and only its SGD optimiser exposes
+ * `setLearningRate`.)
  *
  * - **SGD** with momentum and Nesterov momentum, following the update of
  *   PyTorch's `torch.optim.SGD` (Sutskever et al. 2013, eq. 3 in the form

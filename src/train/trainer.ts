@@ -19,7 +19,8 @@
  * {@link withSeededRandom}. A checkpoint stores the model weights (trainable
  * and not), the optimiser state, the objective's variables and state, the
  * step, the loader position and the running per-epoch sums, so a resumed run
- * continues bit for bit (see test/train/resume.test.ts).
+ * continues bit for bit (test/train/trainer.test.ts stops a run half-way and
+ * compares the resumed weights with an uninterrupted run's).
  *
  * Outputs under `outDir`: `config.json` (resolved settings), `log.jsonl` (one
  * JSON object per step with loss, metrics and learning rate, plus eval,

@@ -16,13 +16,14 @@
  * weightless, registered with `tf.serialization.registerClass`, use TF.js ops
  * only (no Node modules) and so save with the model and load in a browser.
  *
- * Band order and names follow PyWavelets (our convention, DESIGN.md):
+ * Band order and names follow PyWavelets (our convention):
  *  - 1-D: `[cA, cD]`;
  *  - 2-D: `[LL, cH, cV, cD]` = pywt `dwt2`'s `(cA, (cH, cV, cD))`, where `cH` is
  *    the detail along H (axis 1; dwtn key `'da'`) and `cV` the detail along W
  *    (`'ad'`). WaveCNet's code names its outputs `(LL, LH, HL, HH)` with its LH
  *    low-pass along H and high-pass along W, so WaveCNet LH = pywt `cV` and
- *    WaveCNet HL = pywt `cH` (research brief §1);
+ *    WaveCNet HL = pywt `cH` (`DWT_2D` in the reference code,
+ *    github.com/LiQiufu/WaveCNet, `DWT_IDWT/DWT_IDWT_layer.py`);
  *  - 3-D: the 8 bands in the order of pywt `dwtn` keys `'aaa', 'aad', 'ada',
  *    'add', 'daa', 'dad', 'dda', 'ddd'` (axes D, H, W).
  * With `concat: true` a DWT layer returns one tensor with the bands stacked on

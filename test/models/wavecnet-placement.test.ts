@@ -1,5 +1,5 @@
-// Where the WaveCNet variants put their DWT layers (research brief §2,
-// reference code models_dwt/*.py): counted and located in the layer graph of
+// Where the WaveCNet variants put their DWT layers (Li et al., CVPR 2020 §4;
+// reference code github.com/LiQiufu/WaveCNet, models_dwt/*.py): counted and located in the layer graph of
 // the real models (cpu backend, zero initial weights: construction only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -9,7 +9,8 @@ import { ImageArrayDataset } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
 import { loadModel } from '../../src/io/model-io.js';
-import { channelStatistics, classificationObjective, evaluateClassifier, trainClassifier } from '../../src/tasks/classify.js';
+import { channelStatistics } from '../../src/data/normalization.js';
+import { classificationObjective, evaluateClassifier, trainClassifier } from '../../src/tasks/classify.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 

@@ -174,7 +174,9 @@ export function alignFace(image: RgbImage, landmarks: readonly Point[], size = 1
 /**
  * The five ArcFace landmarks from the 68 iBUG-300W points (0-based): eye
  * centres as the means of the eye corners (36, 39) and (42, 45), nose tip 30,
- * mouth corners 48 and 54 (the mapping in `shared/research/face.md` §5).
+ * mouth corners 48 and 54 (Sagonas et al., "300 Faces In-the-Wild Challenge",
+ * 2013, for the 68-point numbering; the ArcFace template's order is left eye,
+ * right eye, nose, left and right mouth corner).
  */
 export function fivePointsFrom68(points: readonly Point[]): Point[] {
   check(points.length === 68, 'landmarks', points.length, '68 points (iBUG 300-W order)');

@@ -35,11 +35,6 @@ export async function resizeImage(image: RgbImage, width: number, height = width
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/** PNG bytes of an RGB image. */
-export function encodePng(image: RgbImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
-}
-
 /** Writes `image` normalised to (x/255 − 0.5)/0.5 into `out` at `offset` (HWC order). */
 export function normalizeInto(image: RgbImage, out: Float32Array, offset: number): void {
   const n = image.width * image.height * 3;

@@ -1,6 +1,7 @@
 /**
- * The kernels wavecv adds to a backend so that training works there (see
- * DESIGN.md, "Gaps in the wasm backend are ours to fill"). Each kernel module
+ * The kernels wavecv adds to a backend so that training works there: the
+ * wasm backend of TF.js 4.22 lacks several gradient kernels or computes them
+ * slowly, and wavecv fills those gaps itself. Each kernel module
  * exports its `KernelConfig`s; they are listed here and registered once per
  * backend by {@link registerTrainingKernels}, replacing any slower kernel the
  * backend ships under the same name. The gradients tfjs-core lacks are

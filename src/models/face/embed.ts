@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
+import { l2Normalize } from '../../nn/l2-normalize.js';
 
 export interface EmbedOptions {
   /** Add the embedding of the mirrored image (default false). */
@@ -41,11 +42,6 @@ export function embedFaces(model: tf.LayersModel, images: tf.Tensor4D, options: 
     const all = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
     return options.normalize === false ? all : l2Normalize(all);
   });
-}
-
-/** Rows divided by their L2 norm (a norm of 0 stays 0). */
-export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 2, 1, true), 1e-12)) as tf.Tensor2D);
 }
 
 /**

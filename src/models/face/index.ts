@@ -21,7 +21,7 @@ import { mobileFaceNet, type MobileFaceNetOptions } from './mobilefacenet.js';
 
 export { iresnet, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle } from './iresnet.js';
 export { mobileFaceNet, type MobileFaceNetOptions } from './mobilefacenet.js';
-export { embedFaces, featureModel, l2Normalize, type EmbedOptions } from './embed.js';
+export { embedFaces, featureModel, type EmbedOptions } from './embed.js';
 
 const FAMILY = 'face';
 

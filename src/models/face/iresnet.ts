@@ -13,7 +13,7 @@
  *   FC(25 088 → 512) → BN1d with its scale frozen at 1. Convolution kernels
  *   start from N(0, 0.1), as in that file; dropout defaults to 0.
  * - `'lresnet-eir'` — the "LResNet-E-IR" of the SZU group's UniFace/UniTSFace/EPL
- *   code (`CVI-SZU/UniFace:backbone.py`, see `shared/research/face.md` §0): the
+ *   code (`CVI-SZU/UniFace:backbone.py`): the
  *   same block, but every stride-2 convolution, in the block and in the shortcut,
  *   is a **2×2 kernel with stride 2 and no padding**; the head is BN2d →
  *   Dropout(0.4) → a 7×7 'valid' convolution 512 → 512 (an FC written as a
@@ -37,7 +37,7 @@
  * {@link featureModel}).
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../errors.js';
+import { check, positiveInt } from '../../errors.js';
 import { Rng } from '../../engine/random.js';
 import type { ModelOptions } from '../registry.js';
 import { add, batchNorm, conv, convOutSize, prelu, type KernelInit, type Symbolic } from './layers.js';
@@ -82,11 +82,6 @@ interface Resolved {
   style: IResNetStyle;
   zeroInitResidual: boolean;
   seed: number;
-}
-
-function positiveInt(value: unknown, name: string): number {
-  check(typeof value === 'number' && Number.isInteger(value) && value > 0, name, value, 'a positive integer');
-  return value;
 }
 
 function resolve(options: IResNetOptions): Resolved {

@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { convBnAct, dense, globalAveragePool } from '../../nn/blocks.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
-import { positiveInt, resolveOptions, type WaveCNetOptions } from './options.js';
+import { positiveInt } from '../../errors.js';
+import { resolveOptions, type WaveCNetOptions } from './options.js';
 
 export interface Cnn28Options extends WaveCNetOptions {
   /** Channels of the first stage (default 32); stages use w, 2w, 4w. */

@@ -2,7 +2,7 @@
  * DenseNet-121 (Huang et al., "Densely Connected Convolutional Networks",
  * CVPR 2017, Table 1; DenseNet-BC with growth rate k = 32, bottleneck width 4k,
  * compression 0.5) and its WaveCNet variant (Li et al., CVPR 2020 §4;
- * reference code `models_dwt/densenet.py`, research brief §2): the stem's
+ * reference code github.com/LiQiufu/WaveCNet, `models_dwt/densenet.py`): the stem's
  * 3×3 stride-2 max-pool (`pool0`) and the 2×2 average-pool of the three
  * transition layers become the DWT; the 7×7 stride-2 stem convolution and the
  * final global average pool are kept. That is 4 DWT layers.

@@ -5,7 +5,7 @@
  * Unknown options are rejected so that a misspelt option is not silently
  * ignored (our choice).
  */
-import { check, WavecvError } from '../../errors.js';
+import { check, positiveInt, WavecvError } from '../../errors.js';
 import { resolveDownsampler, type Downsampler, type WaveletBands } from '../../nn/downsample.js';
 import { WeightInit } from '../../nn/blocks.js';
 import type { ModelOptions } from '../registry.js';
@@ -36,12 +36,6 @@ export interface ResolvedOptions {
 }
 
 const COMMON = ['numClasses', 'inChannels', 'inputSize', 'wavelet', 'bands', 'mode', 'seed', 'randomInit'];
-
-/** `value` when it is a positive integer, else a {@link WavecvError} naming `argument`. */
-export function positiveInt(value: unknown, argument: string, expected = 'a positive integer'): number {
-  check(typeof value === 'number' && Number.isInteger(value) && value > 0, argument, value, expected);
-  return value;
-}
 
 /**
  * Validates `options` of model `model` against its defaults. `extra` names

@@ -2,7 +2,7 @@
  * ResNet (He et al., "Deep Residual Learning for Image Recognition", CVPR
  * 2016, Table 1; BasicBlock Fig. 2, Bottleneck Fig. 5) and its WaveCNet
  * variant (Li et al., CVPR 2020 / TIP 2021; placement of the reference code
- * `models_dwt/resnet.py`, research brief §2):
+ * github.com/LiQiufu/WaveCNet, `models_dwt/resnet.py`):
  *  - stem: the 7×7 stride-2 convolution is kept, the 3×3 max-pool becomes DWT;
  *  - first block of stages 2–4: every convolution has stride 1 and the DWT is
  *    inserted before the second 3×3 convolution (BasicBlock) or before the
@@ -19,7 +19,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNorm, conv2d, convBnAct, dense, globalAveragePool, relu, type WeightInit } from '../../nn/blocks.js';
 import { downsample, isWavelet, waveletDownsample, type Downsampler } from '../../nn/downsample.js';
-import { positiveInt, resolveOptions, type WaveCNetOptions } from './options.js';
+import { positiveInt } from '../../errors.js';
+import { resolveOptions, type WaveCNetOptions } from './options.js';
 
 export type ResNetBlock = 'basic' | 'bottleneck';
 

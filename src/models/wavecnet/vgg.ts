@@ -3,7 +3,7 @@
  * Convolutional Networks", ICLR 2015, Table 1 column D; BN after every
  * convolution as torchvision's `vgg16_bn`) and its WaveCNet variant, where
  * each of the five 2×2 max-pools becomes the DWT (Li et al., CVPR 2020 §4;
- * reference code `models_dwt/vgg_v1.py`, research brief §2).
+ * reference code github.com/LiQiufu/WaveCNet, `models_dwt/vgg_v1.py`).
  *
  * The classifier is dense(4096)-ReLU-dropout-dense(4096)-ReLU-dropout-
  * dense(numClasses) over the flattened last feature map. torchvision first

@@ -12,6 +12,9 @@ export {
   DataLoader,
   ImageArrayDataset,
   subsetDataset,
+  ArrayRecordDataset,
+  ExampleDataset,
+  stackExamples,
   batchToTensors,
   hostTensor,
   openClassificationData,
@@ -26,9 +29,25 @@ export {
   type LoadedBatch,
   type HostBatch,
   type HostTensor,
+  type HostExample,
   type BatchTransform,
 } from './data/dataset.js';
-export { randomCrop, randomHorizontalFlip, normalize, compose, type CropOptions } from './data/augment.js';
+export {
+  randomCrop,
+  randomFlip,
+  randomHorizontalFlip,
+  randomScale,
+  randomIntensity,
+  randomGaussianNoise,
+  normalize,
+  compose,
+  type CropOptions,
+  type FlipOptions,
+  type ScaleOptions,
+  type IntensityOptions,
+  type PerKey,
+} from './data/augment.js';
+export { cropAt, flipSample, zoomAboutCentre, spatialLayout, type SpatialAxis, type SpatialLayout, type Interpolation } from './data/spatial.js';
 export { readIdx, parseIdx, openIdxFolder, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type IdxFile, type IdxArray } from './data/idx.js';
 export {
   trainClassifier,

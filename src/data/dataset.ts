@@ -3,6 +3,13 @@
  * return the samples at some indices as one batch of host arrays; a
  * {@link DataLoader} shuffles by seed, batches, augments and prefetches.
  *
+ * A batch is a record of named arrays of any rank, each with its own dtype
+ * (images and masks, fixed and moving volumes, volumes and label volumes);
+ * the trainer feeds the keys named by its `inputKeys` to the model and hands
+ * the whole batch to the objective. {@link ArrayRecordDataset} holds such
+ * records in memory; {@link ExampleDataset} reads them one example at a time
+ * and stacks them ({@link stackExamples}).
+ *
  * Batches are plain typed arrays ({@link HostBatch}), not tensors, so that
  * readers never touch the backend and a batch can be built while the backend
  * is busy with the previous step. The trainer turns a batch into tensors with
@@ -73,11 +80,116 @@ export function hostTensor(dtype: 'float32' | 'int32', shape: number[], data?: F
   return { dtype, shape, data: values };
 }
 
-/** Tensors for a host batch; the caller disposes them. */
+/** Tensors for a host batch, one per key with its own rank and dtype; the caller disposes them. */
 export function batchToTensors(batch: HostBatch): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const [key, value] of Object.entries(batch)) out[key] = tf.tensor(value.data, value.shape, value.dtype);
   return out;
+}
+
+/**
+ * One sample of a multi-key dataset: named arrays without the batch axis, of
+ * any rank, each with its own dtype — `{ image: [H, W, 3] float32, mask:
+ * [H, W, 1] int32 }`, `{ fixed: [D, H, W, 1], moving: [D, H, W, 1] }` (no
+ * label), `{ volume, labels }`.
+ */
+export type HostExample = Record<string, HostTensor>;
+
+/**
+ * Stacks examples along a new first axis. Every example must hold the same
+ * keys, and each key the same dtype and shape in every example.
+ */
+export function stackExamples(examples: HostExample[]): HostBatch {
+  check(examples.length > 0, 'examples', examples.length, 'at least one example to stack');
+  const keys = Object.keys(examples[0]);
+  check(keys.length > 0, 'examples[0]', examples[0], 'an example with at least one key');
+  const batch: HostBatch = {};
+  for (const key of keys) {
+    const { dtype, shape } = examples[0][key];
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = dtype === 'int32' ? new Int32Array(examples.length * size) : new Float32Array(examples.length * size);
+    examples.forEach((example, i) => {
+      const value = example[key];
+      if (!value) throw new WavecvError(`examples[${i}]`, Object.keys(example), `the keys of examples[0] (${keys.join(', ')})`);
+      if (value.dtype !== dtype || !tf.util.arraysEqual(value.shape, shape)) {
+        throw new WavecvError(`examples[${i}].${key}`, `${value.dtype} [${value.shape.join(', ')}]`, `${dtype} [${shape.join(', ')}], as in examples[0] (stack same-sized samples: crop or resize them first)`);
+      }
+      data.set(value.data, i * size);
+    });
+    batch[key] = { dtype, shape: [examples.length, ...shape], data };
+  }
+  for (let i = 1; i < examples.length; i++) {
+    const extra = Object.keys(examples[i]).find((k) => !(k in examples[0]));
+    if (extra !== undefined) throw new WavecvError(`examples[${i}]`, Object.keys(examples[i]), `the keys of examples[0] (${keys.join(', ')})`);
+  }
+  return batch;
+}
+
+/**
+ * A dataset read one example at a time (a file per volume, a pair of scans,
+ * an image and its mask), batched with {@link stackExamples}. The examples of
+ * a batch are requested together, so asynchronous readers overlap their I/O.
+ */
+export class ExampleDataset implements Dataset {
+  /**
+   * @param length number of examples
+   * @param getExample the example at an index in `[0, length)`; must not create tensors
+   */
+  constructor(
+    readonly length: number,
+    private readonly getExample: (index: number) => HostExample | Promise<HostExample>,
+  ) {
+    check(Number.isInteger(length) && length > 0, 'length', length, 'a positive number of examples');
+  }
+
+  getBatch(indices: number[]): HostBatch | Promise<HostBatch> {
+    const examples = indices.map((index) => {
+      check(Number.isInteger(index) && index >= 0 && index < this.length, 'index', index, `an integer in [0, ${this.length})`);
+      return this.getExample(index);
+    });
+    if (examples.some((e) => e instanceof Promise)) return Promise.all(examples).then(stackExamples);
+    return stackExamples(examples as HostExample[]);
+  }
+}
+
+/**
+ * Named arrays held in memory whose first axis indexes the samples: any
+ * rank and a dtype per key (`{ image: [N, H, W, C] float32, mask: [N, H, W,
+ * 1] int32 }`, `{ fixed, moving }` volumes `[N, D, H, W, 1]`).
+ */
+export class ArrayRecordDataset implements Dataset {
+  readonly length: number;
+
+  /** @param arrays the whole data set, every key with the same first dimension N */
+  constructor(private readonly arrays: Record<string, HostTensor>) {
+    const entries = Object.entries(arrays);
+    check(entries.length > 0, 'arrays', arrays, 'at least one named array');
+    const n = entries[0][1].shape[0];
+    for (const [key, value] of entries) {
+      check(value.shape.length >= 1 && value.shape[0] === n && n > 0, `arrays.${key}`, `shape [${value.shape.join(', ')}]`, `a first dimension of ${n} samples, as ${entries[0][0]}`);
+      const size = value.shape.reduce((a, b) => a * b, 1);
+      const typed = value.dtype === 'int32' ? value.data instanceof Int32Array : value.data instanceof Float32Array;
+      check(typed && value.data.length === size, `arrays.${key}`, `${value.data.constructor.name} of ${value.data.length} values`, `${value.dtype === 'int32' ? 'an Int32Array' : 'a Float32Array'} of ${size} values for ${value.dtype} [${value.shape.join(', ')}]`);
+    }
+    this.length = n;
+  }
+
+  /** The per-sample shape and dtype of every key. */
+  get spec(): Record<string, { dtype: HostTensor['dtype']; shape: number[] }> {
+    return Object.fromEntries(Object.entries(this.arrays).map(([key, value]) => [key, { dtype: value.dtype, shape: value.shape.slice(1) }]));
+  }
+
+  getBatch(indices: number[]): HostBatch {
+    for (const index of indices) check(Number.isInteger(index) && index >= 0 && index < this.length, 'index', index, `an integer in [0, ${this.length})`);
+    const batch: HostBatch = {};
+    for (const [key, value] of Object.entries(this.arrays)) {
+      const size = value.data.length / this.length;
+      const data = value.dtype === 'int32' ? new Int32Array(indices.length * size) : new Float32Array(indices.length * size);
+      indices.forEach((index, row) => data.set(value.data.subarray(index * size, (index + 1) * size), row * size));
+      batch[key] = { dtype: value.dtype, shape: [indices.length, ...value.shape.slice(1)], data };
+    }
+    return batch;
+  }
 }
 
 /** Images held in memory (uint8 or float32, NHWC) with integer labels. */

@@ -126,7 +126,7 @@ test('randomCrop pads with zeros and crops at drawn offsets; flip mirrors; norma
   const normed = compose(normalize({ mean: [1, 2, 3], std: [1, 2, 4] }))(rgb, new Rng(1)) as HostBatch;
   assert.deepEqual(Array.from(normed.image.data), [0, 0, 0, 3, 1.5, 0.75]);
   assert.throws(() => normalize({ mean: [0, 0], std: [1, 1] })(make(), new Rng(1)), /mean/);
-  assert.throws(() => randomCrop({ padding: 1, key: 'x' })(make(), new Rng(1)), /augment key: got "x"/);
+  assert.throws(() => randomCrop({ padding: 1, keys: ['x'] })(make(), new Rng(1)), /augment key: got "x"/);
 });
 
 test('flip of RGB images keeps channel order', () => {

@@ -1,27 +1,29 @@
 /**
  * `npm run bench -- dwt`: single-level 2-D periodization DWT then IDWT,
- * forward and backward, on a batch of 8 × 64 channels × 128 × 128, for haar
- * and db4 — wavecv's `DWT2D`/`IDWT2D` layers (NHWC, wasm backend; strided
- * depthwise convolutions with adjoint filter-bank gradients,
- * src/wavelets/filter-bank-conv.ts) against the same transform as strided
- * convolutions in PyTorch (bench/dwt_torch.py, NCHW, one thread) on the same
- * input, written once to a temporary .bin file.
+ * forward and backward, on a batch of 4 × 32 channels × 128 × 128, for haar
+ * and db4. wavecv runs it twice, through the `DWT2D`/`IDWT2D` layers and
+ * through the functional `dwt2`/`idwt2` (`axes: [1, 2]` of the same NHWC
+ * tensor); both use the one periodization engine
+ * (src/wavelets/filter-bank-conv.ts). The PyTorch peers (bench/dwt_torch.py,
+ * NCHW, one thread, same input written once to a temporary .bin file) are the
+ * transform as one 2-D grouped convolution each way ("grouped", ptwt's
+ * construction) and as separable 1-D strided convolutions along each axis
+ * ("separable", pytorch_wavelets' construction).
  *
  * Measured, each as the median of `--reps` runs after `--warmup` runs:
  *  - forward: y = IDWT(DWT(x));
  *  - forward + backward: the gradient of sum(y · w) with respect to x (TF.js
  *    computes it in one `tf.grad` call, so the pair is timed together on both
  *    sides; backward ≈ the difference).
- * Printed: wall and CPU milliseconds for both libraries and the ratios
- * wavecv / PyTorch (our choice: the CPU-time ratio is the headline, since both
- * sides are single-threaded and CPU time does not depend on other processes
- * sharing the machine; the wall-time ratio is printed beside it). Also
- * printed: both sides' reconstruction and gradient errors (IDWT∘DWT is the
- * identity and its gradient is w, for these orthogonal wavelets) and the
- * largest difference between wavecv's and PyTorch's four bands, which shows
- * that the two compute the same transform.
+ * Printed: CPU milliseconds of every side and the ratios wavecv / peer (our
+ * choice: CPU time is the headline, since every side is single-threaded and
+ * CPU time depends less on other processes sharing the machine; `--wall`
+ * prints wall time instead). Also printed: every side's reconstruction and
+ * gradient errors (IDWT∘DWT is the identity and its gradient is w, for these
+ * orthogonal wavelets) and the largest difference between wavecv's bands and
+ * each peer's, which shows that all compute the same transform.
  *
- * Options: --batch 8 --channels 64 --size 128 --waves haar,db4 --warmup 1 --reps 3
+ * Options: --batch 4 --channels 32 --size 128 --waves haar,db4 --warmup 1 --reps 3 [--wall]
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
@@ -34,18 +36,21 @@ import { initEngine } from '../src/engine/backend.js';
 import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { DWT2D, IDWT2D } from '../src/wavelets/layers.js';
+import { dwt2, idwt2 } from '../src/wavelets/multidim.js';
 
 interface Timing {
   wall: number;
   cpu: number;
 }
-interface TorchWave {
+interface Measured {
   forward: Timing;
   forwardBackward: Timing;
   reconstructionError: number;
   gradientError: number;
 }
 
+const PEERS = ['grouped', 'separable'] as const;
+const BAND_NAMES = ['LL', 'cH', 'cV', 'cD'];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Median wall and CPU milliseconds of `fn` (its result disposed) over `reps` runs after `warmup`. */
@@ -71,16 +76,28 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
+/** Times IDWT(DWT(x)) and the gradient of sum(IDWT(DWT(x)) · w), and checks both. */
+function measure(forward: (v: tf.Tensor) => tf.Tensor, x: tf.Tensor, w: tf.Tensor, warmup: number, reps: number): Measured {
+  const gradient = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(forward(v), w)));
+  const result = { forward: timed(() => forward(x), warmup, reps), forwardBackward: timed(() => gradient(x), warmup, reps) };
+  const y = forward(x);
+  const g = gradient(x);
+  const errors = { reconstructionError: maxAbsDiff(y, x), gradientError: maxAbsDiff(g, w) };
+  tf.dispose([y, g]);
+  return { ...result, ...errors };
+}
+
 async function runDwtBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      batch: { type: 'string', default: '8' },
-      channels: { type: 'string', default: '64' },
+      batch: { type: 'string', default: '4' },
+      channels: { type: 'string', default: '32' },
       size: { type: 'string', default: '128' },
       waves: { type: 'string', default: 'haar,db4' },
       warmup: { type: 'string', default: '1' },
       reps: { type: 'string', default: '3' },
+      wall: { type: 'boolean', default: false },
     },
   });
   const batch = intOption('batch', values.batch, 1);
@@ -89,10 +106,11 @@ async function runDwtBench(argv: string[]): Promise<void> {
   const warmup = intOption('warmup', values.warmup, 0);
   const reps = intOption('reps', values.reps, 1);
   const waves = values.waves!.split(',');
+  const clock: keyof Timing = values.wall ? 'wall' : 'cpu';
   const engine = await initEngine();
   // one thread, as PyTorch here, should any step run on the native convolutions
   setNativeThreads(1);
-  const shape = [batch, size, size, channels];
+  const shape: [number, number, number, number] = [batch, size, size, channels];
   const count = batch * size * size * channels;
   const rng = new Rng(2024);
   const xs = Float32Array.from({ length: count }, () => rng.next() * 2 - 1);
@@ -101,50 +119,63 @@ async function runDwtBench(argv: string[]): Promise<void> {
   try {
     writeFileSync(join(dir, 'x.bin'), new Uint8Array(xs.buffer));
     writeFileSync(join(dir, 'w.bin'), new Uint8Array(ws.buffer));
-    const x = tf.tensor4d(xs, shape as [number, number, number, number]);
-    const w = tf.tensor4d(ws, shape as [number, number, number, number]);
+    const x = tf.tensor4d(xs, shape);
+    const w = tf.tensor4d(ws, shape);
 
     process.stderr.write(`dwt bench: ${batch}×${size}×${size}×${channels} (NHWC), waves ${waves.join(', ')}, ${warmup} warm-up + ${reps} timed runs; wavecv on ${engine.backend}\n`);
-    const ours: Record<string, Timing & { fb: Timing; rec: number; grad: number; bands: tf.Tensor[] }> = {};
+    const ours: Record<string, { layers: Measured; functional: Measured; bands: tf.Tensor[] }> = {};
     for (const name of waves) {
-      const dwt = new DWT2D({ wavelet: name });
-      const idwt = new IDWT2D({ wavelet: name });
-      const forward = (v: tf.Tensor) => tf.tidy(() => idwt.apply(dwt.apply(v) as tf.Tensor[]) as tf.Tensor);
-      const fwd = timed(() => forward(x), warmup, reps);
-      const gradient = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(forward(v), w)));
-      const fb = timed(() => gradient(x), warmup, reps);
-      const y = forward(x);
-      const g = gradient(x);
-      ours[name] = { ...fwd, fb, rec: maxAbsDiff(y, x), grad: maxAbsDiff(g, w), bands: dwt.apply(x) as tf.Tensor[] };
-      tf.dispose([y, g]);
+      const dwtLayer = new DWT2D({ wavelet: name });
+      const idwtLayer = new IDWT2D({ wavelet: name });
+      const layers = measure((v) => tf.tidy(() => idwtLayer.apply(dwtLayer.apply(v) as tf.Tensor[]) as tf.Tensor), x, w, warmup, reps);
+      const options = { mode: 'periodization', axes: [1, 2] } as const;
+      const functional = measure((v) => tf.tidy(() => idwt2(dwt2(v, name, options), name, options)), x, w, warmup, reps);
+      const [cA, details] = dwt2(x, name, options);
+      ours[name] = { layers, functional, bands: [cA, ...details] };
     }
 
-    const torch = runPythonJson<{ torch: string; threads: number; waves: Record<string, TorchWave> }>(join(here, 'dwt_torch.py'), [
+    const torch = runPythonJson<{ torch: string; threads: number; peers: Record<string, Record<string, Measured>> }>(join(here, 'dwt_torch.py'), [
       '--x', join(dir, 'x.bin'), '--w', join(dir, 'w.bin'), '--shape', shape.join(','), '--waves', waves.join(','),
-      '--warmup', String(warmup), '--reps', String(reps), '--bands-out', dir,
+      '--peers', PEERS.join(','), '--warmup', String(warmup), '--reps', String(reps), '--bands-out', dir,
     ]);
 
-    const ms = (v: number) => v.toFixed(1).padStart(8);
-    const ratio = (a: number, b: number) => (a / b).toFixed(3).padStart(7);
+    const ms = (v: number) => v.toFixed(1).padStart(9);
+    const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(9);
     const lines = [
-      `PyTorch ${torch.torch}, ${torch.threads} thread; times in ms (median), ratio = wavecv / PyTorch`,
-      `${'wave'.padEnd(6)} ${'pass'.padEnd(14)} ${'wavecv cpu'.padStart(10)} ${'torch cpu'.padStart(9)} ${'ratio'.padStart(7)}   ${'wavecv wall'.padStart(11)} ${'torch wall'.padStart(10)} ${'ratio'.padStart(7)}`,
+      `PyTorch ${torch.torch}, ${torch.threads} thread; ${clock} time in ms (median); ratio = wavecv / peer`,
+      `${'wave'.padEnd(5)} ${'pass'.padEnd(13)} ${'wavecv'.padEnd(10)} ${'ms'.padStart(9)} ${'grouped'.padStart(9)} ${'separable'.padStart(9)} ${'/grouped'.padStart(9)} ${'/separable'.padStart(10)}`,
     ];
     for (const name of waves) {
       const o = ours[name];
-      const t = torch.waves[name];
-      lines.push(`${name.padEnd(6)} ${'forward'.padEnd(14)} ${ms(o.cpu).padStart(10)} ${ms(t.forward.cpu).padStart(9)} ${ratio(o.cpu, t.forward.cpu)}   ${ms(o.wall).padStart(11)} ${ms(t.forward.wall).padStart(10)} ${ratio(o.wall, t.forward.wall)}`);
-      lines.push(`${''.padEnd(6)} ${'fwd+backward'.padEnd(14)} ${ms(o.fb.cpu).padStart(10)} ${ms(t.forwardBackward.cpu).padStart(9)} ${ratio(o.fb.cpu, t.forwardBackward.cpu)}   ${ms(o.fb.wall).padStart(11)} ${ms(t.forwardBackward.wall).padStart(10)} ${ratio(o.fb.wall, t.forwardBackward.wall)}`);
-      const bandDiff = Math.max(
-        ...['LL', 'cH', 'cV', 'cD'].map((key, b) => {
-          const bytes = readFileSync(join(dir, `${name}-${key}.bin`));
-          const theirs = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), o.bands[b].shape);
-          const d = maxAbsDiff(theirs, o.bands[b]);
-          theirs.dispose();
-          return d;
-        }),
+      const peer = (p: string) => torch.peers[p][name];
+      for (const pass of ['forward', 'forwardBackward'] as const) {
+        for (const side of ['layers', 'functional'] as const) {
+          const mine = o[side][pass][clock];
+          const g = peer('grouped')[pass][clock];
+          const s = peer('separable')[pass][clock];
+          const label = side === 'layers' ? 'DWT2D/IDWT2D' : 'dwt2/idwt2';
+          lines.push(`${(pass === 'forward' && side === 'layers' ? name : '').padEnd(5)} ${(side === 'layers' ? (pass === 'forward' ? 'forward' : 'fwd+backward') : '').padEnd(13)} ${label.padEnd(10)} ${ms(mine)} ${ms(g)} ${ms(s)} ${ratio(mine, g)} ${ratio(mine, s).padStart(10)}`);
+        }
+      }
+      const bandDiff = (p: string) =>
+        Math.max(
+          ...BAND_NAMES.map((key, b) => {
+            const bytes = readFileSync(join(dir, `${p}-${name}-${key}.bin`));
+            const theirs = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), o.bands[b].shape);
+            const d = maxAbsDiff(theirs, o.bands[b]);
+            theirs.dispose();
+            return d;
+          }),
+        );
+      const err = (v: number) => v.toExponential(1);
+      lines.push(
+        `      checks: max |IDWT(DWT(x)) − x| layers ${err(o.layers.reconstructionError)}, dwt2 ${err(o.functional.reconstructionError)}, ` +
+          PEERS.map((p) => `${p} ${err(peer(p).reconstructionError)}`).join(', ') +
+          `; max |grad − w| layers ${err(o.layers.gradientError)}, dwt2 ${err(o.functional.gradientError)}, ` +
+          PEERS.map((p) => `${p} ${err(peer(p).gradientError)}`).join(', ') +
+          '; max band difference wavecv vs ' +
+          PEERS.map((p) => `${p} ${err(bandDiff(p))}`).join(', '),
       );
-      lines.push(`${''.padEnd(6)} checks: max |IDWT(DWT(x)) − x| wavecv ${o.rec.toExponential(1)}, torch ${t.reconstructionError.toExponential(1)}; max |grad − w| wavecv ${o.grad.toExponential(1)}, torch ${t.gradientError.toExponential(1)}; max band difference wavecv vs torch ${bandDiff.toExponential(1)}`);
       tf.dispose(o.bands);
     }
     process.stdout.write(lines.join('\n') + '\n');

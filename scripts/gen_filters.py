@@ -21,8 +21,6 @@ lines = [
     '  bank: [number[], number[], number[], number[]];',
     '}',
     '',
-    'export const PYWT_VERSION = ' + json.dumps(pywt.__version__) + ';',
-    '',
     'export const FILTER_DATA: Record<string, FilterRecord> = {',
 ]
 for name in names:

@@ -383,11 +383,30 @@ function synthesisStage2(bands: Tensor4D[], filters: FilterList, size1: number, 
  * d-dimensional transforms
  * ------------------------------------------------------------------------- */
 
-/** `[B, s1…sd, C]` viewed as `[P, s_a, Q, C]` around spatial axis `a` (1-based). */
+/** Channel counts a one-axis stage keeps as they are; outside this range it regroups the trailing samples. */
+const CHANNEL_RANGE = [8, 1024] as const;
+
+function largestDivisorAtMost(value: number, limit: number): number {
+  for (let d = Math.min(value, limit); d > 1; d--) if (value % d === 0) return d;
+  return 1;
+}
+
+/**
+ * `[B, s1…sd, C]` viewed as `[P, s_a, Q, C']` around spatial axis `a`
+ * (1-based), a reshape. A one-axis stage treats everything after the axis
+ * alike, so `Q · C'` may be regrouped: with fewer than 8 channels (a
+ * grey-level image) the depthwise kernels would run on short vectors, and with
+ * more than 1024 (the functional API's views of large tensors) every kernel
+ * tensor would hold taps × C values; then `C'` is the largest divisor of the
+ * trailing sample count up to 1024.
+ */
 function axisView(shape: readonly number[], axis: number): [number, number, number, number] {
   const outer = shape.slice(0, axis).reduce((p, s) => p * s, 1);
-  const inner = shape.slice(axis + 1, shape.length - 1).reduce((p, s) => p * s, 1);
-  return [outer, shape[axis], inner, shape[shape.length - 1]];
+  const channels = shape[shape.length - 1];
+  const trailing = shape.slice(axis + 1).reduce((p, s) => p * s, 1);
+  const keep = channels >= CHANNEL_RANGE[0] && channels <= CHANNEL_RANGE[1];
+  const c = keep ? channels : Math.max(largestDivisorAtMost(trailing, CHANNEL_RANGE[1]), 1);
+  return [outer, shape[axis], trailing / c, c];
 }
 
 /** Whether the last two axes are transformed together (2-tap filters, two or more spatial axes). */
@@ -519,16 +538,25 @@ function checkFilters(filters: FilterList): void {
  * `filters.length ** dims` bands `[B, ⌈s1/2⌉…⌈sd/2⌉, C]` in product order.
  * Odd axes are extended by their last sample (`odd = 'extend'`, pywt) or by a
  * zero (`'zero'`). Differentiable; the gradient is {@link periodizedSynthesis}
- * with the reversed filters.
+ * with the reversed filters. Checks its arguments, then runs
+ * {@link analysisOp}.
  */
 export function periodizedAnalysis(x: tf.Tensor, filters: FilterList, dims: number, odd: OddInput = 'extend'): tf.Tensor[] {
   checkFilters(filters);
   if (x.rank !== dims + 2) throw new WavecvError('x', x, `a tensor of rank ${dims + 2} (batch, ${dims} spatial axes, channels)`);
+  return analysisOp(x, filters, dims, odd);
+}
+
+/**
+ * {@link periodizedAnalysis} without argument checks, for callers inside the
+ * wavelet package that validated their arguments at their own boundary.
+ */
+export function analysisOp(x: tf.Tensor, filters: FilterList, dims: number, odd: OddInput): tf.Tensor[] {
   const sizes = x.shape.slice(1, dims + 1);
   return customOp(
     [x],
     () => analysisND(x, filters, dims, odd),
-    (dys) => [periodizedSynthesis(dys, reversed(filters), dims, sizes, odd === 'extend' ? 'fold' : 'crop')],
+    (dys) => [synthesisOp(dys, reversed(filters), dims, sizes, odd === 'extend' ? 'fold' : 'crop')],
   );
 }
 
@@ -537,7 +565,8 @@ export function periodizedAnalysis(x: tf.Tensor, filters: FilterList, dims: numb
  * tensors `[B, n1…nd, C]`) to `[B, sizes…, C]`, where each size is `2n` or
  * `2n − 1`; odd sizes drop the last sample (`odd = 'crop'`) or add it onto the
  * one before (`'fold'`). Differentiable; the gradient is
- * {@link periodizedAnalysis} with the reversed filters.
+ * {@link periodizedAnalysis} with the reversed filters. Checks its arguments,
+ * then runs {@link synthesisOp}.
  */
 export function periodizedSynthesis(bands: tf.Tensor[], filters: FilterList, dims: number, sizes?: readonly number[], odd: OddOutput = 'crop'): tf.Tensor {
   checkFilters(filters);
@@ -548,13 +577,21 @@ export function periodizedSynthesis(bands: tf.Tensor[], filters: FilterList, dim
     throw new WavecvError('bands', bands.map((b) => `[${b.shape.join(', ')}]`), `${count} tensors of one shape [batch, ${dims} spatial sizes, channels]`);
   }
   const full = shape.slice(1, dims + 1).map((n) => 2 * n);
-  const target = sizes ?? full;
-  target.forEach((s, i) => {
+  sizes?.forEach((s, i) => {
     if (s !== full[i] && s !== full[i] - 1) throw new WavecvError(`sizes[${i}]`, s, `${full[i]} or ${full[i] - 1} (twice the band size, or one less)`);
   });
+  return synthesisOp(bands, filters, dims, sizes, odd);
+}
+
+/**
+ * {@link periodizedSynthesis} without argument checks (`sizes` defaults to
+ * twice the band sizes), for callers that validated their arguments.
+ */
+export function synthesisOp(bands: tf.Tensor[], filters: FilterList, dims: number, sizes: readonly number[] | undefined, odd: OddOutput): tf.Tensor {
+  const target = sizes ?? bands[0].shape.slice(1, dims + 1).map((n) => 2 * n);
   return customOp(
     bands,
     () => [synthesisND(bands, filters, dims, target, odd)],
-    ([dy]) => periodizedAnalysis(dy, reversed(filters), dims, odd === 'crop' ? 'zero' : 'extend'),
+    ([dy]) => analysisOp(dy, reversed(filters), dims, odd === 'crop' ? 'zero' : 'extend'),
   )[0];
 }

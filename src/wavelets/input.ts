@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
-import { type Mode, checkMode } from './extend.js';
+import { MODES, type Mode, checkMode } from './extend.js';
 import type { WaveletLike } from './transform.js';
 
 /** A nested array of numbers (any depth ≥ 1), or a typed array for 1-D data. */
@@ -106,4 +106,36 @@ export function warn(message: string): void {
   const proc = (globalThis as { process?: { emitWarning?: (m: string, type: string) => void } }).process;
   if (proc?.emitWarning) proc.emitWarning(message, 'WavecvWarning');
   else console.warn(`WavecvWarning: ${message}`);
+}
+
+/** The third argument of a pywt-style function: a mode (pywt's positional `mode`) or an options object. */
+export type ModeOrOptions<O extends { mode?: unknown }> = NonNullable<O['mode']> | O;
+
+function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof tf.Tensor) && !ArrayBuffer.isView(value);
+}
+
+/**
+ * The options of a pywt-style call whose third argument is either a mode, as
+ * in pywt (`dwt(x, 'db2', 'periodization')`; for the multi-axis functions
+ * also a list of modes per axis), followed by optional further options
+ * (`wavedec(x, 'db2', 'periodization', { level: 2 })`), or one options
+ * object. Nothing is silently dropped: a mode given twice, options after an
+ * options object, or a third argument of another kind is an error.
+ */
+export function resolveOptions<O extends { mode?: unknown }>(third: unknown, fourth: unknown, perAxis: boolean): O {
+  const modeHint = perAxis ? 'a mode name, a list of modes (one per axis)' : 'a mode name';
+  if (third === undefined) {
+    check(fourth === undefined, 'options', fourth, 'no options after an omitted mode (pass them as the third argument)');
+    return {} as O;
+  }
+  if (typeof third === 'string' || (perAxis && Array.isArray(third))) {
+    if (fourth === undefined) return { mode: third } as O;
+    check(isOptionsObject(fourth), 'options', fourth, 'an options object after the mode');
+    check(!('mode' in fourth), 'options.mode', (fourth as { mode?: unknown }).mode, `no second mode (the mode "${String(third)}" was given as the third argument)`);
+    return { ...fourth, mode: third } as O;
+  }
+  check(isOptionsObject(third), 'mode', third, `${modeHint} (one of ${MODES.join(', ')}) or an options object`);
+  check(fourth === undefined, 'options', fourth, 'nothing after an options object (put every option in it)');
+  return third as O;
 }

@@ -38,19 +38,22 @@
  * last sample. The IDWT gives `2n` samples, so an odd size comes back one
  * larger; `WaveletUnpool` takes an optional last input whose spatial size it
  * crops to (the feature map that went into the matching pool), and its
- * gradient then pads the cropped sample with zero. Periodization runs as
- * strided depthwise convolutions with exact adjoint gradients
- * (filter-bank-conv.ts). The other eight pywt modes are delegated to the
- * numeric `dwtn`/`idwtn` (multidim.ts; also exact adjoints): bands have
+ * gradient then pads the cropped sample with zero. Periodization runs on the
+ * package's one periodization engine, strided depthwise convolutions with
+ * exact adjoint gradients (filter-bank-conv.ts; the functional `dwt2`/`dwtn`
+ * run on it too). The other eight pywt modes use the kernels of the
+ * functional `dwtn`/`idwtn` (multidim.ts; also exact adjoints): bands have
  * `⌊(N + L − 1)/2⌋` samples and the IDWT gives `2n − L + 2`, cropped the same
- * way by `WaveletUnpool`.
+ * way by `WaveletUnpool`. Arguments are checked once, in the constructor
+ * (wavelet, mode) and in `call` (ranks, band shapes); the kernels trust them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { checkMode, type Mode } from './extend.js';
-import { periodizedAnalysis, periodizedSynthesis, type FilterList } from './filter-bank-conv.js';
+import { analysisOp, synthesisOp, type FilterList } from './filter-bank-conv.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
-import { bandKeys, dwtn, idwtn } from './multidim.js';
+import { type AxesPlan, axesPlan, checkSynthesisPlan, dwtnTensor, idwtnTensor } from './multidim.js';
+import { bandKeys } from './periodization.js';
 import { cropTo, dwtCoeffLen, synthesisLength } from './transform.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -110,6 +113,8 @@ abstract class WaveletLayer extends tf.layers.Layer {
   readonly waveletName: string;
   readonly mode: Mode;
   protected readonly wave: Wavelet;
+  /** The transform over the spatial axes, validated once here (the numeric path of the modes other than periodization). */
+  private readonly plan: AxesPlan;
 
   constructor(
     protected readonly dims: number,
@@ -119,6 +124,7 @@ abstract class WaveletLayer extends tf.layers.Layer {
     this.waveletName = args.wavelet ?? 'haar';
     this.wave = lookupWavelet(this.waveletName);
     this.mode = checkMode(args.mode ?? 'periodization');
+    this.plan = axesPlan(this.wave, this.mode, Array.from({ length: dims }, (_, i) => i + 1));
   }
 
   protected checkRank(shape: tf.Shape, argument: string): void {
@@ -137,18 +143,14 @@ abstract class WaveletLayer extends tf.layers.Layer {
     return n === null ? null : synthesisLength(n, this.wave.decLen, this.mode);
   }
 
-  private axes(): number[] {
-    return Array.from({ length: this.dims }, (_, i) => i + 1);
-  }
-
   /**
    * All bands of `x` in product order. With `filters` (periodization only) the
    * analysis uses those filters instead of (decLo, decHi) (one filter: one band).
    */
   protected analysis(x: tf.Tensor, filters?: FilterList): tf.Tensor[] {
     this.checkRank(x.shape, 'input');
-    if (this.mode === 'periodization') return periodizedAnalysis(x, filters ?? [this.wave.decLo, this.wave.decHi], this.dims, 'extend');
-    const bands = dwtn(x, this.wave, { mode: this.mode, axes: this.axes() });
+    if (this.mode === 'periodization') return analysisOp(x, filters ?? [this.wave.decLo, this.wave.decHi], this.dims, 'extend');
+    const bands = dwtnTensor(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), this.plan);
     return bandKeys(this.dims).map((k) => bands[k]);
   }
 
@@ -159,13 +161,14 @@ abstract class WaveletLayer extends tf.layers.Layer {
     if (product.some((b) => !tf.util.arraysEqual(b.shape, shape))) {
       throw new WavecvError(`${this.name} bands`, product.map((b) => `[${b.shape.join(', ')}]`), 'tensors of one shape');
     }
-    if (this.mode === 'periodization') return periodizedSynthesis(product, [this.wave.recLo, this.wave.recHi], this.dims, sizes, 'crop');
-    const keys = bandKeys(this.dims);
-    const y = idwtn(Object.fromEntries(keys.map((k, i) => [k, product[i]])), this.wave, { mode: this.mode, axes: this.axes() });
-    if (!sizes) return y;
-    const full = y.shape.slice(1, this.dims + 1);
-    sizes.forEach((s, i) => check(s === full[i] || s === full[i] - 1, `sizes[${i}]`, s, `${full[i]} or ${full[i] - 1} (the IDWT size, or one less)`));
-    return cropTo(y, [y.shape[0], ...sizes, y.shape[this.dims + 1]]);
+    if (sizes) {
+      const full = shape.slice(1, this.dims + 1).map((n) => this.synthesisSize(n) as number);
+      sizes.forEach((s, i) => check(s === full[i] || s === full[i] - 1, `sizes[${i}]`, s, `${full[i]} or ${full[i] - 1} (the IDWT size, or one less)`));
+    }
+    if (this.mode === 'periodization') return synthesisOp(product, [this.wave.recLo, this.wave.recHi], this.dims, sizes, 'crop');
+    checkSynthesisPlan(product[0], this.plan, `${this.name} bands`);
+    const y = idwtnTensor(new Map(bandKeys(this.dims).map((k, i) => [k, product[i]])), this.plan);
+    return sizes ? cropTo(y, [y.shape[0], ...sizes, y.shape[this.dims + 1]]) : y;
   }
 
   /** Splits the input of an inverse layer into its `2^d` bands (a list, or one tensor with the bands on the channels). */

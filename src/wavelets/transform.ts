@@ -11,12 +11,11 @@
  *   synthesis  x[t]  = Σ_k cA[k] · recLo[t + L − 2 − 2k] + cD[k] · recHi[…]
  *
  * where `x̃` is the signal extended by the mode (extend.ts) and `L` the filter
- * length. Non-periodization modes give `⌊(N + L − 1)/2⌋` coefficients and the
- * synthesis gives `2M − L + 2` samples. `periodization` extends odd signals by
- * their last sample, gives `⌈N/2⌉` coefficients with the phase
- * `x̃[2k + L/2 − j]`, and its synthesis is the same formula on periodically
- * wrapped coefficients, cut to `2M` samples starting at `2a + 1 − L/2`
- * (`a = ⌈(L/2 − 1)/2⌉`).
+ * length. These modes give `⌊(N + L − 1)/2⌋` coefficients and the synthesis
+ * gives `2M − L + 2` samples. `periodization` (`⌈N/2⌉` coefficients, `2M`
+ * samples back) is not computed here: the one-axis functions hand it to the
+ * package's periodization engine (periodization.ts on filter-bank-conv.ts,
+ * the engine of the layers), which is faster.
  *
  * How it runs (my design, from measurements of the wasm backend with XNNPACK,
  * CPU time on an 8×128×128×64 float32 tensor): `depthwiseConv2d` with 4, 9 or
@@ -44,17 +43,21 @@
  *    the signal's rows plus each padded row's gradient added back onto its
  *    source rows: a few boundary rows, zero-padded and added).
  * Measured (`dwt2` + `idwt2`, forward and backward, 8×128×128×64, axes [1, 2],
- * CPU time on a loaded 2-core machine): haar/periodization ~0.7 s,
- * db4/symmetric ~1.0 s, coif3/reflect ~2.1 s; the forward `dwt2` alone
- * 20–120 ms for 2–8-tap filters. (The layers use their own faster
- * periodization path.)
+ * CPU time on a loaded 2-core machine): db4/symmetric ~1.0 s, coif3/reflect
+ * ~2.1 s; the forward `dwt2` alone 20–120 ms for 2–8-tap filters.
  * Filters stay float64 in filters.ts; the small kernel tensors are made per
  * call and disposed, so no call leaves tensors behind.
+ *
+ * Validation happens once, at the public boundary: {@link dwtAxis},
+ * {@link idwtAxis} and {@link cropAxis} check their arguments; the
+ * `analyzeAxis`/`synthesizeAxis` kernels that the pywt-style functions share
+ * trust theirs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
 import { type ExtensionPlan, type Mode, type RowCombination, checkMode, combineRows, extendRows, extensionPlan, fetchRows, withAdjoint } from './extend.js';
+import { periodizationDwtn, periodizationIdwtn } from './periodization.js';
 
 /** A wavelet given by name (any of `wavelist()`) or as a filter bank. */
 export type WaveletLike = string | Wavelet;
@@ -229,9 +232,8 @@ function addRowCorrections(base: tf.Tensor4D, source: tf.Tensor4D, corrections: 
 // ---------------------------------------------------------------------------
 // Band operators and their adjoints
 
-/** Padding before/after the signal and the coefficient count of one analysis step. */
-export function analysisPadding(n: number, L: number, mode: Mode): { before: number; after: number; coeffs: number } {
-  if (mode === 'periodization') return { before: L / 2 - 1, after: L / 2 - 1 + (n % 2), coeffs: Math.ceil(n / 2) };
+/** Padding before/after the signal and the coefficient count of one analysis step (every mode but periodization). */
+function analysisPadding(n: number, L: number): { before: number; after: number; coeffs: number } {
   const coeffs = Math.floor((n + L - 1) / 2);
   return { before: L - 2, after: 2 * coeffs - n, coeffs };
 }
@@ -365,6 +367,46 @@ function checkAxis(axis: number, rank: number, argument: string): number {
   return axis < 0 ? axis + rank : axis;
 }
 
+/** Checks that `x` has samples along `axis` (the public analysis functions call this). */
+export function checkAnalysisInput(x: tf.Tensor, axis: number, argument = 'data'): void {
+  if (!(x.shape[axis] >= 1)) throw new WavecvError(argument, x, `at least one sample along axis ${axis}`);
+}
+
+/** Checks that coefficients `ref` synthesise at least one sample along `axis` (the public inverse functions call this). */
+export function checkSynthesisInput(ref: tf.Tensor, filters: WaveletFilters, mode: Mode, axis: number, argument = 'cA, cD'): void {
+  const m = ref.shape[axis];
+  if (!(m >= 1) || synthesisLength(m, filters.wavelet.decLen, mode) < 1) {
+    throw new WavecvError(argument, ref, `at least ${mode === 'periodization' ? 1 : filters.wavelet.decLen / 2} coefficients along axis ${axis} for ${filters.wavelet.name} (the wavelet and mode of the decomposition)`);
+  }
+}
+
+/**
+ * One analysis step of float32 `x` along `axis` (already normalised), no
+ * argument checks: `[cA, cD]`. Periodization runs on the periodization
+ * engine; every other mode extends the signal once and filters it with two
+ * stride-2 convolutions (zero mode: the convolution's own zero padding).
+ */
+export function analyzeAxis(x: tf.Tensor, filters: WaveletFilters, mode: Mode, axis: number): [tf.Tensor, tf.Tensor] {
+  if (mode === 'periodization') {
+    const bands = periodizationDwtn(x, filters.wavelet, [axis]);
+    return [bands.a, bands.d];
+  }
+  const n = x.shape[axis];
+  const { before, after, coeffs } = analysisPadding(n, filters.wavelet.decLen);
+  const plan = extensionPlan(n, before, after, mode);
+  const layout = layoutOf(x.shape, axis);
+  const outShape = x.shape.slice();
+  outShape[axis] = coeffs;
+  return tf.tidy(() => {
+    const x4 = toView(x, layout);
+    const zero = mode === 'zero';
+    const input = zero ? x4 : extendOp(x4, plan);
+    const rows = input.shape[1];
+    const [lo, hi] = filters.analysis.map((f) => fromView(stridedOp(input, { f, start: zero ? -before : 0, count: coeffs, rows }), layout, outShape));
+    return [lo, hi] as [tf.Tensor, tf.Tensor];
+  });
+}
+
 /**
  * Single-level DWT of a tensor along one axis, as pywt's
  * `dwt(x, wave, mode, axis)`: returns float32 `[cA, cD]`, each shaped like
@@ -378,37 +420,39 @@ export function dwtAxis(x: tf.Tensor, wave: WaveletLike, mode: Mode = 'symmetric
   const filters = waveletFilters(wave);
   checkMode(mode);
   const ax = checkAxis(axis, x.rank, 'axis');
-  const n = x.shape[ax];
-  if (!(n >= 1)) throw new WavecvError('data', x, `at least one sample along axis ${ax}`);
-  const L = filters.wavelet.decLen;
-  const { before, after, coeffs } = analysisPadding(n, L, mode);
-  const plan = extensionPlan(n, before, after, mode);
-  const layout = layoutOf(x.shape, ax);
-  const outShape = x.shape.slice();
-  outShape[ax] = coeffs;
-  return tf.tidy(() => {
-    const x4 = toView(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), layout);
-    // zero mode: the conv's own zero padding; other modes: one shared extension
-    const zero = mode === 'zero';
-    const input = zero ? x4 : extendOp(x4, plan);
-    const rows = input.shape[1];
-    const [lo, hi] = filters.analysis.map((f) => fromView(stridedOp(input, { f, start: zero ? -before : 0, count: coeffs, rows }), layout, outShape));
-    return [lo, hi] as [tf.Tensor, tf.Tensor];
-  });
-}
-
-/** How pywt's periodization synthesis wraps M coefficients (`before`/`after`) and where its 2M samples start. */
-function periodizationSynthesis(m: number, L: number): { wrap: ExtensionPlan; offset: number } {
-  const half = L / 2;
-  const before = Math.ceil((half - 1) / 2);
-  const offset = 2 * before + 1 - half;
-  const after = Math.ceil((L - 2 + offset - 2 * before) / 2);
-  return { wrap: extensionPlan(m, before, after, 'periodic'), offset };
+  checkAnalysisInput(x, ax);
+  return tf.tidy(() => analyzeAxis(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), filters, mode, ax));
 }
 
 /** Sample count of one synthesis step from `m` coefficients per band (pywt's `idwt_buffer_length`). */
 export function synthesisLength(m: number, L: number, mode: Mode): number {
   return mode === 'periodization' ? 2 * m : 2 * m - L + 2;
+}
+
+/**
+ * One synthesis step along `axis` (already normalised) from float32 bands of
+ * one shape, either of which may be null (zeros), no argument checks.
+ * Periodization runs on the periodization engine.
+ */
+export function synthesizeAxis(cA: tf.Tensor | null, cD: tf.Tensor | null, filters: WaveletFilters, mode: Mode, axis: number): tf.Tensor {
+  if (mode === 'periodization') {
+    const bands = new Map<string, tf.Tensor>();
+    if (cA) bands.set('a', cA);
+    if (cD) bands.set('d', cD);
+    return periodizationIdwtn(bands, filters.wavelet, [axis]);
+  }
+  const ref = (cA ?? cD) as tf.Tensor;
+  const m = ref.shape[axis];
+  const L = filters.wavelet.decLen;
+  const length = synthesisLength(m, L, mode);
+  const layout = layoutOf(ref.shape, axis);
+  const outShape = ref.shape.slice();
+  outShape[axis] = length;
+  return tf.tidy(() => {
+    const bands = [cA, cD].map((c, b) => (c ? upsampleOp(toView(c, layout), { g: filters.synthesis[b], first: L - 2, count: length, rows: m }) : null));
+    const sum = bands[0] && bands[1] ? tf.add(bands[0], bands[1]) : ((bands[0] ?? bands[1]) as tf.Tensor4D);
+    return fromView(sum as tf.Tensor4D, layout, outShape);
+  });
 }
 
 /**
@@ -424,26 +468,9 @@ export function idwtAxis(cA: tf.Tensor | null, cD: tf.Tensor | null, wave: Wavel
   const ref = (cA ?? cD) as tf.Tensor;
   if (cA && cD && !tf.util.arraysEqual(cA.shape, cD.shape)) throw new WavecvError('cD', cD, `the shape of cA [${cA.shape.join(', ')}]`);
   const ax = checkAxis(axis, ref.rank, 'axis');
-  const m = ref.shape[ax];
-  const L = filters.wavelet.decLen;
-  const length = synthesisLength(m, L, mode);
-  if (!(m >= 1) || length < 1) {
-    throw new WavecvError('cA, cD', ref, `at least ${mode === 'periodization' ? 1 : L / 2} coefficients along axis ${ax} for ${filters.wavelet.name} (the wavelet and mode of the decomposition)`);
-  }
-  const { wrap, offset } = mode === 'periodization' ? periodizationSynthesis(m, L) : { wrap: null, offset: 0 };
-  const layout = layoutOf(ref.shape, ax);
-  const outShape = ref.shape.slice();
-  outShape[ax] = length;
-  return tf.tidy(() => {
-    const bands = [cA, cD].map((c, b) => {
-      if (!c) return null;
-      const c4 = toView(c.dtype === 'float32' ? c : tf.cast(c, 'float32'), layout);
-      const input = wrap ? extendOp(c4, wrap) : c4;
-      return upsampleOp(input, { g: filters.synthesis[b], first: L - 2 + offset, count: length, rows: input.shape[1] });
-    });
-    const sum = bands[0] && bands[1] ? tf.add(bands[0], bands[1]) : ((bands[0] ?? bands[1]) as tf.Tensor4D);
-    return fromView(sum as tf.Tensor4D, layout, outShape);
-  });
+  checkSynthesisInput(ref, filters, mode, ax);
+  const asFloat = (c: tf.Tensor | null) => (c && c.dtype !== 'float32' ? tf.cast(c, 'float32') : c);
+  return tf.tidy(() => synthesizeAxis(asFloat(cA), asFloat(cD), filters, mode, ax));
 }
 
 /**

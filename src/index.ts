@@ -156,3 +156,4 @@ export { segmentationCrossEntropy, diceLoss, medianFrequencyWeights, type CrossE
 export { readNifti, parseNifti, writeNifti, encodeNifti, type NiftiVolume, type NiftiHeader } from './io/nifti.js';
 export { readMetaImage } from './io/metaimage.js';
 export { volumeValues, VOXEL_TYPES, type Volume, type VoxelType, type VoxelArray } from './io/volume.js';
+export * from './neuron/index.js';

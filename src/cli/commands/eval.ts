@@ -15,11 +15,12 @@ import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustnes
 import { positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 import { registerEvalVerification } from './eval-verification.js';
+import { registerEvalSwc } from './eval-swc.js';
 
 /** Registers one `eval` sub-command on the `eval` command it is given. */
 export type EvalSubcommand = (evalCommand: Command) => void;
 
-export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness, registerEvalVerification];
+export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness, registerEvalVerification, registerEvalSwc];
 
 export function registerEval(program: Command): void {
   const evalCommand = program.command('eval').description('evaluate trained models (see `wavecv eval <what> --help`)');

@@ -62,7 +62,7 @@ test('Pascal VOC: JPEGImages + palette SegmentationClass + ImageSets lists; void
   assert.deepEqual(await maskOf(data, 'test', 0), labelsOf(0, values['2007_000033']));
   const batch = await data.train.getBatch([0, 1]);
   assert.deepEqual(batch.image.shape, [2, H, W, 3]);
-  assert.deepEqual(batch.mask.shape, [2, H, W]);
+  assert.deepEqual(batch.mask.shape, [2, H, W, 1]);
   // an unknown palette colour is refused naming the file, the colour and the pixel
   writeFileSync(join(voc, 'SegmentationClass', '2007_000039.png'), encodeIndexedPng(labelsOf(1, [0, 21]), W, H, palette));
   const again = await openSegmentationData(voc, { cacheBytes: 0 });

@@ -9,5 +9,6 @@ import { registerExplain } from './explain.js';
 import { registerDemo } from './demo.js';
 import { registerWavelets } from './wavelets.js';
 import { registerDwt } from './dwt.js';
+import { registerGenerate } from './generate.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate];

@@ -2,9 +2,10 @@
  * Segmentation data on disk: pairs of an image file and a mask file, read
  * with sharp (libvips, in libuv's thread pool, so decoding overlaps with the
  * training step through the DataLoader's prefetch). Batches hold `image`
- * (float32 `[B, H, W, C]`, values in [0, 1]) and `mask` (int32 `[B, H, W]`,
- * class indices, {@link IGNORE_INDEX} for pixels left out of loss and
- * metrics).
+ * (float32 `[B, H, W, C]`, values in [0, 1]) and `mask` (int32
+ * `[B, H, W, 1]`, class indices, {@link IGNORE_INDEX} for pixels left out of
+ * loss and metrics; channels-last like the image, so that the augmentations
+ * of src/data/augment.ts move image and mask together).
  *
  * A {@link MaskEncoding} says how a mask file stores labels: grey values
  * mapped through a 256-entry table (CamVid's values, Cityscapes' labelIds,
@@ -84,7 +85,7 @@ export interface SegmentationDataset extends Dataset {
   readonly imageShape: [number, number, number];
   /** The files of sample `index` (for messages and listings). */
   pair(index: number): SegmentationPair;
-  /** The masks of the samples at `indices`, `[B, H, W]` (for class statistics without decoding images). */
+  /** The label maps of the samples at `indices`, one `H × W` array each (for class statistics). */
   masks(indices: number[]): Promise<Int32Array[]>;
 }
 
@@ -280,7 +281,7 @@ export class SegmentationFolderDataset implements SegmentationDataset {
       for (let k = 0; k < s.image.length; k++) image[offset + k] = s.image[k] / 255;
       mask.set(s.mask, row * plane);
     });
-    return { image: hostTensor('float32', [indices.length, height, width, channels], image), mask: hostTensor('int32', [indices.length, height, width], mask) };
+    return { image: hostTensor('float32', [indices.length, height, width, channels], image), mask: hostTensor('int32', [indices.length, height, width, 1], mask) };
   }
 
   async masks(indices: number[]): Promise<Int32Array[]> {

@@ -63,7 +63,7 @@ export { channelStatistics, checkNormalization, type Normalization } from './dat
 export { openImageFolder, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFolderOptions } from './data/image-folder.js';
 export { openCifarFolder, parseCifarRecords, readCifarBatch, CIFAR10_CLASSES, type CifarRecords, type CifarVariant, type CifarOpenOptions } from './data/cifar.js';
 export { wavelet, wavelist, FAMILIES, type Wavelet } from './wavelets/filters.js';
-export { DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool3D, WaveletUnpool2D, WaveletUnpool3D, dwtLayer1d, dwtLayer2d, dwtLayer3d, idwtLayer1d, idwtLayer2d, idwtLayer3d, waveletPool2d, waveletPool3d, waveletUnpool2d, waveletUnpool3d, POOL_BANDS, type WaveletLayerArgs, type DwtLayerArgs, type WaveletPoolArgs, type PoolBands } from './wavelets/layers.js';
+export { DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool3D, WaveletUnpool2D, WaveletUnpool3D, POOL_BANDS, type WaveletLayerArgs, type DwtLayerArgs, type WaveletPoolArgs, type PoolBands } from './wavelets/layers.js';
 export { periodizedAnalysis, periodizedSynthesis, type FilterList, type OddInput, type OddOutput } from './wavelets/filter-bank-conv.js';
 export { MODES, type Mode } from './wavelets/extend.js';
 export { dwtMaxLevel, dwtCoeffLen, dwtAxis, idwtAxis, cropAxis, type WaveletLike } from './wavelets/transform.js';

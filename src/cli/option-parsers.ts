@@ -1,7 +1,9 @@
 /**
  * Commander option parsers shared by the commands: each returns the parsed
  * value or throws a {@link WavecvError} naming the flag, the value and what
- * was expected.
+ * was expected. Every number a command reads from its flags goes through one
+ * of these (as the option's parser, or on the flag's string in the action for
+ * lists), so `--seed 1.5` or `--level two` is refused the same way everywhere.
  */
 import { check } from '../errors.js';
 
@@ -17,6 +19,37 @@ export const positiveInteger = (argument: string) => number(argument, (n) => Num
 export const nonNegativeInteger = (argument: string) => number(argument, (n) => Number.isInteger(n) && n >= 0, 'an integer ≥ 0');
 export const nonNegative = (argument: string) => number(argument, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
 export const positive = (argument: string) => number(argument, (n) => Number.isFinite(n) && n > 0, 'a number > 0');
+/** A finite number in [lo, hi]. */
+export const numberInRange = (argument: string, lo: number, hi: number) => number(argument, (n) => Number.isFinite(n) && n >= lo && n <= hi, `a number in [${lo}, ${hi}]`);
+
+/** Parses `1-5`, `1,3,5` or a mix (`1-2,5`) into sorted distinct integers in [lo, hi]. */
+export function parseIntegerList(spec: string, argument: string, lo: number, hi: number): number[] {
+  const values = new Set<number>();
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
+    const [a, b] = range ? [Number(range[1]), Number(range[2])] : [Number(part), Number(part)];
+    check(Number.isInteger(a) && Number.isInteger(b) && a >= lo && b <= hi && a <= b, argument, spec, `integers or ranges within ${lo}-${hi} (e.g. "${lo}-${hi}" or "${lo},${hi}")`);
+    for (let v = a; v <= b; v++) values.add(v);
+  }
+  check(values.size > 0, argument, spec, 'at least one value');
+  return [...values].sort((x, y) => x - y);
+}
+
+/** Parses a comma-separated list of finite numbers in [lo, hi] (in the order given). */
+export function parseNumberList(spec: string, argument: string, lo: number, hi: number): number[] {
+  const parts = spec.split(',').map((p) => p.trim());
+  const values = parts.map((p) => (p === '' ? NaN : Number(p)));
+  check(values.length > 0 && values.every((v) => Number.isFinite(v) && v >= lo && v <= hi), argument, spec, `comma-separated numbers in [${lo}, ${hi}]`);
+  return values;
+}
+
+/** One of `choices` (a flag with a fixed set of values). */
+export function choice<T extends string>(argument: string, choices: readonly T[]) {
+  return (value: string): T => {
+    check((choices as readonly string[]).includes(value), argument, value, choices.join(', '));
+    return value as T;
+  };
+}
 
 /** `--align`: 'none' (aligned crops) or 'detect' (find the face and align it). */
 export function alignMode(value: string): 'none' | 'detect' {

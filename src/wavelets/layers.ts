@@ -407,24 +407,3 @@ export class WaveletUnpool3D extends UnpoolLayer {
 for (const layer of [DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool3D, WaveletUnpool2D, WaveletUnpool3D]) {
   tf.serialization.registerClass(layer);
 }
-
-/** `new DWT1D(args)`. */
-export const dwtLayer1d = (args?: DwtLayerArgs) => new DWT1D(args);
-/** `new DWT2D(args)`. */
-export const dwtLayer2d = (args?: DwtLayerArgs) => new DWT2D(args);
-/** `new DWT3D(args)`. */
-export const dwtLayer3d = (args?: DwtLayerArgs) => new DWT3D(args);
-/** `new IDWT1D(args)`. */
-export const idwtLayer1d = (args?: WaveletLayerArgs) => new IDWT1D(args);
-/** `new IDWT2D(args)`. */
-export const idwtLayer2d = (args?: WaveletLayerArgs) => new IDWT2D(args);
-/** `new IDWT3D(args)`. */
-export const idwtLayer3d = (args?: WaveletLayerArgs) => new IDWT3D(args);
-/** `new WaveletPool2D(args)`. */
-export const waveletPool2d = (args?: WaveletPoolArgs) => new WaveletPool2D(args);
-/** `new WaveletPool3D(args)`. */
-export const waveletPool3d = (args?: WaveletPoolArgs) => new WaveletPool3D(args);
-/** `new WaveletUnpool2D(args)`. */
-export const waveletUnpool2d = (args?: WaveletLayerArgs) => new WaveletUnpool2D(args);
-/** `new WaveletUnpool3D(args)`. */
-export const waveletUnpool3d = (args?: WaveletLayerArgs) => new WaveletUnpool3D(args);

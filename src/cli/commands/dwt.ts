@@ -22,6 +22,7 @@ import { wavelet as lookupWavelet } from '../../wavelets/filters.js';
 import { wavedec2, type Wavedec2Coeffs } from '../../wavelets/multilevel.js';
 import { dwtMaxLevel } from '../../wavelets/transform.js';
 import { startEngine } from '../engine-option.js';
+import { positiveInteger } from '../option-parsers.js';
 
 /** The image `wavecv dwt` shows when none is given. */
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../../data/images/chelsea.png', import.meta.url));
@@ -118,7 +119,7 @@ export function dwtMosaic(image: tf.Tensor3D, options: DwtMosaicOptions): { mosa
 
 interface DwtCliOptions {
   wave: string;
-  level: string;
+  level: number;
   mode: string;
   out: string;
   color?: boolean;
@@ -130,15 +131,14 @@ export function registerDwt(program: Command): void {
     .argument('[image]', 'image file (PNG, JPEG, WebP, TIFF, …); default: the bundled data/images/chelsea.png')
     .description('multilevel 2-D DWT of an image, written as the classic subband mosaic (PNG)')
     .option('--wave <name>', 'wavelet (see `wavecv wavelets`)', 'db2')
-    .option('--level <n>', 'decomposition levels, 1 … dwtMaxLevel', '2')
+    .option('--level <n>', 'decomposition levels, 1 … dwtMaxLevel', positiveInteger('level'), 2)
     .option('--mode <mode>', 'signal-extension mode (pywt names)', 'periodization')
     .option('--out <file>', 'output PNG', 'subbands.png')
     .option('--color', 'transform the RGB channels separately instead of the luminance')
     .action(async (imageArgument: string | undefined, options: DwtCliOptions, command: Command) => {
       await startEngine(command);
       check(/\.png$/i.test(options.out), 'out', options.out, 'a file name ending in .png');
-      const level = Number(options.level);
-      check(Number.isInteger(level), 'level', options.level, 'an integer');
+      const level = options.level;
       lookupWavelet(options.wave);
       checkMode(options.mode);
       const path = imageArgument ?? DEFAULT_IMAGE;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseCorruptionList } from '../../data/corruptions/index.js';
 import { check } from '../../errors.js';
 import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
-import { positiveInteger } from '../option-parsers.js';
+import { choice, nonNegativeInteger, numberInRange, parseIntegerList, parseNumberList, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 import { registerEvalVerification } from './eval-verification.js';
 import { registerEvalSwc } from './eval-swc.js';
@@ -27,26 +27,6 @@ export function registerEval(program: Command): void {
   for (const register of EVAL_SUBCOMMANDS) register(evalCommand);
 }
 
-/** Parses `1-5`, `1,3,5` or a mix (`1-2,5`) into sorted distinct integers. */
-export function parseIntegerList(spec: string, argument: string, lo: number, hi: number): number[] {
-  const values = new Set<number>();
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
-    const [a, b] = range ? [Number(range[1]), Number(range[2])] : [Number(part), Number(part)];
-    check(Number.isInteger(a) && Number.isInteger(b) && a >= lo && b <= hi && a <= b, argument, spec, `integers or ranges within ${lo}-${hi} (e.g. "${lo}-${hi}" or "${lo},${hi}")`);
-    for (let v = a; v <= b; v++) values.add(v);
-  }
-  check(values.size > 0, argument, spec, 'at least one value');
-  return [...values].sort((x, y) => x - y);
-}
-
-/** Parses a comma-separated list of numbers. */
-export function parseNumberList(spec: string, argument: string, lo: number, hi: number): number[] {
-  const values = spec.split(',').map((p) => p.trim()).filter(Boolean).map(Number);
-  values.forEach((v) => check(Number.isFinite(v) && v >= lo && v <= hi, argument, spec, `comma-separated numbers in [${lo}, ${hi}]`));
-  return values;
-}
-
 interface RobustnessCliOptions {
   model: string[];
   name?: string;
@@ -59,7 +39,7 @@ interface RobustnessCliOptions {
   eps?: string;
   attacks: string;
   pgdSteps: number;
-  pgdStepSize?: string;
+  pgdStepSize?: number;
   limit?: number;
   attackLimit?: number;
   batchSize: number;
@@ -100,21 +80,19 @@ function registerEvalRobustness(evalCommand: Command): void {
     .option('--corruptions <list>', "'all', 'none', families (noise, blur, weather, digital) or names, comma-separated", 'all')
     .option('--severities <list>', 'severities, e.g. 1-5 or 1,3,5', '1-5')
     .option('--noise-sigmas <list>', 'also sweep additive Gaussian noise of these standard deviations, e.g. 0.1,0.2,0.3')
-    .option('--parameter-set <set>', 'severity table: auto (CIFAR-10-C for ≤ 64 px, else ImageNet-C), cifar, imagenet', 'auto')
+    .option('--parameter-set <set>', 'severity table: auto (CIFAR-10-C for ≤ 64 px, else ImageNet-C), cifar, imagenet', choice('parameter-set', ['auto', 'cifar', 'imagenet'] as const), 'auto')
     .option('--eps <list>', 'L∞ radii of FGSM/PGD in [0, 1] pixel units, e.g. 0.01,0.03 (default: no attacks)')
     .option('--attacks <list>', 'which attacks run for each ε', 'fgsm,pgd')
     .option('--pgd-steps <n>', 'PGD steps', positiveInteger('pgd-steps'), 10)
-    .option('--pgd-step-size <α>', 'PGD step size (default 2.5·ε/steps)')
+    .option('--pgd-step-size <α>', 'PGD step size (default 2.5·ε/steps)', numberInRange('pgd-step-size', 0, 1))
     .option('--limit <n>', 'evaluate on the first n test images (default: all; they are held in memory)', positiveInteger('limit'))
     .option('--attack-limit <n>', 'attack only the first n evaluated images (default: all)', positiveInteger('attack-limit'))
     .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 100)
-    .option('--seed <n>', 'seed of the corruptions, the noise sweep and PGD random starts', (v: string) => Number(v), 0)
+    .option('--seed <n>', 'seed of the corruptions, the noise sweep and PGD random starts', nonNegativeInteger('seed'), 0)
     .requiredOption('--out <dir>', 'output folder for robustness.json, robustness.md and the charts (robustness.png, noise.png, adversarial.png)')
     .option('--json', 'print the report as JSON instead of a table')
     .action(async (options: RobustnessCliOptions, command: Command) => {
       await startEngine(command.parent!);
-      check(['auto', 'cifar', 'imagenet'].includes(options.parameterSet), 'parameter-set', options.parameterSet, 'auto, cifar or imagenet');
-      check(Number.isInteger(options.seed), 'seed', options.seed, 'an integer');
       const attacks = options.attacks.split(',').map((a) => a.trim()).filter(Boolean);
       attacks.forEach((a) => check(a === 'fgsm' || a === 'pgd', 'attacks', options.attacks, 'fgsm, pgd or both, comma-separated'));
       const names = options.name?.split(',').map((n) => n.trim());
@@ -131,7 +109,7 @@ function registerEvalRobustness(evalCommand: Command): void {
         epsilons: options.eps ? parseNumberList(options.eps, 'eps', 0, 1) : [],
         attacks: attacks as Array<'fgsm' | 'pgd'>,
         pgdSteps: options.pgdSteps,
-        pgdStepSize: options.pgdStepSize === undefined ? undefined : parseNumberList(options.pgdStepSize, 'pgd-step-size', 0, 1)[0],
+        pgdStepSize: options.pgdStepSize,
         limit: options.limit,
         attackLimit: options.attackLimit,
         batchSize: options.batchSize,

@@ -11,9 +11,8 @@ import type { Command } from 'commander';
 import { FACE_LOSS_NAMES } from '../../losses/index.js';
 import { trainFace } from '../../tasks/face.js';
 import { startEngine } from '../engine-option.js';
-import { parseIntegerList } from './eval.js';
-import { alignMode, modelOptionParser, nonNegative, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { alignMode, modelOptionParser, nonNegative, nonNegativeInteger, parseIntegerList, positiveInteger } from '../option-parsers.js';
+import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
@@ -38,6 +37,9 @@ interface TrainFaceCliOptions extends TrainerCliOptions {
   evalBatchSize: number;
 }
 
+/** Trainer defaults of `train face`: SGD at lr 0.1, the SZU group's face-training rate. */
+const FACE_TRAINER_DEFAULTS: TrainerDefaults = { epochs: 10, batchSize: 64, schedule: 'cosine', sgdLr: 0.1 };
+
 export function registerTrainFace(program: Command): void {
   const command = trainCommand(program)
     .command('face')
@@ -49,7 +51,7 @@ export function registerTrainFace(program: Command): void {
     .option('--margin <m>', "margin of the head (default: the method's own)", nonNegative('margin'))
     .option('--lambda <λ>', 'UCE/BCE: weight of the negatives (default 1)', nonNegative('lambda'))
     .option('--k <k>', 'EPL: adaptive-margin factor (default 0.7)', nonNegative('k'))
-    .option('--start-epoch <e>', 'EPL: first 0-based epoch of the empirical term (default 3); USS: of the sample-to-sample term (default 1)', nonNegative('start-epoch'))
+    .option('--start-epoch <e>', 'EPL: first 0-based epoch of the empirical term (default 3); USS: of the sample-to-sample term (default 1)', nonNegativeInteger('start-epoch'))
     .requiredOption('--data <path|alias>', 'identity folders (one sub-folder of face images per person), mnist, fashion-mnist, or a classification folder')
     .option('--size <n>', 'identity folders: crop size', positiveInteger('size'), 112)
     .option('--align <mode>', "identity folders: 'none' (aligned crops) or 'detect' (detect faces and align to the ArcFace template)", alignMode, 'none')
@@ -57,15 +59,15 @@ export function registerTrainFace(program: Command): void {
     .option('--per-class <n>', 'at most n training images per class', positiveInteger('per-class'))
     .option('--open-set <list>', 'after training, verify on seeded pairs of these held-out classes of the test split, e.g. 7-9')
     .option('--pairs <n>', 'open-set pairs (multiple of 20)', positiveInteger('pairs'), 6000)
-    .option('--pair-seed <n>', 'seed of the open-set pairs', nonNegative('pair-seed'), 0)
+    .option('--pair-seed <n>', 'seed of the open-set pairs', nonNegativeInteger('pair-seed'), 0)
     .option('--flip', 'random horizontal flips and flip-test embeddings (default: on for RGB data)')
     .option('--no-flip', 'no flips')
     .option('--ecloss <layer>', 'add ECLoss on this layer (e.g. stage3)')
     .option('--ecloss-weight <w>', 'weight of ECLoss', nonNegative('ecloss-weight'), 0.1)
     .option('--eval-batch-size <n>', 'images per embedding batch', positiveInteger('eval-batch-size'), 256);
-  addTrainerOptions(command, { epochs: 10, batchSize: 64, schedule: 'cosine' }).action(async (options: TrainFaceCliOptions, cmd: Command) => {
+  addTrainerOptions(command, FACE_TRAINER_DEFAULTS).action(async (options: TrainFaceCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings({ ...options, lr: options.lr ?? (options.optimizer === 'sgd' ? 0.1 : undefined) });
+    const { optimizer, schedule, clip } = trainerSettings(options, FACE_TRAINER_DEFAULTS);
     const classes = options.classes !== undefined ? parseIntegerList(options.classes, 'classes', 0, 1_000_000) : undefined;
     const openSet = options.openSet !== undefined ? { classes: parseIntegerList(options.openSet, 'open-set', 0, 1_000_000), pairs: options.pairs, seed: options.pairSeed } : undefined;
     const interrupt = interruptSignal();

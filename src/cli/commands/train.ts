@@ -19,7 +19,7 @@ import type { OptimizerSpec } from '../../train/optimizers.js';
 import { SCHEDULE_TYPES, type EpochScheduleSpec } from '../../train/schedules.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
-import { modelOptionParser, nonNegative, nonNegativeInteger, positive, positiveInteger } from '../option-parsers.js';
+import { modelOptionParser, nonNegative, nonNegativeInteger, parseNumberList, positive, positiveInteger } from '../option-parsers.js';
 
 /** Registers one `train` sub-command on the `train` command it is given. */
 export type TrainSubcommand = (train: Command) => void;
@@ -66,13 +66,27 @@ export interface TrainerCliOptions {
   progress: string;
 }
 
-/** Adds the shared trainer flags to a `train` sub-command. */
-export function addTrainerOptions(command: Command, defaults: { epochs?: number; batchSize?: number; optimizer?: string; schedule?: string } = {}): Command {
+/** Per-command defaults of the shared trainer flags. */
+export interface TrainerDefaults {
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: string;
+  schedule?: string;
+  /** `--lr` of SGD when not given (default {@link SGD_LR}). */
+  sgdLr?: number;
+}
+
+/** Default `--lr` of SGD and of Adam/AdamW. */
+export const SGD_LR = 0.05;
+export const ADAM_LR = 0.001;
+
+/** Adds the shared trainer flags to a `train` sub-command; `--help` shows the same defaults that {@link trainerSettings} applies. */
+export function addTrainerOptions(command: Command, defaults: TrainerDefaults = {}): Command {
   return command
     .option('--epochs <n>', 'epochs to train', positiveInteger('epochs'), defaults.epochs ?? 10)
     .option('--batch-size <n>', 'images per step', positiveInteger('batch-size'), defaults.batchSize ?? 64)
     .option('--optimizer <name>', 'sgd, adam or adamw', defaults.optimizer ?? 'sgd')
-    .option('--lr <rate>', 'base learning rate (default: 0.05 for sgd, 0.001 for adam/adamw)', nonNegative('lr'))
+    .option('--lr <rate>', `base learning rate (default: ${defaults.sgdLr ?? SGD_LR} for sgd, ${ADAM_LR} for adam/adamw)`, nonNegative('lr'))
     .option('--momentum <m>', 'SGD momentum', nonNegative('momentum'), 0.9)
     .option('--nesterov', 'SGD with Nesterov momentum')
     .option('--weight-decay <λ>', 'weight decay λ (L2 for sgd/adam unless --decoupled-wd; decoupled for adamw)', nonNegative('weight-decay'), 5e-4)
@@ -97,17 +111,16 @@ export function addTrainerOptions(command: Command, defaults: { epochs?: number;
 }
 
 /** The optimiser, schedule and clipping that the shared flags describe. */
-export function trainerSettings(o: TrainerCliOptions): { optimizer: OptimizerSpec; schedule: EpochScheduleSpec; clip?: ClipSpec } {
+export function trainerSettings(o: TrainerCliOptions, defaults: TrainerDefaults = {}): { optimizer: OptimizerSpec; schedule: EpochScheduleSpec; clip?: ClipSpec } {
   check(['sgd', 'adam', 'adamw'].includes(o.optimizer), 'optimizer', o.optimizer, 'sgd, adam or adamw');
   check((SCHEDULE_TYPES as readonly string[]).includes(o.schedule), 'schedule', o.schedule, SCHEDULE_TYPES.join(', '));
   check(['auto', 'bar', 'lines'].includes(o.progress), 'progress', o.progress, 'auto, bar or lines');
-  const lr = o.lr ?? (o.optimizer === 'sgd' ? 0.05 : 0.001);
+  const lr = o.lr ?? (o.optimizer === 'sgd' ? (defaults.sgdLr ?? SGD_LR) : ADAM_LR);
   const optimizer: OptimizerSpec =
     o.optimizer === 'sgd'
       ? { type: 'sgd', lr, momentum: o.momentum, nesterov: Boolean(o.nesterov), weightDecay: o.weightDecay, decoupledWeightDecay: Boolean(o.decoupledWd) }
       : { type: o.optimizer as 'adam' | 'adamw', lr, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay, decoupledWeightDecay: o.optimizer === 'adamw' || Boolean(o.decoupledWd) };
-  const milestones = o.milestones?.split(',').map((s) => Number(s.trim()));
-  if (milestones) check(milestones.every((m) => Number.isFinite(m) && m >= 0), 'milestones', o.milestones, 'comma-separated epoch numbers, e.g. 30,60');
+  const milestones = o.milestones === undefined ? undefined : parseNumberList(o.milestones, 'milestones', 0, Number.MAX_SAFE_INTEGER);
   const schedule: EpochScheduleSpec = {
     type: o.schedule as EpochScheduleSpec['type'],
     milestones,

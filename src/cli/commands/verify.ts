@@ -9,14 +9,14 @@ import type { Command } from 'commander';
 import { FaceDetector } from '../../data/faces/detect.js';
 import { decodeImage } from '../../data/faces/image.js';
 import { cosine, decisionThreshold, embedInputs, loadFaceModel, prepareFace } from '../../tasks/face-inference.js';
-import { alignMode } from '../option-parsers.js';
+import { alignMode, numberInRange } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 
 interface VerifyCliOptions {
   model: string;
-  threshold?: string;
+  threshold?: number;
   align: 'none' | 'detect';
-  minConfidence: string;
+  minConfidence: number;
   json?: boolean;
 }
 
@@ -27,17 +27,17 @@ export function registerVerify(program: Command): void {
     .argument('<a>', 'first photo')
     .argument('<b>', 'second photo')
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
-    .option('--threshold <cos>', "decision threshold (default: the model's unified threshold)")
+    .option('--threshold <cos>', "decision threshold, a cosine in [-1, 1] (default: the model's unified threshold)", numberInRange('threshold', -1, 1))
     .option('--align <mode>', "'detect' (find and align the face) or 'none' (the photos are aligned crops)", alignMode, 'detect')
-    .option('--min-confidence <p>', 'face detector confidence', '0.5')
+    .option('--min-confidence <p>', 'face detector confidence', numberInRange('min-confidence', 0, 1), 0.5)
     .option('--json', 'print JSON')
     .action(async (a: string, b: string, options: VerifyCliOptions, command: Command) => {
       await startEngine(command.parent!);
-      const explicit = options.threshold === undefined ? undefined : Number(options.threshold);
+      const explicit = options.threshold;
       const { model, metadata, dir } = await loadFaceModel(options.model);
       try {
         const { threshold, source } = decisionThreshold(metadata, explicit);
-        const detector = options.align === 'detect' ? await FaceDetector.load({ minConfidence: Number(options.minConfidence) }) : undefined;
+        const detector = options.align === 'detect' ? await FaceDetector.load({ minConfidence: options.minConfidence }) : undefined;
         const prepared = [];
         for (const path of [a, b]) prepared.push(await prepareFace(await decodeImage(path), metadata, { align: options.align, detector }, path));
         const emb = embedInputs(model, metadata, prepared.map((p) => p.input));

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ImageArrayDataset, listDataAliases, openClassificationData } from '../../src/data/dataset.js';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, openIdxFolder, parseIdx, readIdx } from '../../src/data/idx.js';
 import { WavecvError } from '../../src/errors.js';
+import { FASHION_MNIST, requireSystem } from '../helpers/requirements.js';
 
 /** An IDX file written byte by byte from the format description (big-endian). */
 function idxBytes(type: number, shape: number[], values: number[]): Buffer {
@@ -80,7 +81,7 @@ test('an IDX folder (gz or raw) opens as train and test datasets', async () => {
   }
 });
 
-test('the fashion-mnist alias names the Debian dataset: 60,000 + 10,000 28×28 images in 10 balanced classes', { skip: !existsSync(FASHION_MNIST_DIR) && `${FASHION_MNIST_DIR} is not installed` }, async () => {
+test('the fashion-mnist alias names the Debian dataset: 60,000 + 10,000 28×28 images in 10 balanced classes', { skip: requireSystem('fashion-mnist', FASHION_MNIST) }, async () => {
   // The full training images (26 MB gzipped) are read by the README's training
   // command; here the labels and the test split keep the test fast.
   const alias = listDataAliases().find((a) => a.alias === 'fashion-mnist');

@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
@@ -17,10 +16,9 @@ import { hasNativeBatchNorm } from '../../src/engine/kernels/native-batchnorm.js
 import { batchNormTraining } from '../../src/nn/blocks.js';
 import { Rng } from '../../src/engine/random.js';
 import { uniform } from './helpers.js';
+import { NATIVE, requireSystem } from '../helpers/requirements.js';
 
-const ADDON = fileURLToPath(new URL('../../native/build/wavecv_native.node', import.meta.url));
-const built = existsSync(ADDON);
-const skip = built ? false : 'native addon not built (npm run build:native)';
+const skip = requireSystem('native', NATIVE);
 
 /** `fn` on wasm and on cpu from the same inputs; returns the largest difference relative to the cpu values' scale. */
 async function wasmVsCpu(inputs: Array<{ values: Float32Array; shape: number[] }>, fn: (...ts: tf.Tensor[]) => tf.Tensor[]): Promise<number> {

@@ -37,6 +37,8 @@
  *   factors are reduced first (∂μ = −Σdy·r·s, ∂o = Σdy from one sum), and every
  *   partial is summed back onto μ's shape, which also covers stats shaped
  *   [1,1,1,C] or scalars, where core's reshape throws.
+ * - `WavecvWarp` (wavecv's own sampling kernel, `kernels/warp.ts`): both
+ *   partials from one `WavecvWarpGrad` pass.
  * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
  * complex/FFT ops.
  */
@@ -44,6 +46,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad } from './kernels/conv2d-grad.js';
 import { depthwiseFilterGrad, depthwiseInputGrad } from './kernels/depthwise-grad.js';
 import { allOne } from './kernels/tensor-util.js';
+import { warpGradConfig } from './kernels/warp.js';
 
 type Pair = [number, number];
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -270,7 +273,7 @@ const fusedBatchNormGrad: tf.GradConfig = {
   },
 };
 
-const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad];
+const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad, warpGradConfig];
 
 let gradientsRegistered = false;
 

@@ -16,6 +16,7 @@ import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } f
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
 import { sharedIdentityKernel } from './identity.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
+import { warpGradKernel, warpKernel } from './warp.js';
 import { registerTrainingGradients } from '../gradients.js';
 import { nativeAddon } from '../native.js';
 import { nativeBatchNormKernels } from './native-batchnorm.js';
@@ -25,7 +26,8 @@ import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
  * the depthwise gradients and UnsortedSegmentSum (missing), and conv3d with
  * both gradients (slow, and the input gradient is wrong there); an Identity
- * that shares memory instead of copying.
+ * that shares memory instead of copying. On wasm and cpu: wavecv's own
+ * sampling kernel for registration (`warp.ts`) and its gradient.
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterKernel('wasm'),
@@ -37,6 +39,7 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv3dBackpropFilterKernel('wasm'),
   conv3dBackpropInputKernel('wasm'),
   sharedIdentityKernel('wasm'),
+  ...['wasm', 'cpu'].flatMap((backend) => [warpKernel(backend), warpGradKernel(backend)]),
 ];
 
 const registered = new Set<string>();

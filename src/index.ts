@@ -157,6 +157,6 @@ export { readNifti, parseNifti, writeNifti, encodeNifti, type NiftiVolume, type 
 export { readMetaImage } from './io/metaimage.js';
 export { volumeValues, VOXEL_TYPES, type Volume, type VoxelType, type VoxelArray } from './io/volume.js';
 export * from './neuron/index.js';
-export { warp, integrateVelocity, composeFields, checkField, type WarpOptions, type IntegrateOptions, type Interpolation, type Padding } from './nn/warp.js';
+export { warp, integrateVelocity, composeFields, checkField, type WarpOptions, type IntegrateOptions, type Padding } from './nn/warp.js';
 export { ncc, mse, gradientSmoothness, type NccOptions, type SmoothnessPenalty } from './losses/registration.js';
 export { jacobianDeterminant, foldingPercentage, dice, hd95, labelsIn, type GridValues, type Hd95Options } from './metrics/registration.js';

@@ -19,8 +19,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { WARP, type WarpAttrs } from '../engine/kernels/warp.js';
+import type { Interpolation } from '../data/spatial.js';
 
-export type Interpolation = 'linear' | 'nearest';
+export type { Interpolation };
 export type Padding = 'zeros' | 'border';
 
 export interface WarpOptions {

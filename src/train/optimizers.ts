@@ -21,12 +21,20 @@
  * λ = 0.01. `decayRank1: false` exempts
  * rank-0/1 variables (biases, BatchNorm scales and shifts) from decay.
  *
+ * Parameter groups: `createOptimizer` takes optional per-variable
+ * {@link ParameterSettings} (built by parameter-groups.ts): variable `i` is
+ * updated with the learning rate `lr · lrMultiplier_i` and, when given,
+ * the weight decay `weightDecay_i` in place of the spec's (and of
+ * `decayRank1`). A multiplier of 1 leaves the update bit for bit as without
+ * groups.
+ *
  * Parameters are given once, in a fixed order, when the optimiser is built;
  * the state of parameter `i` is stored under `<slot>/<i>` so a checkpoint
  * loads into a fresh model instance whose variables have other names.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, WavecvError } from '../errors.js';
+import type { ParameterSettings } from './parameter-groups.js';
 
 export type OptimizerSpec = SgdSpec | AdamSpec;
 
@@ -98,18 +106,23 @@ abstract class VariableOptimizer implements Optimizer {
   learningRate: number;
   protected iterationCount = 0;
   protected readonly slots = new Map<string, tf.Variable[]>();
-  private readonly decays: boolean[];
+  private readonly decays: number[];
+  private readonly lrMultipliers: number[];
 
   constructor(
     readonly spec: Readonly<OptimizerSpec>,
     protected readonly params: tf.Variable[],
     slotNames: string[],
+    settings?: ParameterSettings[],
   ) {
     checkSpec(spec as OptimizerSpec);
     check(params.length > 0, 'params', params.length, 'at least one variable to optimise');
+    check(settings === undefined || settings.length === params.length, 'settings', settings?.length, `${params.length} parameter settings, one per variable`);
     this.learningRate = spec.lr;
     const decayRank1 = spec.decayRank1 ?? true;
-    this.decays = params.map((p) => decayRank1 || p.rank > 1);
+    const decay = spec.weightDecay ?? (spec.type === 'adamw' ? 0.01 : 0);
+    this.decays = params.map((p, i) => settings?.[i].weightDecay ?? (decayRank1 || p.rank > 1 ? decay : 0));
+    this.lrMultipliers = params.map((_, i) => settings?.[i].lrMultiplier ?? 1);
     for (const slot of slotNames) {
       this.slots.set(slot, params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false))));
     }
@@ -120,7 +133,12 @@ abstract class VariableOptimizer implements Optimizer {
   }
 
   protected decayOf(index: number): number {
-    return this.decays[index] ? (this.spec.weightDecay ?? (this.spec.type === 'adamw' ? 0.01 : 0)) : 0;
+    return this.decays[index];
+  }
+
+  /** The learning rate of parameter `index` in the next update. */
+  protected lrOf(index: number): number {
+    return this.learningRate * this.lrMultipliers[index];
   }
 
   applyGradients(grads: Array<tf.Tensor | null>): void {
@@ -164,14 +182,14 @@ abstract class VariableOptimizer implements Optimizer {
 
 /** SGD with optional (Nesterov) momentum and weight decay; see module doc. */
 export class SGD extends VariableOptimizer {
-  constructor(params: tf.Variable[], spec: Omit<SgdSpec, 'type'> & { type?: 'sgd' }) {
+  constructor(params: tf.Variable[], spec: Omit<SgdSpec, 'type'> & { type?: 'sgd' }, settings?: ParameterSettings[]) {
     const full: SgdSpec = { ...spec, type: 'sgd' };
-    super(full, params, (full.momentum ?? 0) > 0 ? ['momentum'] : []);
+    super(full, params, (full.momentum ?? 0) > 0 ? ['momentum'] : [], settings);
   }
 
   protected update(index: number, param: tf.Variable, grad: tf.Tensor): void {
     const spec = this.spec as SgdSpec;
-    const lr = this.learningRate;
+    const lr = this.lrOf(index);
     const decay = this.decayOf(index);
     let g = grad;
     let p: tf.Tensor = param;
@@ -192,8 +210,8 @@ export class SGD extends VariableOptimizer {
 
 /** Adam, or AdamW with decoupled weight decay; see module doc. */
 export class Adam extends VariableOptimizer {
-  constructor(params: tf.Variable[], spec: Omit<AdamSpec, 'type'> & { type?: 'adam' | 'adamw' }) {
-    super({ ...spec, type: spec.type ?? 'adam' }, params, ['m', 'v']);
+  constructor(params: tf.Variable[], spec: Omit<AdamSpec, 'type'> & { type?: 'adam' | 'adamw' }, settings?: ParameterSettings[]) {
+    super({ ...spec, type: spec.type ?? 'adam' }, params, ['m', 'v'], settings);
   }
 
   protected update(index: number, param: tf.Variable, grad: tf.Tensor): void {
@@ -201,7 +219,7 @@ export class Adam extends VariableOptimizer {
     const beta1 = spec.beta1 ?? 0.9;
     const beta2 = spec.beta2 ?? 0.999;
     const epsilon = spec.epsilon ?? 1e-8;
-    const lr = this.learningRate;
+    const lr = this.lrOf(index);
     const decay = this.decayOf(index);
     const decoupled = spec.type === 'adamw' || spec.decoupledWeightDecay === true;
     let g = grad;
@@ -225,9 +243,9 @@ export class Adam extends VariableOptimizer {
   }
 }
 
-/** Builds the optimiser that `spec` describes over `params`. */
-export function createOptimizer(spec: OptimizerSpec, params: tf.Variable[]): Optimizer {
+/** Builds the optimiser that `spec` describes over `params`, with optional per-parameter settings (parameter groups). */
+export function createOptimizer(spec: OptimizerSpec, params: tf.Variable[], settings?: ParameterSettings[]): Optimizer {
   checkSpec(spec);
-  if (spec.type === 'sgd') return new SGD(params, spec);
-  return new Adam(params, spec);
+  if (spec.type === 'sgd') return new SGD(params, spec, settings);
+  return new Adam(params, spec, settings);
 }

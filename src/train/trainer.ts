@@ -25,6 +25,22 @@
  * Outputs under `outDir`: `config.json` (resolved settings), `log.jsonl` (one
  * JSON object per step with loss, metrics and learning rate, plus eval,
  * checkpoint and resume records) and `checkpoints/`.
+ *
+ * Hooks for model families beyond classification, each optional and off by
+ * default (without them a step is computed exactly as before):
+ * - auxiliary loss terms that layers add during the forward pass
+ *   (auxiliary-losses.ts): minimised with the objective's loss; the step's
+ *   `loss` is then the total, `objective` the objective's part and
+ *   `aux/<name>` each term's (unweighted) value, in log.jsonl and progress;
+ * - parameter groups with their own learning-rate multiplier and weight
+ *   decay, and frozen variables (parameter-groups.ts): frozen variables get no
+ *   gradient and no optimiser state; the grouping is stored in config.json
+ *   and in checkpoints, and a resume with another grouping is refused;
+ * - an exponential moving average of the weights (ema.ts), updated after each
+ *   step, checkpointed, optionally run on each batch as the objective's
+ *   teacher (`context.teacher`) and copied into the model at the end;
+ * - several model inputs (`inputKeys`); the objective sees every key of the
+ *   batch (targets, masks, fixed and moving images).
  */
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,9 +49,12 @@ import { batchToTensors, type DataLoader, type LoadedBatch } from '../data/datas
 import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { collectAuxiliaryLosses, withAuxiliaryLosses, type AuxiliaryLossLayer } from './auxiliary-losses.js';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { clipGradients, type ClipSpec } from './clip.js';
+import { WeightEma, type EmaSpec } from './ema.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { DEFAULT_GROUP, FROZEN, resolveParameters, type FreezeSpec, type ParameterGroupSpec, type ParameterInfo, type ResolvedParameters } from './parameter-groups.js';
 import { createSchedule, type Schedule, type ScheduleSpec, type WarmupSpec } from './schedules.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from './seed.js';
 
@@ -49,6 +68,8 @@ export interface StepContext {
   learningRate: number;
   /** A seed for this step's own random draws (derived from the run seed and step). */
   seed: number;
+  /** Outputs of the weight average (inference mode) for this batch, when `ema.teacher` is set: the teacher of self-distillation. */
+  teacher?: tf.Tensor | tf.Tensor[];
 }
 
 export interface ObjectiveResult {
@@ -134,6 +155,12 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   /** Called after every step with its log record. */
   onStep?(record: StepRecord): void;
+  /** Learning-rate multiplier and weight decay per group of variables (see parameter-groups.ts). */
+  parameterGroups?: ParameterGroupSpec[];
+  /** Variables left untouched by training (see parameter-groups.ts). */
+  freeze?: FreezeSpec;
+  /** An exponential moving average of the weights (see ema.ts). */
+  ema?: EmaSpec;
 }
 
 export interface StepRecord {
@@ -199,6 +226,29 @@ function asVariable(weight: { read(): tf.Tensor }): tf.Variable {
   return weight.read() as tf.Variable;
 }
 
+type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+/** Every layer of `model`, nested models' layers included. */
+function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.flatMap((layer) => (layer instanceof tf.LayersModel ? [layer, ...allLayers(layer)] : [layer]));
+}
+
+/**
+ * Puts BatchNorm layers (tfjs-layers' and wavecv's) whose trainable weights
+ * are all frozen in inference mode: their `call` is wrapped on the instance
+ * to run with `training: false` (tfjs-layers reads the mode from the call's
+ * kwargs only, so there is no per-layer switch to set). Returns a function
+ * that restores them.
+ */
+function freezeBatchNorm(model: tf.LayersModel, frozen: Set<string>): () => void {
+  const patched = allLayers(model).filter((layer) => /BatchNorm/.test(layer.getClassName()) && layer.trainableWeights.length > 0 && layer.trainableWeights.every((w) => frozen.has(w.name)));
+  for (const layer of patched) {
+    const call = layer.call.bind(layer) as LayerCall;
+    (layer as unknown as { call: LayerCall }).call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false });
+  }
+  return () => patched.forEach((layer) => delete (layer as unknown as { call?: LayerCall }).call);
+}
+
 /** The training loop; see the module comment. */
 export class Trainer {
   readonly model: tf.LayersModel;
@@ -210,6 +260,10 @@ export class Trainer {
   readonly seed: number;
   private readonly options: TrainerOptions;
   private readonly params: tf.Variable[];
+  /** Set when parameter groups or freezing are in use. */
+  private readonly grouping?: ResolvedParameters;
+  private readonly restoreBatchNorm?: () => void;
+  private readonly ema?: WeightEma;
   private readonly inputKeys: string[];
   private stepCount = 0;
   private position = { epoch: 0, batch: 0 };
@@ -234,10 +288,24 @@ export class Trainer {
     this.totalSteps = options.maxSteps ?? options.epochs! * stepsPerEpoch;
     this.inputKeys = typeof options.inputKeys === 'string' ? [options.inputKeys] : (options.inputKeys ?? ['image']);
     check(this.inputKeys.length === this.model.inputs.length, 'inputKeys', this.inputKeys, `${this.model.inputs.length} batch key(s), one per model input`);
-    const modelParams = this.model.trainableWeights.map(asVariable);
-    this.params = [...modelParams, ...(options.objective.variables ?? [])];
-    check(new Set(this.params.map((p) => p.name)).size === this.params.length, 'objective.variables', this.params.length, 'variables distinct from the model weights and from each other');
-    this.optimizer = createOptimizer(options.optimizer, this.params);
+    let frozenNames: string[] = [];
+    const modelWeights = this.model.trainableWeights;
+    const objectiveVariables = options.objective.variables ?? [];
+    const candidates = [...modelWeights.map(asVariable), ...objectiveVariables];
+    check(new Set(candidates.map((p) => p.name)).size === candidates.length, 'objective.variables', candidates.length, 'variables distinct from the model weights and from each other');
+    if (options.parameterGroups !== undefined || options.freeze !== undefined) {
+      const infos: ParameterInfo[] = [
+        ...modelWeights.map((w) => ({ name: w.name, shape: w.shape as number[], rank: w.shape.length, owner: 'model' as const })),
+        ...objectiveVariables.map((v) => ({ name: v.name, shape: v.shape, rank: v.rank, owner: 'objective' as const })),
+      ];
+      this.grouping = resolveParameters(infos, options.parameterGroups, options.freeze);
+      this.params = this.grouping.optimised.map((i) => candidates[i]);
+      frozenNames = infos.filter((_, i) => this.grouping!.assignment[i] === FROZEN).map((p) => p.name);
+    } else {
+      this.params = candidates;
+    }
+    if (options.ema) this.ema = new WeightEma(this.model, options.ema);
+    this.optimizer = createOptimizer(options.optimizer, this.params, this.grouping?.settings);
     this.schedule = createSchedule(options.optimizer.lr, options.schedule);
     this.lastLr = this.schedule(0);
     for (const [name, spec] of [['evaluate', options.evaluate], ['checkpoint', options.checkpoint]] as const) {
@@ -245,6 +313,8 @@ export class Trainer {
       if (spec.everySteps !== undefined) check(Number.isInteger(spec.everySteps) && spec.everySteps >= 0, `${name}.everySteps`, spec.everySteps, 'an integer ≥ 0');
       if (spec.everyEpochs !== undefined) check(Number.isInteger(spec.everyEpochs) && spec.everyEpochs >= 0, `${name}.everyEpochs`, spec.everyEpochs, 'an integer ≥ 0');
     }
+    // Last, once nothing can throw: the model is changed only for a trainer that exists.
+    if (options.freeze && (options.freeze.batchNorm ?? 'inference') === 'inference') this.restoreBatchNorm = freezeBatchNorm(this.model, new Set(frozenNames));
   }
 
   /** Updates applied so far. */
@@ -291,6 +361,9 @@ export class Trainer {
         checkpoint: o.checkpoint,
         evaluate: o.evaluate ? { everySteps: o.evaluate.everySteps, everyEpochs: o.evaluate.everyEpochs } : undefined,
         parameters: this.params.reduce((n, p) => n + p.size, 0),
+        parameterGroups: this.grouping?.summary,
+        ema: o.ema ? { decay: this.ema!.decay, warmup: o.ema.warmup, teacher: o.ema.teacher ?? false, final: o.ema.final ?? false } : undefined,
+        auxiliaryLosses: auxiliaryLossLayers(this.model),
       },
       engine: engineInfo(),
     };
@@ -319,6 +392,8 @@ export class Trainer {
       history: EpochSummary[];
       lastEval?: Record<string, number>;
       modelWeights: Array<{ name: string; shape: number[] }>;
+      parameterAssignment?: number[];
+      ema?: { updates: number };
     };
     if (state.seed !== this.seed) throw new WavecvError('seed', this.seed, `the seed of the checkpoint being resumed (${state.seed})`);
     if (state.dataSeed !== this.loader.seed) throw new WavecvError('data seed', this.loader.seed, `the data seed of the checkpoint being resumed (${state.dataSeed})`);
@@ -337,7 +412,21 @@ export class Trainer {
         throw new WavecvError(`checkpoint weight ${i} (${state.modelWeights[i].name})`, state.modelWeights[i].shape, `shape [${w.shape.join(', ')}] of ${w.name} (a checkpoint of another model?)`);
       }
     });
+    const assignment = this.parameterAssignment();
+    const stored = state.parameterAssignment ?? assignment.map(() => DEFAULT_GROUP);
+    if (!tf.util.arraysEqual(stored, assignment)) {
+      throw new WavecvError('parameterGroups', JSON.stringify(this.grouping?.summary ?? 'none'), `the parameter groups and frozen variables of the checkpoint being resumed (group per variable: ${JSON.stringify(stored)})`);
+    }
+    if (this.ema && !state.ema) throw new WavecvError('ema', 'a weight average', `none, as in the checkpoint being resumed (${folder} holds no average)`);
     tf.tidy(() => weights.forEach((w, i) => asVariable(w).assign(take(`model/${i}`))));
+    if (this.ema) {
+      const averaged = weights.map((_, i) => take(`ema/${i}`));
+      try {
+        this.ema.setState(state.ema!.updates, averaged);
+      } finally {
+        tf.dispose(averaged);
+      }
+    }
     const optimizerTensors: tf.NamedTensorMap = {};
     for (const name of loaded.tensors.keys()) if (name.startsWith('optimizer/')) optimizerTensors[name.slice('optimizer/'.length)] = take(name);
     try {
@@ -398,6 +487,8 @@ export class Trainer {
     (this.objective.variables ?? []).forEach((v, i) => tensors.push([`objective/var/${i}`, v]));
     const objectiveState = this.objective.getState?.();
     for (const [name, t] of Object.entries(objectiveState?.tensors ?? {})) tensors.push([`objective/state/${name}`, t]);
+    const emaState = this.ema?.getState();
+    emaState?.tensors.forEach((t, i) => tensors.push([`ema/${i}`, t]));
     const state = {
       step: this.stepCount,
       position: this.position,
@@ -410,6 +501,8 @@ export class Trainer {
       history: this.history,
       lastEval: this.lastEval,
       modelWeights: this.model.weights.map((w) => ({ name: w.name, shape: w.shape })),
+      parameterAssignment: this.grouping?.assignment,
+      ema: emaState ? { updates: emaState.updates } : undefined,
       savedAt: new Date().toISOString(),
     };
     const dir = await writeCheckpoint(root, this.stepCount, state, tensors, this.options.checkpoint?.keep ?? 2);
@@ -429,7 +522,8 @@ export class Trainer {
   private async runEvaluation(): Promise<Record<string, number>> {
     const spec = this.options.evaluate!;
     const started = Date.now();
-    const results = await spec.run(this.model, { step: this.stepCount, epoch: this.position.epoch });
+    const evaluated = this.ema?.spec.final ? this.ema.model : this.model;
+    const results = await spec.run(evaluated, { step: this.stepCount, epoch: this.position.epoch });
     this.lastEval = results;
     this.log({ type: 'eval', step: this.stepCount, epoch: this.position.epoch, ...results, ms: Date.now() - started });
     this.options.progress?.message(`eval @ step ${this.stepCount}: ${Object.entries(results).map(([k, v]) => `${k} ${formatNumber(v)}`).join(', ')}`);
@@ -458,6 +552,8 @@ export class Trainer {
       }
     }
     const inputs = this.inputKeys.map((k) => batch[k]);
+    const modelInput = inputs.length === 1 ? inputs[0] : inputs;
+    if (this.ema?.spec.teacher) context.teacher = this.ema.outputs(modelInput);
     let metrics: Record<string, tf.Scalar> = {};
     let outputs: tf.Tensor | tf.Tensor[] | undefined;
     const keepOutputs = this.objective.onStepEnd !== undefined;
@@ -467,16 +563,21 @@ export class Trainer {
     try {
       const result = withSeededRandom(deriveSeed(this.seed, SEED_STREAMS.step, step), () =>
         tf.variableGrads(() => {
-          const out = this.model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: true }) as tf.Tensor | tf.Tensor[];
-          const computed = this.objective.compute(out, batch, context);
-          check(computed.loss instanceof tf.Tensor && computed.loss.rank === 0, 'objective loss', computed.loss, 'a scalar tensor');
-          metrics = computed.metrics ?? {};
+          const { result: out, terms } = collectAuxiliaryLosses(() => {
+            const forward = this.model.apply(modelInput, { training: true }) as tf.Tensor | tf.Tensor[];
+            const computed = this.objective.compute(forward, batch, context);
+            check(computed.loss instanceof tf.Tensor && computed.loss.rank === 0, 'objective loss', computed.loss, 'a scalar tensor');
+            metrics = { ...computed.metrics };
+            return { forward, loss: computed.loss };
+          });
+          if (terms.length > 0) metrics.objective = out.loss;
+          for (const term of terms) metrics[`aux/${term.name}`] = term.value;
           for (const m of Object.values(metrics)) tf.keep(m);
           if (keepOutputs) {
-            outputs = out;
-            for (const t of Array.isArray(out) ? out : [out]) tf.keep(t);
+            outputs = out.forward;
+            for (const t of Array.isArray(out.forward) ? out.forward : [out.forward]) tf.keep(t);
           }
-          return computed.loss;
+          return withAuxiliaryLosses(out.loss, terms);
         }, this.params),
       );
       value = result.value;
@@ -494,6 +595,7 @@ export class Trainer {
         if (clippedNorm) gradNorm = clippedNorm.dataSync()[0];
       }
       this.optimizer.applyGradients(grads);
+      this.ema?.update();
       if (this.objective.onStepEnd && outputs) this.objective.onStepEnd(outputs, batch, context);
       return { type: 'train', step: step + 1, epoch: loaded.epoch, batch: loaded.batch, lr, loss, metrics: metricValues, gradNorm, ms: Date.now() - started };
     } finally {
@@ -501,6 +603,7 @@ export class Trainer {
       if (value) value.dispose();
       if (clippedNorm) clippedNorm.dispose();
       if (outputs) tf.dispose(outputs);
+      if (context.teacher) tf.dispose(context.teacher);
       tf.dispose(batch);
     }
   }
@@ -565,6 +668,10 @@ export class Trainer {
     } finally {
       o.progress?.stop();
     }
+    if (this.ema?.spec.final && stopped === 'completed') {
+      this.ema.copyIntoSource();
+      this.log({ type: 'ema-final', step: this.stepCount, updates: this.ema.updates });
+    }
     return {
       steps: this.stepCount,
       epochs: this.history.length,
@@ -576,10 +683,34 @@ export class Trainer {
     };
   }
 
-  /** Frees the optimiser's state variables (the model and objective stay with their owners). */
+  /** The weight average, when `ema` is set (its model belongs to the caller). */
+  get averageModel(): tf.LayersModel | undefined {
+    return this.ema?.model;
+  }
+
+  /** Group of each trainable model weight and objective variable (-1 default, -2 frozen). */
+  private parameterAssignment(): number[] {
+    return this.grouping?.assignment ?? [...this.model.trainableWeights, ...(this.objective.variables ?? [])].map(() => DEFAULT_GROUP);
+  }
+
+  /**
+   * Frees the optimiser's state variables and puts frozen BatchNorm layers
+   * back to the usual mode (the model, the average model and the objective
+   * stay with their owners).
+   */
   dispose(): void {
     this.optimizer.dispose();
+    this.restoreBatchNorm?.();
   }
+}
+
+/** The layers that declare auxiliary loss terms, with their term names (for config.json). */
+function auxiliaryLossLayers(model: tf.LayersModel): Array<{ layer: string; terms: string[] }> | undefined {
+  const declared = allLayers(model).flatMap((layer) => {
+    const names = (layer as Partial<AuxiliaryLossLayer>).auxiliaryLossNames;
+    return Array.isArray(names) ? [{ layer: layer.name, terms: names }] : [];
+  });
+  return declared.length ? declared : undefined;
 }
 
 function formatNumber(v: number): string {

@@ -37,7 +37,23 @@ export interface AuxiliaryLossLayer extends tf.layers.Layer {
   readonly auxiliaryLossNames: string[];
 }
 
-let open: Map<string, AuxiliaryLossTerm> | undefined;
+interface Collector {
+  terms: Map<string, AuxiliaryLossTerm>;
+  /** Every tensor the collector kept alive. */
+  kept: tf.Tensor[];
+}
+
+let open: Collector | undefined;
+
+/**
+ * Keeps `t` past the tidy scopes it was made in: tfjs-layers runs a model's
+ * layers inside `tf.tidy`, which would free the term before the trainer
+ * reads it.
+ */
+function keep<T extends tf.Tensor>(collector: Collector, t: T): T {
+  collector.kept.push(tf.keep(t));
+  return t;
+}
 
 /**
  * Records `weight · value` as part of this training step's loss; a no-op
@@ -49,27 +65,29 @@ export function addAuxiliaryLoss(name: string, value: tf.Scalar, weight = 1): vo
   check(typeof name === 'string' && name !== '', 'auxiliary loss name', name, 'a non-empty name');
   check(value instanceof tf.Tensor && value.rank === 0, `auxiliary loss ${name}`, value, 'a scalar tensor');
   check(Number.isFinite(weight), `auxiliary loss ${name} weight`, weight, 'a finite number');
-  const previous = open.get(name);
-  if (!previous) {
-    open.set(name, { name, value, weight });
-    return;
-  }
-  check(previous.weight === weight, `auxiliary loss ${name} weight`, weight, `the weight ${previous.weight} of the term of that name already added in this step`);
-  open.set(name, { name, value: tf.add(previous.value, value) as tf.Scalar, weight });
+  const previous = open.terms.get(name);
+  if (previous) check(previous.weight === weight, `auxiliary loss ${name} weight`, weight, `the weight ${previous.weight} of the term of that name already added in this step`);
+  const total = previous ? (tf.add(previous.value, keep(open, value)) as tf.Scalar) : value;
+  open.terms.set(name, { name, value: keep(open, total), weight });
 }
 
 /**
  * Runs the synchronous `fn` with a collector open and returns what it
- * returned with the terms added meanwhile (in the order first added).
- * Collectors do not nest: a model run inside another collector is an error.
+ * returned with the terms added meanwhile (in the order first added), and
+ * every tensor the collector kept alive for them: the caller disposes those
+ * once it has differentiated the loss. Collectors do not nest: a model run
+ * inside another collector is an error.
  */
-export function collectAuxiliaryLosses<T>(fn: () => T): { result: T; terms: AuxiliaryLossTerm[] } {
+export function collectAuxiliaryLosses<T>(fn: () => T): { result: T; terms: AuxiliaryLossTerm[]; kept: tf.Tensor[] } {
   check(open === undefined, 'collectAuxiliaryLosses', 'a nested call', 'one collector at a time');
-  const terms = new Map<string, AuxiliaryLossTerm>();
-  open = terms;
+  const collector: Collector = { terms: new Map(), kept: [] };
+  open = collector;
   try {
     const result = fn();
-    return { result, terms: [...terms.values()] };
+    return { result, terms: [...collector.terms.values()], kept: collector.kept };
+  } catch (error) {
+    tf.dispose(collector.kept);
+    throw error;
   } finally {
     open = undefined;
   }

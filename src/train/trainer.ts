@@ -560,16 +560,18 @@ export class Trainer {
     let value: tf.Scalar | undefined;
     let grads: Array<tf.Tensor | null> = [];
     let clippedNorm: tf.Scalar | undefined;
+    let auxiliaryTensors: tf.Tensor[] = [];
     try {
       const result = withSeededRandom(deriveSeed(this.seed, SEED_STREAMS.step, step), () =>
         tf.variableGrads(() => {
-          const { result: out, terms } = collectAuxiliaryLosses(() => {
+          const { result: out, terms, kept } = collectAuxiliaryLosses(() => {
             const forward = this.model.apply(modelInput, { training: true }) as tf.Tensor | tf.Tensor[];
             const computed = this.objective.compute(forward, batch, context);
             check(computed.loss instanceof tf.Tensor && computed.loss.rank === 0, 'objective loss', computed.loss, 'a scalar tensor');
             metrics = { ...computed.metrics };
             return { forward, loss: computed.loss };
           });
+          auxiliaryTensors = kept;
           if (terms.length > 0) metrics.objective = out.loss;
           for (const term of terms) metrics[`aux/${term.name}`] = term.value;
           for (const m of Object.values(metrics)) tf.keep(m);
@@ -604,6 +606,7 @@ export class Trainer {
       if (clippedNorm) clippedNorm.dispose();
       if (outputs) tf.dispose(outputs);
       if (context.teacher) tf.dispose(context.teacher);
+      tf.dispose(auxiliaryTensors);
       tf.dispose(batch);
     }
   }

@@ -4,5 +4,6 @@
  */
 import './wavecnet/index.js';
 import './face/index.js';
+import './wavesnet/index.js';
 
 export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';

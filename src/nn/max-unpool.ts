@@ -1,0 +1,63 @@
+/**
+ * SegNet's up-sampling (Badrinarayanan et al., "SegNet", TPAMI 2017, §3 and
+ * Fig. 3): each value of the decoder's feature map goes back to the position
+ * inside its 2×2 window where the matching encoder max-pool found its
+ * maximum, and the other three positions are zero — PyTorch's
+ * `MaxUnpool2d(2, 2)` fed with the indices of `MaxPool2d(2, 2,
+ * return_indices=True)`.
+ *
+ * Instead of carrying indices between layers, {@link MaxUnpool2D} takes the
+ * tensor that was pooled and finds the positions again (our choice: TF.js
+ * layers pass tensors, not index tuples, and a saved model stays plain
+ * layers). Within a window the first maximum in row-major order wins, as
+ * PyTorch's pooling keeps the first maximum it meets; windows of equal values
+ * (ReLU zeros) therefore send the value to their top-left position only. The
+ * positions are constants for the gradient (as indices are in PyTorch): the
+ * gradient flows to the decoder's values, none to the pooled tensor. Sizes
+ * must be even.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { WavecvError } from '../errors.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+/** One-hot `[B, H, W, C]` marking the first maximum of every 2×2 window of `x`. */
+export function maxPoolSwitches(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    // [B, h, 2, w, 2, C] → [B, h, w, 2·2, C]: the window's positions in row-major order on axis 3
+    const windows = tf.reshape(tf.transpose(tf.reshape(x, [b, h / 2, 2, w / 2, 2, c]), [0, 1, 3, 2, 4, 5]), [b, h / 2, w / 2, 4, c]);
+    const first = tf.oneHot(tf.argMax(windows, 3), 4); // [B, h, w, C, 4]
+    const positions = tf.reshape(tf.transpose(first, [0, 1, 2, 4, 3]), [b, h / 2, w / 2, 2, 2, c]);
+    return tf.reshape(tf.transpose(positions, [0, 1, 3, 2, 4, 5]), [b, h, w, c]).toFloat() as tf.Tensor4D;
+  });
+}
+
+/** Inputs `[values [B, h, w, C], pooled [B, 2h, 2w, C]]` → `[B, 2h, 2w, C]`; see the module comment. */
+export class MaxUnpool2D extends tf.layers.Layer {
+  static readonly className = 'MaxUnpool2D';
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shapes = inputShape as tf.Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new WavecvError(`${this.name} inputs`, shapes.length, '2 tensors [values, pooled input]');
+    return shapes[1];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [values, pooled] = inputs as tf.Tensor4D[];
+      const [, h, w, c] = pooled.shape;
+      if (h % 2 !== 0 || w % 2 !== 0 || values.shape[1] * 2 !== h || values.shape[2] * 2 !== w || values.shape[3] !== c) {
+        throw new WavecvError(`${this.name} inputs`, `[${values.shape.join(', ')}] and [${pooled.shape.join(', ')}]`, 'values [B, h, w, C] and the pooled input [B, 2h, 2w, C] (even sizes)');
+      }
+      const switches = maxPoolSwitches(pooled);
+      const spread = tf.depthToSpace(tf.tile(values, [1, 1, 1, 4]), 2);
+      return tf.mul(spread, switches);
+    });
+  }
+}
+tf.serialization.registerClass(MaxUnpool2D);

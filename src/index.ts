@@ -69,7 +69,8 @@ export { MODES, type Mode } from './wavelets/extend.js';
 export { dwtMaxLevel, dwtCoeffLen, dwtAxis, idwtAxis, cropAxis, type WaveletLike } from './wavelets/transform.js';
 export { dwt, idwt, dwt2, idwt2, dwtn, idwtn, type AxisOptions, type AxesOptions, type CoeffInput, type Details2 } from './wavelets/multidim.js';
 export { wavedec, waverec, wavedec2, waverec2, wavedecn, waverecn, type WavedecOptions, type WavedecnOptions, type Wavedec2Coeffs, type WavedecnCoeffs } from './wavelets/multilevel.js';
-export type { ArrayInput, NumericArray } from './wavelets/input.js';
+export type { ArrayInput, NumericArray, ModeOrOptions } from './wavelets/input.js';
+export { coeffsToArray, arrayToCoeffs, COEFF_FORMATS, type AxisSlice, type CoeffSlices, type CoeffFormat, type PackableCoeffs, type CoeffsToArrayOptions } from './wavelets/coeff-array.js';
 export {
   SoftmaxLoss,
   CombinedMarginLoss,

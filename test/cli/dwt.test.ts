@@ -12,31 +12,31 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
-import { DEFAULT_IMAGE, dwtMosaic, mosaicLayout } from '../../src/cli/commands/dwt.js';
+import { DEFAULT_IMAGE, dwtMosaic } from '../../src/cli/commands/dwt.js';
 import { waveletListing } from '../../src/cli/commands/wavelets.js';
-import { wavedec2 } from '../../src/wavelets/multilevel.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const is = (pattern: RegExp) => (e: unknown) => e instanceof WavecvError && pattern.test(e.message);
 
-test('mosaic layout is pywt coeffs_to_array: approximation top-left, cH below, cV right, cD diagonal, coarsest first', async () => {
+test('the mosaic is laid out by coeffsToArray (pywt coeffs_to_array): approximation top-left, cH below, cV right, cD diagonal, coarsest first', async () => {
   await initEngine();
+  const before = tf.memory().numTensors;
   const image = tf.randomUniform([27, 20, 1], 0, 1, 'float32', 1) as tf.Tensor3D;
-  const coeffs = wavedec2(image, 'db2', { mode: 'symmetric', level: 2, axes: [0, 1] });
-  const layout = mosaicLayout(coeffs);
+  const { mosaic } = dwtMosaic(image, { wave: 'db2', level: 2, mode: 'symmetric' });
   // pywt 1.1.1: coeffs_to_array(wavedec2(x[27×20], 'db2', 'symmetric', level=2)) has shape (33, 25) and slices
   // a [:9, :7]; level 2: da [9:18, :7], ad [:9, 7:14], dd [9:18, 7:14]; level 1: da [18:33, :11], ad [:15, 14:25], dd [18:33, 14:25]
-  assert.deepEqual([layout.height, layout.width], [33, 25]);
-  assert.deepEqual(layout.boxes, [
-    [0, 0, 9, 7],
-    [9, 0, 9, 7],
-    [0, 7, 9, 7],
-    [9, 7, 9, 7],
-    [18, 0, 15, 11],
-    [0, 14, 15, 11],
-    [18, 14, 15, 11],
-  ]);
-  tf.dispose([image, ...coeffs.flat()]);
+  assert.deepEqual(mosaic.shape, [33, 25, 1]);
+  const values = tf.tidy(() => tf.squeeze(mosaic, [2]).arraySync() as number[][]);
+  const box = (r0: number, r1: number, c0: number, c1: number) => values.slice(r0, r1).flatMap((row) => row.slice(c0, c1));
+  const approximation = box(0, 9, 0, 7);
+  assert.equal(Math.min(...approximation), 0, 'approximation scaled min–max');
+  assert.equal(Math.max(...approximation), 1);
+  for (const [r0, r1, c0, c1] of [[9, 18, 0, 7], [0, 9, 7, 14], [9, 18, 7, 14], [18, 33, 0, 11], [0, 15, 14, 25], [18, 33, 14, 25]]) {
+    assert.equal(Math.max(...box(r0, r1, c0, c1)), 1, `detail band at rows ${r0}–${r1}, cols ${c0}–${c1} reaches its 99.5th percentile`);
+  }
+  assert.ok(box(15, 18, 14, 25).every((v) => v === 0), 'cells no band covers stay black');
+  tf.dispose([image, mosaic]);
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test('dwtMosaic: min–max approximation, zero details for a constant image, per-channel colour, no tensors left', async () => {

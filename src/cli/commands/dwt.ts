@@ -3,7 +3,8 @@
  * `wavedec2`, pywt semantics, any wavelet and mode) drawn as the classic
  * subband mosaic — the approximation top-left, then for each level from the
  * coarsest its `cV` (detail along W) to the right, `cH` (detail along H)
- * below and `cD` diagonally, placed as pywt's `coeffs_to_array` places them.
+ * below and `cD` diagonally: the bands, scaled for display, packed by
+ * `coeffsToArray` (pywt's `coeffs_to_array`; uncovered cells black).
  *
  * Display (my choices): the approximation is scaled from its minimum to its
  * maximum; each detail band shows |coefficient| divided by its own 99.5th
@@ -19,7 +20,8 @@ import { WavecvError, check } from '../../errors.js';
 import { readImage, writePng } from '../../io/image.js';
 import { checkMode } from '../../wavelets/extend.js';
 import { wavelet as lookupWavelet } from '../../wavelets/filters.js';
-import { wavedec2, type Wavedec2Coeffs } from '../../wavelets/multilevel.js';
+import { coeffsToArray } from '../../wavelets/coeff-array.js';
+import { wavedec2 } from '../../wavelets/multilevel.js';
 import { dwtMaxLevel } from '../../wavelets/transform.js';
 import { startEngine } from '../engine-option.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -31,27 +33,6 @@ export interface DwtMosaicOptions {
   wave: string;
   level: number;
   mode: string;
-}
-
-/** Where each band of a `wavedec2` result sits in the mosaic (pywt `coeffs_to_array`). */
-export interface MosaicLayout {
-  height: number;
-  width: number;
-  /** `[row, col, height, width]` of the approximation, then of cH, cV, cD per level, coarsest first. */
-  boxes: [number, number, number, number][];
-}
-
-export function mosaicLayout(coeffs: Wavedec2Coeffs): MosaicLayout {
-  const [a, ...details] = coeffs;
-  let [height, width] = a.shape;
-  const boxes: [number, number, number, number][] = [[0, 0, height, width]];
-  for (const [cH] of details) {
-    const [dh, dw] = cH.shape;
-    boxes.push([height, 0, dh, dw], [0, width, dh, dw], [height, width, dh, dw]);
-    height += dh;
-    width += dw;
-  }
-  return { height, width, boxes };
 }
 
 /** A band `[h, w, C]` scaled to [0, 1] for display: min–max for the approximation, |d| / 99.5th percentile for details. */
@@ -86,7 +67,7 @@ function displayBand(band: tf.Tensor, approximation: boolean): Float32Array {
 export function dwtMosaic(image: tf.Tensor3D, options: DwtMosaicOptions): { mosaic: tf.Tensor3D; levels: { level: number; shape: [number, number] }[] } {
   const wave = lookupWavelet(options.wave);
   const mode = checkMode(options.mode);
-  const [H, W, C] = image.shape;
+  const [H, W] = image.shape;
   const maxLevel = dwtMaxLevel(Math.min(H, W), wave);
   if (!(Number.isInteger(options.level) && options.level >= 1 && options.level <= maxLevel)) {
     throw new WavecvError(
@@ -99,19 +80,11 @@ export function dwtMosaic(image: tf.Tensor3D, options: DwtMosaicOptions): { mosa
   }
   const coeffs = wavedec2(image, wave, { mode, level: options.level, axes: [0, 1] });
   try {
-    const layout = mosaicLayout(coeffs);
-    const canvas = new Float32Array(layout.height * layout.width * C);
-    const bands = [coeffs[0], ...coeffs.slice(1).flatMap((d) => d as tf.Tensor[])];
-    bands.forEach((band, b) => {
-      const [row, col, bh, bw] = layout.boxes[b];
-      const shown = displayBand(band, b === 0);
-      for (let i = 0; i < bh; i++) {
-        const target = ((row + i) * layout.width + col) * C;
-        canvas.set(shown.subarray(i * bw * C, (i + 1) * bw * C), target);
-      }
-    });
-    const levels = coeffs.slice(1).map((d, i) => ({ level: options.level - i, shape: (d as tf.Tensor[])[0].shape.slice(0, 2) as [number, number] }));
-    return { mosaic: tf.tensor3d(canvas, [layout.height, layout.width, C]), levels };
+    const [approximation, ...details] = coeffs;
+    const shown = (band: tf.Tensor, isApproximation: boolean) => tf.tensor(displayBand(band, isApproximation), band.shape);
+    const mosaic = tf.tidy(() => coeffsToArray([shown(approximation, true), ...details.map((d) => d.map((band) => shown(band, false)) as [tf.Tensor, tf.Tensor, tf.Tensor])], { axes: [0, 1] })[0]);
+    const levels = details.map((d, i) => ({ level: options.level - i, shape: d[0].shape.slice(0, 2) as [number, number] }));
+    return { mosaic: mosaic as tf.Tensor3D, levels };
   } finally {
     tf.dispose(coeffs.flat());
   }

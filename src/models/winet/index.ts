@@ -1,0 +1,53 @@
+/**
+ * Registers the registration networks: `winet` (displacement) and
+ * `winet-diff` (stationary velocity, integrated by scaling and squaring with
+ * 7 steps; Cheng et al., MICCAI 2024, §2.3), 3-D by default as in the paper,
+ * 2-D with `dims: 2`. Options: `dims` (2 | 3), `size` (spatial size, multiples
+ * of 16; default 160×192×224, the IXI volumes of the paper, or 160×192 in
+ * 2-D), `startChannels` (C, default 8), `wavelet` (default 'haar'), `seed`.
+ * {@link registrationField} tells what a registered model predicts.
+ */
+import { check } from '../../errors.js';
+import { registerModel, type ModelOptions } from '../registry.js';
+import { buildWiNet } from './winet.js';
+
+/** What a registration model outputs: a displacement, or a velocity to integrate. */
+export type FieldKind = 'displacement' | 'velocity';
+
+const FIELD_KINDS = new Map<string, FieldKind>();
+
+/** The field kind of registration model `name`, or undefined for other models. */
+export function registrationField(name: string): FieldKind | undefined {
+  return FIELD_KINDS.get(name);
+}
+
+/** The spatial size a registration model is built for (the `size` option or the reference default). */
+export function registrationSize(options: ModelOptions): number[] {
+  const dims = (options.dims ?? 3) as number;
+  check(dims === 2 || dims === 3, 'dims', dims, '2 or 3');
+  const size = (options.size ?? (dims === 3 ? [160, 192, 224] : [160, 192])) as number[];
+  check(Array.isArray(size) && size.length === dims, 'size', size, `${dims} spatial sizes`);
+  return size;
+}
+
+for (const [name, kind] of [
+  ['winet', 'displacement'],
+  ['winet-diff', 'velocity'],
+] as const) {
+  FIELD_KINDS.set(name, kind);
+  registerModel({
+    name,
+    family: 'registration',
+    description: `WiNet (MICCAI 2024): wavelet-coefficient decoder with parameter-free IDWT, predicting a ${kind}${kind === 'velocity' ? ' integrated by scaling and squaring (7 steps)' : ''}; 2-D or 3-D`,
+    create: (options) => {
+      const size = registrationSize(options);
+      return buildWiNet({
+        dims: size.length as 2 | 3,
+        size,
+        startChannels: options.startChannels as number | undefined,
+        wavelet: options.wavelet as string | undefined,
+        seed: options.seed as number | undefined,
+      });
+    },
+  });
+}

@@ -33,6 +33,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { IGNORE_INDEX } from '../metrics/segmentation.js';
+import type { Objective, ObjectiveResult } from '../train/trainer.js';
 
 export interface SegmentationLossOptions {
   /** Label of pixels left out of the loss (default 255). */
@@ -127,4 +128,41 @@ export function medianFrequencyWeights(masks: Iterable<ArrayLike<number>>, numCl
   const mid = present.length >> 1;
   const median = present.length % 2 === 1 ? present[mid] : (present[mid - 1] + present[mid]) / 2;
   return frequencies.map((f) => (f > 0 ? median / f : 0));
+}
+
+export interface SegmentationObjectiveOptions extends CrossEntropyOptions {
+  numClasses: number;
+  /** Weight of the Dice loss added to the cross-entropy (default 0: none). */
+  diceWeight?: number;
+}
+
+/**
+ * The training objective of the segmentation task: cross-entropy (with the
+ * ignore index and optional class weights) plus `diceWeight` × Dice, over
+ * logits `[B, H, W, K]` and the batch's `mask` (`[B, H, W, 1]` or
+ * `[B, H, W]`). Logs `pixelAccuracy` (over the pixels not ignored) and,
+ * with Dice, the two terms `crossEntropy` and `dice`.
+ */
+export function segmentationObjective(options: SegmentationObjectiveOptions): Objective {
+  const { numClasses } = options;
+  const diceWeight = options.diceWeight ?? 0;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
+  check(Number.isInteger(numClasses) && numClasses >= 2, 'numClasses', numClasses, 'an integer ≥ 2');
+  check(Number.isFinite(diceWeight) && diceWeight >= 0, 'diceWeight', diceWeight, 'a number ≥ 0');
+  return {
+    compute(outputs, batch): ObjectiveResult {
+      check(!Array.isArray(outputs) && outputs.rank === 4 && outputs.shape[3] === numClasses, 'model output', outputs, `per-pixel logits [batch, height, width, ${numClasses}]`);
+      const logits = outputs as tf.Tensor4D;
+      const mask = batch.mask;
+      check(mask !== undefined, 'batch', Object.keys(batch), 'a mask key');
+      const labels = (mask.rank === 4 ? tf.squeeze(mask, [3]) : mask) as tf.Tensor3D;
+      const crossEntropy = segmentationCrossEntropy(logits, labels, options);
+      const valid = tf.notEqual(labels, ignoreIndex);
+      const correct = tf.logicalAnd(valid, tf.equal(tf.argMax(logits, 3), tf.cast(labels, 'int32')));
+      const pixelAccuracy = tf.div(tf.sum(tf.cast(correct, 'float32')), tf.maximum(tf.sum(tf.cast(valid, 'float32')), 1)) as tf.Scalar;
+      if (diceWeight === 0) return { loss: crossEntropy, metrics: { pixelAccuracy } };
+      const dice = diceLoss(logits, labels, { ignoreIndex });
+      return { loss: tf.add(crossEntropy, tf.mul(dice, diceWeight)) as tf.Scalar, metrics: { pixelAccuracy, crossEntropy, dice } };
+    },
+  };
 }

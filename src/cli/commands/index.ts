@@ -10,5 +10,7 @@ import { registerDemo } from './demo.js';
 import { registerWavelets } from './wavelets.js';
 import { registerDwt } from './dwt.js';
 import { registerGenerate } from './generate.js';
+import { registerTrace } from './trace.js';
+import { registerGenerateNeurons } from './generate-neurons.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons];

@@ -6,5 +6,6 @@ import './wavecnet/index.js';
 import './face/index.js';
 import './wavesnet/index.js';
 import './winet/index.js';
+import './waveunet3d/index.js';
 
 export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';

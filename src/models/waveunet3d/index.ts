@@ -1,0 +1,19 @@
+/**
+ * Registers the 3D WaveUNet family (Li et al., Bioinformatics 38(3):809,
+ * 2022) with the model registry as `waveunet3d`; options variant (unet-v1,
+ * unet-v2, wavesnet-v1…v4; default wavesnet-v4), width (4), wavelet (haar),
+ * numClasses (2), cube ([32, 128, 128]), shrink (0.25), seed. Outputs are
+ * per-voxel logits (NDHWC).
+ */
+import { registerModel } from '../registry.js';
+import { buildWaveUNet3D, type WaveUNet3DOptions } from './network.js';
+
+registerModel({
+  name: 'waveunet3d',
+  family: 'waveunet3d',
+  description: '3D WaveUNet for neuron segmentation: variants unet-v1/v2 (max-pool + transposed conv / strided conv + trilinear) and wavesnet-v1…v4 (DWT; V3/V4 IDWT with the stored 7 high bands, V4 hard-shrunk); options variant, width (default 4), wavelet, cube',
+  create: (options) => buildWaveUNet3D(options as WaveUNet3DOptions),
+});
+
+export { buildWaveUNet3D, WAVEUNET3D_VARIANTS, type WaveUNet3DOptions, type WaveUNet3DVariant } from './network.js';
+export { HardShrink, UpsampleAlignCorners3D } from './layers.js';

@@ -1,7 +1,9 @@
 /**
  * Periodized wavelet filter banks on NWC / NHWC / NDHWC tensors as strided
- * depthwise convolutions, with exact adjoint gradients — the engine under the
- * wavelet layers (layers.ts).
+ * depthwise convolutions, with exact adjoint gradients — the one
+ * periodization engine of the package: under the wavelet layers (layers.ts)
+ * and, through periodization.ts, the functional `dwt`/`dwt2`/`dwtn` and the
+ * multilevel functions.
  *
  * Conventions (pywt 1.1.1, mode `periodization`; checked against pywt by the
  * layer tests). Along one axis of length `N`, let `M = N` for even `N` and
@@ -52,7 +54,8 @@
  *    bior3.3, …) the windows of the two phases are one output sample apart,
  *    so each phase gets its own padding instead of one kernel grown past a
  *    fast size (db4: two 9-tap convs instead of two 25-tap ones, 7× faster).
- *    2-tap filters in 2-D use 2×2 phase kernels.
+ *    2-tap filters in 2-D compute each output phase as a linear combination
+ *    of the four bands (see `synthesisStage2`).
  * Each transform is one recorded operation (several outputs, so the engine's
  * `runKernelFunc` rather than `tf.customGrad`): autograd never traces the
  * pads, convs and interleaves inside. Kernel tensors are built per call and
@@ -183,15 +186,27 @@ function circularPad(x: Tensor4D, axis: 1 | 2, m: number, before: number, after:
   return parts.length === 1 ? parts[0] : tf.concat(parts, axis);
 }
 
-/** Interleaves `a` and `b` along `axis` (1 or 2): `out[2i] = a[i]`, `out[2i + 1] = b[i]`. */
+/** Runs of contiguous values below which {@link interleave} pads and adds instead of concatenating. */
+const SHORT_RUN = 512;
+
+/**
+ * Interleaves `a` and `b` along `axis` (1 or 2): `out[2i] = a[i]`,
+ * `out[2i + 1] = b[i]`. Viewed as `[rows, 1, run]` (`run` the values after
+ * the axis), that is a concat along the middle axis; wasm's Concat copies one
+ * run at a time from JavaScript, which is slow for short runs (the last
+ * spatial axis: `run = C`), so short runs are interleaved as
+ * `pad(a, after) + pad(b, before)` in wasm's own Pad and Add instead (3.5 →
+ * 2.1 ms for `[4, 64, 64, 32]` pairs, measured).
+ */
 function interleave(a: Tensor4D, b: Tensor4D, axis: 1 | 2): Tensor4D {
   const [p, n1, n2, c] = a.shape;
-  if (axis === 1) {
-    const view = [p, n1, 1, n2 * c];
-    return tf.concat([a.reshape(view), b.reshape(view)], 2).reshape([p, 2 * n1, n2, c]);
-  }
-  const view = [p * n1, n2, 1, c];
-  return tf.concat([a.reshape(view), b.reshape(view)], 2).reshape([p, n1, 2 * n2, c]);
+  const run = axis === 1 ? n2 * c : c;
+  const view: [number, number, number, number] = [axis === 1 ? p : p * n1, axis === 1 ? n1 : n2, 1, run];
+  const out = axis === 1 ? [p, 2 * n1, n2, c] : [p, n1, 2 * n2, c];
+  const [av, bv] = [tf.reshape(a, view) as Tensor4D, tf.reshape(b, view) as Tensor4D];
+  if (run >= SHORT_RUN) return tf.concat([av, bv], 2).reshape(out);
+  const padded = (v: tf.Tensor4D, before: number) => tf.pad(v, [[0, 0], [0, 0], [before, 1 - before], [0, 0]]);
+  return tf.add(padded(av, 0), padded(bv, 1)).reshape(out);
 }
 
 /** `x` cut to `size` along `axis`: dropping the last sample (crop) or adding it onto the one before (fold). */
@@ -359,22 +374,26 @@ function synthesisStage1(bands: Tensor4D[], filters: FilterList, size: number, o
 
 /**
  * Synthesis over axes 1 and 2 of `[P, n1, n2, C]` bands (product order) to
- * `[P, size1, size2, C]`, each phase kernel the outer product of the
- * one-axis phase kernels (used for 2-tap filters, whose two phases share one
- * window).
+ * `[P, size1, size2, C]`, for 2-tap filters. Their synthesis windows do not
+ * overlap (with `L = 2`, (S) puts `g_b[j] · y_b[k]` at sample `2k + j`), so
+ * the output phase `(p1, p2)` — the samples `(2i + p1, 2j + p2)` — is the
+ * linear combination `Σ_b g_b1[p1] · g_b2[p2] · band_b[i, j]` of the bands
+ * (`b = 2·b1 + b2`; one band with filter `g`: `g[p1] · g[p2] · band`): a few
+ * scaled adds per phase, and one interleave of the four phases. (Measured:
+ * this halves the Haar synthesis against interleaving the bands and running
+ * four stride-2 phase convolutions, because on wasm an interleave along the
+ * channels-adjacent axis copies `C` values at a time from JavaScript.)
  */
 function synthesisStage2(bands: Tensor4D[], filters: FilterList, size1: number, size2: number, odd: OddOutput): Tensor4D {
-  const [, n1, n2] = bands[0].shape;
-  const pair = filters.length === 2;
-  const k = pair ? pairPhaseKernels(filters) : singlePhaseKernels(filters[0]);
-  if (k[0].before !== k[1].before || k[0].taps.length !== k[1].taps.length) throw new Error('internal: 2-D synthesis needs phases sharing one window');
-  const stride: [number, number] = pair ? [2, 2] : [1, 1];
-  const source = pair ? interleave(interleave(bands[0], bands[1], 2), interleave(bands[2], bands[3], 2), 1) : bands[0];
-  const m1 = pair ? 2 * n1 : n1;
-  const m2 = pair ? 2 * n2 : n2;
-  const z = circularPad(circularPad(source, 1, m1, k[0].before, k[0].after), 2, m2, k[0].before, k[0].after);
-  const size = k[0].taps.length;
-  const phase = (p1: number, p2: number) => depthwise(z, outer(k[p1].taps, k[p2].taps), size, size, stride);
+  const weight = (band: number, p1: number, p2: number) => (filters.length === 2 ? filters[band >> 1][p1] * filters[band & 1][p2] : filters[0][p1] * filters[0][p2]);
+  const phase = (p1: number, p2: number): Tensor4D => {
+    const terms = bands.flatMap((b, i) => {
+      const w = weight(i, p1, p2);
+      return w === 0 ? [] : [w === 1 ? b : tf.mul<Tensor4D>(b, w)];
+    });
+    if (terms.length === 0) return tf.zerosLike(bands[0]);
+    return terms.length === 1 ? terms[0] : tf.addN<Tensor4D>(terms);
+  };
   const y = interleave(interleave(phase(0, 0), phase(0, 1), 2), interleave(phase(1, 0), phase(1, 1), 2), 1);
   return shorten(shorten(y, 1, size1, odd), 2, size2, odd);
 }

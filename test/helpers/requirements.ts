@@ -45,6 +45,20 @@ export const FASHION_MNIST: SystemRequirement = {
   enable: 'sudo apt-get install dataset-fashion-mnist',
 };
 
+/** Debian's mricron-data: the Colin27 brain (ch2bet) and its atlases (AAL, HarvardOxford). */
+export const MRICRON_DATA: SystemRequirement = {
+  check: () => existsSync('/usr/share/mricron/templates/ch2bet.nii.gz'),
+  reason: '/usr/share/mricron/templates is not installed',
+  enable: 'sudo apt-get install mricron-data',
+};
+
+/** Debian's insighttoolkit4-examples: ITK's example brain slices and volumes. */
+export const ITK_EXAMPLES: SystemRequirement = {
+  check: () => existsSync('/usr/share/doc/insighttoolkit4-examples/examples/Data/BrainProtonDensitySlice.png'),
+  reason: '/usr/share/doc/insighttoolkit4-examples is not installed',
+  enable: 'sudo apt-get install insighttoolkit4-examples',
+};
+
 /** wavecv's oneDNN addon, built and not switched off. */
 export const NATIVE: SystemRequirement = {
   check: () => existsSync(NATIVE_ADDON) && process.env.WAVECV_NATIVE !== '0',

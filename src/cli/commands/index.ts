@@ -12,5 +12,6 @@ import { registerDwt } from './dwt.js';
 import { registerGenerate } from './generate.js';
 import { registerTrace } from './trace.js';
 import { registerGenerateNeurons } from './generate-neurons.js';
+import { registerRegistrationCommands } from './register.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerRegistrationCommands];

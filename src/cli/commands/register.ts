@@ -1,0 +1,218 @@
+/**
+ * The registration commands (src/tasks/register.ts):
+ *  - `wavecv generate registration`: the 2-D ITK-slice or 3-D Colin27/AAL
+ *    pair sets (src/data/registration-sets.ts);
+ *  - `wavecv train register`: trains `winet` / `winet-diff` on a folder of
+ *    pair folders;
+ *  - `wavecv register fixed moving --model RUN --out warped.nii.gz`: one pair,
+ *    with the displacement (`--field`), warped labels (`--labels`,
+ *    `--out-labels`) and a PNG of slices (`--png`);
+ *  - `wavecv eval register --model RUN --pairs pairs.csv|folder`: per-pair
+ *    CSV and a summary (Dice before/after, folding %, HD95, seconds).
+ * Outputs on the fixed grid are written with the fixed scan's NIfTI header
+ * when it has one.
+ */
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { generateRegistrationSet } from '../../data/registration-sets.js';
+import { listPairs, readScan, type Scan } from '../../data/registration.js';
+import { check } from '../../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../io/atomic.js';
+import { writePng } from '../../io/image.js';
+import { writeNifti } from '../../io/nifti.js';
+import { spacingAffine, type Volume } from '../../io/volume.js';
+import { registrationFigure } from '../../plot/registration-figure.js';
+import { evaluatePair, loadRegistrationModel, loadTrainingPairs, registerScans, trainRegistration, type PairEvaluation, type Similarity } from '../../tasks/register.js';
+import { startEngine } from '../engine-option.js';
+import { choice, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
+import { generateCommand } from './generate.js';
+import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+
+/** A volume on the fixed scan's grid (its geometry when it has one). */
+function onFixedGrid(fixed: Scan, data: Float32Array | Int16Array, shape: number[]): Volume {
+  const base = fixed.volume;
+  return {
+    data,
+    shape,
+    spacing: base?.spacing ?? [...shape].reverse().map(() => 1),
+    affine: base?.affine ?? spacingAffine([1, 1, 1]),
+    dataType: data instanceof Int16Array ? 'int16' : 'float32',
+    slope: 1,
+    intercept: 0,
+  };
+}
+
+interface TrainRegisterCliOptions extends TrainerCliOptions {
+  data: string;
+  model: string;
+  size?: string;
+  startChannels: number;
+  wavelet: string;
+  similarity: Similarity;
+  window: number;
+  lambda: number;
+}
+
+function parseSize(spec: string): number[] {
+  const size = spec.split(/[x×,]/).map(Number);
+  check(size.length >= 2 && size.length <= 3 && size.every((n) => Number.isInteger(n) && n > 0 && n % 16 === 0), 'size', spec, 'two or three multiples of 16, e.g. 256x224 or 48x64x48');
+  return size;
+}
+
+export function registerRegistrationCommands(program: Command): void {
+  generateCommand(program)
+    .command('registration')
+    .description('registration pairs from real anatomy: 2-D ITK brain slices (+ their shifted/rotated/B-spline versions) or 3-D Colin27 + AAL, under seeded random smooth diffeomorphic deformations (synthetic)')
+    .requiredOption('--out <dir>', 'new folder for train/, test/ (pair folders) and generator.json')
+    .option('--dims <n>', '2 (ITK slices) or 3 (Colin27 + AAL)', choice('dims', ['2', '3'] as const), '2')
+    .option('--train <n>', 'training pairs', positiveInteger('train'), 64)
+    .option('--test <n>', 'synthetic test pairs (2-D adds the 4 ITK pairs)', nonNegativeInteger('test'), 8)
+    .option('--magnitude <voxels>', 'velocity standard deviation at the control nodes', nonNegative('magnitude'), 3)
+    .option('--spacing <voxels>', 'control-node spacing', positiveInteger('spacing'), 16)
+    .option('--factor <n>', '3-D: reduction of the 1 mm atlas', positiveInteger('factor'), 4)
+    .option('--seed <n>', 'seed of the deformations', nonNegativeInteger('seed'), 1)
+    .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor: number; seed: number }, cmd: Command) => {
+      await startEngine(cmd);
+      const counts = await generateRegistrationSet({ dims: Number(o.dims) as 2 | 3, out: o.out, train: o.train, test: o.test, magnitude: o.magnitude, spacing: o.spacing, factor: o.factor, seed: o.seed });
+      process.stdout.write(`wrote ${counts.train} training and ${counts.test} test pairs to ${o.out}\n`);
+    });
+
+  addTrainerOptions(
+    trainCommand(program)
+      .command('register')
+      .description('train an unsupervised registration network (winet, winet-diff) on pair folders')
+      .requiredOption('--data <dir>', 'folder of pair folders (fixed.*, moving.*), e.g. DIR/train of `wavecv generate registration`')
+      .option('--model <name>', 'winet or winet-diff', 'winet')
+      .option('--size <DxHxW>', 'network input size (multiples of 16; default: the scans rounded up)')
+      .option('--start-channels <n>', 'C of WiNet', positiveInteger('start-channels'), 8)
+      .option('--wavelet <name>', 'wavelet of the DWT/IDWT', 'haar')
+      .option('--similarity <name>', 'ncc or mse', choice('similarity', ['ncc', 'mse'] as const), 'ncc')
+      .option('--window <n>', 'NCC window', positiveInteger('window'), 9)
+      .option('--lambda <λ>', 'smoothness weight', nonNegative('lambda'), 2),
+    { epochs: 10, batchSize: 1, optimizer: 'adam', schedule: 'constant' },
+  ).action(async (o: TrainRegisterCliOptions, cmd: Command) => {
+    await startEngine(cmd);
+    const data = await loadTrainingPairs(o.data, o.size ? parseSize(o.size) : undefined);
+    const { optimizer, schedule, clip } = trainerSettings(o);
+    const { signal, release } = interruptSignal();
+    try {
+      const result = await trainRegistration({
+        model: o.model,
+        modelOptions: { dims: data.size.length, size: data.size, startChannels: o.startChannels, wavelet: o.wavelet },
+        fixed: data.fixed,
+        moving: data.moving,
+        count: data.count,
+        loss: { similarity: o.similarity, window: o.window, lambda: o.lambda },
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        optimizer,
+        schedule,
+        clip,
+        seed: o.seed,
+        out: o.out,
+        resume: o.resume,
+        progress: progressFor(o.progress),
+        signal,
+      });
+      process.stdout.write(`trained ${o.model} (${data.size.join('×')}) for ${result.steps} steps in ${result.seconds.toFixed(1)} s, mean loss of the last epoch ${result.finalLoss.toFixed(4)}; run in ${o.out}\n`);
+    } finally {
+      release();
+    }
+  });
+
+  program
+    .command('register')
+    .description('register a moving scan to a fixed scan with a trained run')
+    .argument('<fixed>', 'fixed scan (.nii, .nii.gz, .mha, .mhd or an image)')
+    .argument('<moving>', 'moving scan')
+    .requiredOption('--model <run>', 'run folder of `wavecv train register`')
+    .requiredOption('--out <file>', 'warped moving scan (.nii or .nii.gz)')
+    .option('--field <file>', 'also write the displacement as NIfTI: voxels, components (slowest axis first) along the 5th file axis')
+    .option('--labels <file>', 'moving label map to warp (nearest neighbour)')
+    .option('--out-labels <file>', 'warped label map (.nii or .nii.gz)')
+    .option('--png <file>', 'PNG of slices: fixed, moving, warped, difference, checkerboard, deformed grid')
+    .option('--resample', 'resample moving (and labels) onto the fixed grid when the shapes differ')
+    .option('--json', 'print one JSON object')
+    .action(async (fixedPath: string, movingPath: string, o: { model: string; out: string; field?: string; labels?: string; outLabels?: string; png?: string; resample?: boolean; json?: boolean }, cmd: Command) => {
+      check(Boolean(o.labels) === Boolean(o.outLabels), o.labels ? 'out-labels' : 'labels', o.labels ? o.outLabels : o.labels, '--labels and --out-labels together');
+      for (const [flag, path] of [['out', o.out], ['field', o.field], ['out-labels', o.outLabels]] as const) {
+        if (path !== undefined) check(/\.nii(\.gz)?$/i.test(path), flag, path, 'a file name ending in .nii or .nii.gz');
+      }
+      await startEngine(cmd);
+      const loaded = await loadRegistrationModel(o.model);
+      const fixed = await readScan(fixedPath, 'fixed');
+      const moving = await readScan(movingPath, 'moving');
+      const movingLabels = o.labels ? await readScan(o.labels, 'labels') : undefined;
+      const result = registerScans(loaded, fixed, moving, { resample: o.resample, movingLabels });
+      writeNifti(o.out, onFixedGrid(fixed, result.warped, fixed.shape), fixed.header);
+      if (o.field) writeNifti(o.field, onFixedGrid(fixed, componentsSlowest(result.displacement, fixed.shape), [fixed.shape.length, 1, ...(fixed.shape.length === 2 ? [1] : []), ...fixed.shape]), fixed.header);
+      if (o.outLabels && result.warpedLabels) writeNifti(o.outLabels, onFixedGrid(fixed, Int16Array.from(result.warpedLabels), fixed.shape), fixed.header);
+      if (o.png) await writePng(o.png, registrationFigure({ fixed: fixed.values, moving: checkShapeForFigure(moving, fixed), warped: result.warped, displacement: result.displacement, shape: fixed.shape }));
+      const summary = { seconds: Number(result.seconds.toFixed(3)), shape: fixed.shape, out: o.out, field: o.field, outLabels: o.outLabels, png: o.png };
+      process.stdout.write(o.json ? JSON.stringify(summary) + '\n' : `registered ${movingPath} to ${fixedPath} in ${summary.seconds} s → ${o.out}\n`);
+    });
+}
+
+/**
+ * A displacement [*shape, n] rearranged as NIfTI stores vector fields: the n
+ * components along the 5th file axis (slowest), after the three spatial axes
+ * and a time axis of 1 — voxel units, components in axis order (slowest first).
+ */
+function componentsSlowest(displacement: Float32Array, shape: number[]): Float32Array {
+  const n = shape.length;
+  const voxels = displacement.length / n;
+  const out = new Float32Array(displacement.length);
+  for (let p = 0; p < voxels; p++) for (let c = 0; c < n; c++) out[c * voxels + p] = displacement[p * n + c];
+  return out;
+}
+
+function checkShapeForFigure(moving: Scan, fixed: Scan): Float32Array {
+  return moving.values.length === fixed.values.length ? moving.values : new Float32Array(fixed.values.length);
+}
+
+/** `wavecv eval register` (an `eval` sub-command). */
+export function registerEvalRegister(evalCommand: Command): void {
+  evalCommand
+    .command('register')
+    .description('evaluate a registration run on labelled pairs: Dice before/after, folding %, HD95, seconds')
+    .requiredOption('--model <run>', 'run folder of `wavecv train register`')
+    .requiredOption('--pairs <csv|dir>', 'CSV (fixed,moving,fixed_labels,moving_labels) or folder of pair folders')
+    .option('--out <dir>', 'folder for pairs.csv and summary.json (default: <run>/eval-register)')
+    .option('--resample', 'resample moving scans onto the fixed grid when the shapes differ')
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (o: { model: string; pairs: string; out?: string; resample?: boolean; json?: boolean }, cmd: Command) => {
+      await startEngine(cmd);
+      const loaded = await loadRegistrationModel(o.model);
+      const pairs = listPairs(o.pairs);
+      const rows: PairEvaluation[] = [];
+      for (const pair of pairs) {
+        check(pair.fixedLabels !== undefined && pair.movingLabels !== undefined, 'pairs', pair.name, 'fixed and moving label maps for every pair');
+        const fixed = await readScan(pair.fixed, 'fixed');
+        const movingLabels = await readScan(pair.movingLabels!, 'moving labels');
+        const output = registerScans(loaded, fixed, await readScan(pair.moving, 'moving'), { resample: o.resample, movingLabels });
+        rows.push(evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels));
+      }
+      const mean = (key: keyof Omit<PairEvaluation, 'name'>) => rows.reduce((s, r) => s + r[key], 0) / rows.length;
+      const std = (key: keyof Omit<PairEvaluation, 'name'>) => Math.sqrt(rows.reduce((s, r) => s + (r[key] - mean(key)) ** 2, 0) / rows.length);
+      const summary = {
+        model: o.model,
+        pairs: rows.length,
+        dice: mean('dice'),
+        diceStd: std('dice'),
+        diceBefore: mean('diceBefore'),
+        foldingPercent: mean('foldingPercent'),
+        hd95: mean('hd95'),
+        seconds: mean('seconds'),
+      };
+      const out = o.out ?? join(o.model, 'eval-register');
+      const header = 'name,dice_before,dice,folding_percent,hd95,seconds';
+      writeFileAtomic(join(out, 'pairs.csv'), [header, ...rows.map((r) => [r.name, r.diceBefore, r.dice, r.foldingPercent, r.hd95, r.seconds].join(','))].join('\n') + '\n');
+      writeJsonAtomic(join(out, 'summary.json'), summary);
+      process.stdout.write(
+        o.json
+          ? JSON.stringify(summary) + '\n'
+          : `${rows.length} pairs: Dice ${summary.diceBefore.toFixed(3)} → ${summary.dice.toFixed(3)} (±${summary.diceStd.toFixed(3)}), folding ${summary.foldingPercent.toFixed(3)} %, HD95 ${summary.hd95.toFixed(2)} voxels, ${summary.seconds.toFixed(2)} s per pair; ${join(out, 'pairs.csv')}\n`,
+      );
+    });
+}
+

@@ -1,0 +1,140 @@
+/**
+ * Registration data sets made from real anatomy by documented, seeded
+ * generators, written as pair folders (`listPairs` reads them):
+ *
+ * - 2-D (`dims: 2`): the brain MRI slices of ITK's examples (Debian's
+ *   insighttoolkit4-examples): proton-density and T1 slices with a 20-pixel
+ *   border (257×221). Training pairs: moving = a slice, fixed = the same slice
+ *   under a random smooth diffeomorphic deformation (synthetic, seeds
+ *   `seed·100000 + k`). Test pairs: the classic ITK registration examples —
+ *   fixed = the PD slice, moving = its shifted (13, 17 px), rotated (10°),
+ *   rotated-and-shifted and B-spline-deformed versions — plus synthetic
+ *   deformations with seeds from a disjoint range (`seed·100000 + 50000 + k`).
+ * - 3-D (`dims: 3`): the Colin27 brain (`ch2bet.nii.gz`) and its AAL atlas
+ *   (`aal.nii.gz`) of Debian's mricron-data, reduced `factor` times (block
+ *   mean for the brain, centre voxel for the labels) so it trains on 2 cores.
+ *   Each pair: moving = the atlas brain with its labels, fixed = the brain and
+ *   labels under a random smooth diffeomorphic deformation (the atlas is the
+ *   moving image, as in the IXI protocol WiNet follows); training and test
+ *   seeds from disjoint ranges as in 2-D.
+ * Deformations: `data/deformations.ts`. Everything is written atomically per
+ * file; a `generator.json` records the settings.
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { check } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { readImageData } from '../io/image.js';
+import { readNifti, writeNifti } from '../io/nifti.js';
+import { spacingAffine, volumeValues, type Volume } from '../io/volume.js';
+import { warp } from '../nn/warp.js';
+import { randomDeformation } from './deformations.js';
+
+export const ITK_DATA = '/usr/share/doc/insighttoolkit4-examples/examples/Data';
+export const MRICRON_TEMPLATES = '/usr/share/mricron/templates';
+
+export interface RegistrationSetOptions {
+  dims: 2 | 3;
+  out: string;
+  train: number;
+  test: number;
+  seed: number;
+  /** Velocity standard deviation at the control nodes (voxels). */
+  magnitude: number;
+  /** Control-node spacing (voxels). */
+  spacing: number;
+  /** 3-D only: reduction factor of the 1 mm atlas (default 4). */
+  factor?: number;
+}
+
+function scanVolume(values: ArrayLike<number>, shape: number[], spacing: number[], dataType: 'float32' | 'int16'): Volume {
+  const data = dataType === 'int16' ? Int16Array.from(values) : Float32Array.from(values);
+  return { data, shape, spacing, affine: spacingAffine(spacing), dataType, slope: 1, intercept: 0 };
+}
+
+function deform(values: Float32Array, shape: number[], displacement: Float32Array, interpolation: 'linear' | 'nearest'): Float32Array {
+  return tf.tidy(() => warp(tf.tensor(values, [1, ...shape, 1]), tf.tensor(displacement, [1, ...shape, shape.length]), { interpolation, padding: 'zeros' }).dataSync() as Float32Array);
+}
+
+function writePair(dir: string, fixed: Volume, moving: Volume, fixedLabels?: Volume, movingLabels?: Volume): void {
+  writeNifti(join(dir, 'fixed.nii.gz'), fixed);
+  writeNifti(join(dir, 'moving.nii.gz'), moving);
+  if (fixedLabels) writeNifti(join(dir, 'fixed_labels.nii.gz'), fixedLabels);
+  if (movingLabels) writeNifti(join(dir, 'moving_labels.nii.gz'), movingLabels);
+}
+
+async function slice(name: string): Promise<{ values: Float32Array; shape: number[] }> {
+  const image = await readImageData(join(ITK_DATA, name), { channels: 1 });
+  return { values: Float32Array.from(image.data), shape: [image.height, image.width] };
+}
+
+/** Block mean (intensities) or centre voxel (labels) of `factor`³ blocks. */
+export function reduceVolume(values: ArrayLike<number>, shape: number[], factor: number, labels: boolean): { values: Float32Array; shape: number[] } {
+  const out = shape.map((n) => Math.floor(n / factor));
+  const result = new Float32Array(out.reduce((a, b) => a * b, 1));
+  const [D, H, W] = out;
+  const [, h, w] = shape;
+  const centre = Math.floor(factor / 2);
+  for (let z = 0; z < D; z++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const o = (z * H + y) * W + x;
+        if (labels) {
+          result[o] = values[((z * factor + centre) * h + y * factor + centre) * w + x * factor + centre];
+          continue;
+        }
+        let sum = 0;
+        for (let a = 0; a < factor; a++) for (let b = 0; b < factor; b++) for (let c = 0; c < factor; c++) sum += values[((z * factor + a) * h + y * factor + b) * w + x * factor + c];
+        result[o] = sum / factor ** 3;
+      }
+  return { values: result, shape: out };
+}
+
+/** Writes the data set of the module comment under `out` (train/, test/, generator.json); returns the pair counts. */
+export async function generateRegistrationSet(options: RegistrationSetOptions): Promise<{ train: number; test: number }> {
+  check(options.dims === 2 || options.dims === 3, 'dims', options.dims, '2 or 3');
+  const trainSeed = (k: number) => options.seed * 100000 + k;
+  const testSeed = (k: number) => options.seed * 100000 + 50000 + k;
+  const deformation = (shape: number[], seed: number) => randomDeformation(shape, { seed, magnitude: options.magnitude, spacing: options.spacing });
+  let tests = 0;
+  if (options.dims === 2) {
+    const sources = [await slice('BrainProtonDensitySliceBorder20.png'), await slice('BrainT1SliceBorder20.png')];
+    const shape = sources[0].shape;
+    const spacing = [1, 1];
+    const make = (dir: string, source: { values: Float32Array }, seed: number) => {
+      const fixed = deform(source.values, shape, deformation(shape, seed), 'linear');
+      writePair(dir, scanVolume(fixed, shape, spacing, 'float32'), scanVolume(source.values, shape, spacing, 'float32'));
+    };
+    for (let k = 0; k < options.train; k++) make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
+    const itk = ['Shifted13x17y', 'Rotated10', 'R10X13Y17', 'BSplined10'];
+    for (const name of itk) {
+      const moving = await slice(`BrainProtonDensitySlice${name}.png`);
+      check(tf.util.arraysEqual(moving.shape, shape), 'slice', name, `a ${shape.join('×')} slice`);
+      writePair(join(options.out, 'test', `itk-${name}`), scanVolume(sources[0].values, shape, spacing, 'float32'), scanVolume(moving.values, shape, spacing, 'float32'));
+    }
+    tests = itk.length;
+    for (let k = 0; k < options.test; k++, tests++) make(join(options.out, 'test', `synthetic${String(k).padStart(4, '0')}`), sources[k % 2], testSeed(k));
+  } else {
+    const factor = options.factor ?? 4;
+    const brainFile = readNifti(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz'));
+    const atlasFile = readNifti(join(MRICRON_TEMPLATES, 'aal.nii.gz'));
+    const brain = reduceVolume(volumeValues(brainFile), brainFile.shape, factor, false);
+    const atlas = reduceVolume(atlasFile.data, atlasFile.shape, factor, true);
+    const shape = brain.shape;
+    const spacing = brainFile.spacing.map((s) => s * factor);
+    const make = (dir: string, seed: number) => {
+      const displacement = deformation(shape, seed);
+      writePair(
+        dir,
+        scanVolume(deform(brain.values, shape, displacement, 'linear'), shape, spacing, 'float32'),
+        scanVolume(brain.values, shape, spacing, 'float32'),
+        scanVolume(deform(atlas.values, shape, displacement, 'nearest'), shape, spacing, 'int16'),
+        scanVolume(atlas.values, shape, spacing, 'int16'),
+      );
+    };
+    for (let k = 0; k < options.train; k++) make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));
+    for (let k = 0; k < options.test; k++, tests++) make(join(options.out, 'test', `pair${String(k).padStart(4, '0')}`), testSeed(k));
+  }
+  writeJsonAtomic(join(options.out, 'generator.json'), { kind: 'registration', ...options, synthetic: 'random smooth diffeomorphic deformations of real anatomy', trainSeeds: [trainSeed(0), trainSeed(options.train - 1)], testSeeds: [testSeed(0), testSeed(Math.max(0, options.test - 1))] });
+  return { train: options.train, test: tests };
+}

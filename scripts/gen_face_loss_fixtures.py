@@ -5,10 +5,15 @@ Writes test/losses/fixtures/face-losses.json. Everything is computed here from t
 formulas (independently of wavecv's TypeScript), in float64 with torch autograd:
 softmax, CosFace, ArcFace (exact and identity gradient), BCE with per-class
 biases, UCE (margin, lambda, clamp), USS (memory, unified bias, its data-driven
-initial value), sample-to-sample softmax, EPL (prototype update, adaptive
-margin with stop-gradient; CosFace and UniFace bases), and the LFW-style
-10-fold accuracy (contiguous folds, threshold grid 0..4 step 0.01 on squared
-L2 distances, threshold chosen on the 9 other folds).
+initial value and its re-initialisation whenever b <= 0, as the authors' head
+does), sample-to-sample softmax, EPL (prototype update of the authors' head:
+all new rows from the prototypes before the batch, the last occurrence of a
+class wins; adaptive margin with stop-gradient; CosFace and UniFace bases),
+the LFW-style 10-fold accuracy (contiguous folds, threshold grid 0..4 step
+0.01 on squared L2 distances, threshold chosen on the 9 other folds) and
+insightface's 10-fold VAL@FAR (calculate_val: grid 0..4 step 0.001, the FAR
+of the training folds interpolated to the target by the degree-1 spline that
+scipy's interp1d(kind='slinear') built in insightface's time).
 
 Run: /usr/bin/python3 scripts/gen_face_loss_fixtures.py
 """
@@ -145,15 +150,18 @@ cases['uss'] = {
     's2sSoftmaxLoss': loss_s2s, 's2sSoftmaxGradFeatures': gx_s2s,
 }
 
-# ---- EPL: sequential prototype update, then the stacked loss ----
+# ---- EPL: the head's batch update of the prototypes, then the stacked loss ----
+# Every new row is computed from the prototypes before the batch; rows written
+# to the same class: the last one in batch order is kept.
 P0 = rng.normal(size=(C, D))
 P = P0.copy()
 xn = (torch.tensor(x0) / torch.tensor(x0).norm(dim=1, keepdim=True).clamp(min=1e-5)).numpy()
+c_all = np.einsum('bd,bd->b', P0[labels], xn)
+alpha_all = (c_all / (1 + np.abs(c_all)))[:, None]
+rows = alpha_all * P0[labels] + (1 - alpha_all) * xn
+rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 for i, y in enumerate(labels):
-    c = float(P[y] @ xn[i])
-    alpha = c / (1 + abs(c))
-    v = alpha * P[y] + (1 - alpha) * xn[i]
-    P[y] = v / max(np.linalg.norm(v), 1e-12)
+    P[y] = rows[i]
 s, m, k = 64.0, 0.4, 0.7
 
 
@@ -213,6 +221,55 @@ cases['verification'] = {
     'embeddings1': e1.tolist(), 'embeddings2': e2.tolist(), 'issame': issame.tolist(), 'distances': dist.tolist(),
     'foldThresholds': best, 'foldAccuracies': accs, 'mean': float(np.mean(accs)), 'std': float(np.std(accs)),
 }
+
+# ---- USS bias (re-)initialisation: b <= 0 before a step -> b = mean logsumexp over negatives ----
+def data_bias(x):
+    with torch.no_grad():
+        cos = normalize(torch.tensor(x)) @ normalize(torch.tensor(mem)).T
+        neg = (1 - Yu) * col[None, :]
+        lse = torch.logsumexp(torch.where(neg > 0, gamma * cos, torch.tensor(-math.inf)), 1)
+        return lse.mean().item()
+
+
+x1 = x0 + 0.3 * rng.normal(size=(B, D))
+steps = []
+for x, b_before in [(x0, 0.0), (x1, 12.5), (x1, -3.0), (x0, 0.0)]:
+    b_after = data_bias(x) if b_before <= 0 else b_before
+    steps.append({'features': x.tolist(), 'biasBefore': b_before, 'biasAfter': b_after,
+                  'loss': grads_of(uss_fn, [x, np.array([b_after])])[0]})
+# per-class sample-to-sample BCE: when the mean bias is <= 0, every bias gets the value added
+b_cls = np.linspace(-2.0, 1.0, C)
+cases['ussReinit'] = {'steps': steps, 'classBiasBefore': b_cls.tolist(),
+                      'classBiasAfter': (b_cls + data_bias(x0)).tolist()}
+
+# ---- insightface VAL@FAR (calculate_val) on the verification pairs ----
+from scipy.interpolate import BSpline
+
+
+def slinear(x, y, v):
+    # interp1d(x, y, kind='slinear') of scipy < 1.9: knots [x0, x0, ..., xn, xn], coefficients y
+    return float(BSpline.construct_fast(np.r_[x[0], x, x[-1]], np.asarray(y, float), 1)(v))
+
+
+def val_far(th, d, same):
+    pred = d < th
+    return np.sum(pred & same) / np.sum(same), np.sum(pred & ~same) / np.sum(~same)
+
+
+val_thresholds = np.arange(0, 4, 0.001)
+val_cases = {}
+for target in [1e-3, 0.05, 0.2]:
+    vals, fars, ths = [], [], []
+    for f in range(10):
+        test = np.arange(starts[f], starts[f + 1])
+        train = np.setdiff1d(np.arange(n_pairs), test)
+        far_train = np.array([val_far(t, dist[train], issame[train])[1] for t in val_thresholds])
+        th = slinear(far_train, val_thresholds, target) if far_train.max() >= target else 0.0
+        v, fa = val_far(th, dist[test], issame[test])
+        vals.append(float(v)); fars.append(float(fa)); ths.append(th)
+    val_cases[repr(target)] = {'farTarget': target, 'thresholds': ths, 'vals': vals, 'fars': fars,
+                               'valMean': float(np.mean(vals)), 'valStd': float(np.std(vals)), 'farMean': float(np.mean(fars))}
+cases['valAtFar'] = val_cases
 
 fixture = {'generatedBy': 'scripts/gen_face_loss_fixtures.py', 'torch': torch.__version__, 'numpy': np.__version__,
            'B': B, 'D': D, 'C': C, 'labels': labels, 'features': x0.tolist(), 'weight': w0.tolist(), 'cases': cases}

@@ -28,14 +28,16 @@
  * `uniface` (UCE on both blocks: s(cos − m) − b on positives, summed over
  * classes, averaged over the 2B rows). Defaults s = 64, m = 0.4, k = 0.7.
  *
- * Design choice of ours: when a class occurs several times in a batch, the
- * updates are applied one after another in batch order (the authors' single
- * indexed write keeps an unspecified one). P starts as N(0, 1) rows (as the
- * authors' `randn` buffer) and receives no gradient.
+ * Repeated classes (the authors' convention, `update_virtual_prototype`): every
+ * new row is computed from the prototypes as they were before the batch (one
+ * vectorised `P[labels] = normalize(α·P[labels] + (1−α)·x̂)`), and of the rows
+ * written to the same class the last in batch order wins (what PyTorch's
+ * indexed assignment does on CPU); earlier occurrences have no effect. P starts
+ * as N(0, 1) rows (as the authors' `randn` buffer) and receives no gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { l2Normalize } from '../nn/l2-normalize.js';
+import { L2_NORMALIZE_EPS, l2Normalize } from '../nn/l2-normalize.js';
 import {
   applyMargin,
   checkFinite,
@@ -143,12 +145,14 @@ export class EplLoss extends ClassWeightHead {
     this.checkFeatures(features);
     const y = readLabels(labels, features.shape[0], this.numClasses);
     const d = this.embeddingDim;
-    const classes = [...new Set(y)];
-    const slot = new Map(classes.map((c, i) => [c, i]));
+    const lastRow = new Map<number, number>();
+    y.forEach((c, i) => lastRow.set(c, i));
+    const classes = [...lastRow.keys()];
     const [x, rows] = tf.tidy(() => [l2Normalize(features).dataSync() as Float32Array, tf.gather(this.prototypes, classes).dataSync() as Float32Array]);
     const p = Float64Array.from(rows);
-    for (let i = 0; i < y.length; i++) {
-      const o = (slot.get(y[i]) as number) * d;
+    for (let slot = 0; slot < classes.length; slot++) {
+      const i = lastRow.get(classes[slot]) as number;
+      const o = slot * d;
       let c = 0;
       for (let e = 0; e < d; e++) c += p[o + e] * x[i * d + e];
       const alpha = this.update === 'softsign' ? c / (1 + Math.abs(c)) : 1 / (1 + Math.exp(1 - c));
@@ -158,7 +162,7 @@ export class EplLoss extends ClassWeightHead {
         p[o + e] = v;
         norm += v * v;
       }
-      const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
+      const scale = 1 / Math.max(Math.sqrt(norm), L2_NORMALIZE_EPS);
       for (let e = 0; e < d; e++) p[o + e] *= scale;
     }
     tf.tidy(() => {

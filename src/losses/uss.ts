@@ -19,10 +19,12 @@
  * As in the authors' code (`CVI-SZU/UniTSFace:head.py`) the bias is initialised
  * from data, b = mean over the batch of logsumexp_{j≠y}(γ c_j), the softplus
  * arguments are clamped to [−γ, γ], and the loss is summed over classes and
- * averaged over the batch. Design choices of ours, documented here:
- * - The data-driven initialisation happens once, in `beforeStep` of the first
- *   step on which the loss is used, and is recorded in the state (the authors
- *   re-initialise whenever b ≤ 0).
+ * averaged over the batch. The data-driven value is taken, as there, before
+ * every step on which the bias is not positive — on the first step (b starts
+ * at 0) and again whenever training has driven it to b ≤ 0: USS sets
+ * b ← value; the per-class variant, when the mean of its biases is ≤ 0, adds
+ * the value to every bias (the authors' `+=`). With a numeric `biasInit` the
+ * bias is never reset. Design choices of ours, documented here:
  * - Classes whose memory slot was never written are left out of the loss (the
  *   authors' memory starts uninitialised and one warm-up epoch fills it); a row
  *   whose own class is unwritten is left out and the mean runs over the rest.
@@ -167,12 +169,14 @@ export abstract class SampleToSampleLoss implements FaceLoss {
   onEpochStart(_epoch: number): void {}
 
   /**
-   * Initialises the bias from data on first use (when `biasInit` is `'data'`):
-   * b = mean_i logsumexp_{j≠y_i, M_j written}(γ·cos(x_i, M_j)). Rows without a
+   * With `biasInit: 'data'`, (re-)initialises the bias from data whenever it is
+   * not positive (see the module comment):
+   * value = mean_i logsumexp_{j≠y_i, M_j written}(γ·cos(x_i, M_j)). Rows without a
    * written negative class are skipped; if no row has one, nothing happens yet.
    */
   beforeStep(features: tf.Tensor2D, labels: Labels): void {
-    if (this.biasInitialized) return;
+    if (!this.dataDrivenBias || !this.bias) return;
+    if (this.biasInitialized && this.biasMean() > 0) return;
     checkFeatures(features, this.embeddingDim);
     const y = readLabels(labels, features.shape[0], this.numClasses);
     const value = tf.tidy(() => {
@@ -187,10 +191,20 @@ export abstract class SampleToSampleLoss implements FaceLoss {
       return [total.dataSync()[0], count.dataSync()[0]];
     });
     if (value[1] === 0) return;
-    const b = value[0] / value[1];
-    const bias = this.bias as tf.Variable;
-    tf.tidy(() => bias.assign(tf.fill(bias.shape, b)));
+    this.resetBias(value[0] / value[1]);
     this.biasInitialized = true;
+  }
+
+  /** The mean of the bias values (the one value of a unified bias). */
+  protected biasMean(): number {
+    const values = (this.bias as tf.Variable).dataSync() as Float32Array;
+    return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+
+  /** Applies the data-driven value: b ← value (USS); overridden by the per-class variant. */
+  protected resetBias(value: number): void {
+    const bias = this.bias as tf.Variable;
+    tf.tidy(() => bias.assign(tf.fill(bias.shape, value)));
   }
 
   /**
@@ -286,12 +300,18 @@ export class UssLoss extends SampleToSampleLoss {
   }
 }
 
-/** Sample-to-sample BCE: USS with one bias per class, all initialised to the same data-driven value. */
+/** Sample-to-sample BCE: USS with one bias per class, all moved by the same data-driven value. */
 export class SampleToSampleBceLoss extends SampleToSampleLoss {
   readonly kind = 's2s-bce';
 
   constructor(options: SampleToSampleOptions) {
     super(options, 's2s-bce', options.numClasses);
+  }
+
+  /** b_j ← b_j + value for every class (the authors' per-class head adds, whereas USS sets). */
+  protected resetBias(value: number): void {
+    const bias = this.bias as tf.Variable;
+    tf.tidy(() => bias.assign(tf.add(bias, value)));
   }
 
   protected criterion(scaled: tf.Tensor2D, oneHot: tf.Tensor2D, rowWeights: tf.Tensor1D): tf.Scalar {

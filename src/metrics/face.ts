@@ -15,6 +15,7 @@ export {
 } from './uniform-accuracy.js';
 export {
   verificationKFold,
+  verificationValAtFar,
   verificationAccuracyAt,
   pairScores,
   contiguousFolds,
@@ -23,6 +24,8 @@ export {
   type VerificationOptions,
   type VerificationFold,
   type VerificationResult,
+  type ValAtFarOptions,
+  type ValAtFarResult,
 } from './verification.js';
 export { rocCurve, tarAtFar, tarAtFars, STANDARD_FARS, type RocCurve, type TarAtFar } from './roc.js';
 export { rankIdentification, type IdentificationOptions, type IdentificationResult } from './identification.js';

@@ -18,7 +18,18 @@
  * d = 2 − 2·cos (exact for unit vectors), so the protocol is unchanged, and
  * thresholds are also reported back as cosines. `thresholds: 'exhaustive'` (our
  * extension) searches every midpoint between distinct scores instead of the grid.
- * insightface's VAL@FAR=1e-3 is not computed; see `roc.ts` for TAR@FAR.
+ *
+ * {@link verificationValAtFar} is insightface's VAL@FAR (`calculate_val`, in the
+ * same file): on the same contiguous folds, the FAR of every threshold of the
+ * grid 0, 0.001, …, 3.999 on the 9 training folds; the threshold at which that
+ * FAR equals the target, interpolated as insightface does (its
+ * `interp1d(far_train, thresholds, kind='slinear')`, whose scipy of the time
+ * built the degree-1 spline with knots [x₀, x₀, …, x_n, x_n] and coefficients
+ * y: on a run of equal FARs the threshold of the *last* one is used, between
+ * runs it is linear; when no grid threshold reaches the target the threshold
+ * is 0, so nothing is accepted); then VAL (TAR) and FAR of "same iff d < t" on
+ * the held-out fold. The result is the mean ± std of VAL over the folds and the
+ * mean FAR. TAR@FAR on the pooled ROC is in `roc.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
@@ -175,6 +186,98 @@ export function verificationKFold(scores: VerificationScores, issame: tf.Tensor 
     bestAccuracy: overall[bestIndex],
     pairs: n,
   };
+}
+
+export interface ValAtFarOptions {
+  /** Target false-accept rate (default 1e-3, insightface's). */
+  farTarget?: number;
+  /** Number of folds (default 10). */
+  folds?: number;
+  /** Distance thresholds, ascending (default insightface's 0:0.001:4). */
+  thresholds?: readonly number[];
+}
+
+export interface ValAtFarResult {
+  farTarget: number;
+  /** Mean and population standard deviation of the held-out VAL (true-accept rates). */
+  val: { mean: number; std: number };
+  /** Mean held-out FAR. */
+  far: number;
+  /** Per fold: the interpolated distance threshold (0 when the target is out of reach), its VAL and FAR. */
+  folds: Array<{ start: number; end: number; threshold: number; val: number; far: number }>;
+}
+
+/** insightface's VAL grid np.arange(0, 4, 0.001). */
+function valThresholds(): number[] {
+  return Array.from({ length: 4000 }, (_, k) => k * 0.001);
+}
+
+/** VAL and FAR of "same iff d < t" on the given pairs (NaN when they hold no same, or no different, pair, as numpy's division). */
+function valFar(d: Float64Array, same: Uint8Array, indices: readonly number[], t: number): { val: number; far: number } {
+  let sameCount = 0;
+  let accepted = 0;
+  let falseAccepted = 0;
+  for (const i of indices) {
+    if (same[i]) sameCount++;
+    if (d[i] < t) {
+      if (same[i]) accepted++;
+      else falseAccepted++;
+    }
+  }
+  return { val: accepted / sameCount, far: falseAccepted / (indices.length - sameCount) };
+}
+
+/**
+ * The threshold x at FAR `target` on the curve (far[k], thresholds[k]), as
+ * the degree-1 spline with knots [far₀, far₀, …, far_n, far_n] and
+ * coefficients thresholds evaluates it: in the interval far[m] ≤ target <
+ * far[m+1] with m the last index of its run of equal values (at the right end,
+ * the first index of the last run).
+ */
+function interpolateThreshold(far: Float64Array, thresholds: readonly number[], target: number): number {
+  const n = far.length;
+  if (target >= far[n - 1]) {
+    let first = n - 1;
+    while (first > 0 && far[first - 1] === far[n - 1]) first--;
+    if (first === 0) return thresholds[0];
+    const m = first - 1;
+    return thresholds[m] + ((thresholds[first] - thresholds[m]) * (target - far[m])) / (far[first] - far[m]);
+  }
+  let m = 0;
+  while (m + 1 < n && far[m + 1] <= target) m++;
+  return thresholds[m] + ((thresholds[m + 1] - thresholds[m]) * (target - far[m])) / (far[m + 1] - far[m]);
+}
+
+/** insightface's k-fold VAL@FAR (see the module comment). */
+export function verificationValAtFar(scores: VerificationScores, issame: tf.Tensor | ArrayLike<boolean | number>, options: ValAtFarOptions = {}): ValAtFarResult {
+  check((scores.distances === undefined) !== (scores.similarities === undefined), 'scores', Object.keys(scores), 'exactly one of distances or similarities');
+  const d =
+    scores.distances !== undefined
+      ? readVector(scores.distances, 'distances')
+      : readVector(scores.similarities as ArrayLike<number>, 'similarities').map((s) => 2 - 2 * s);
+  const n = d.length;
+  const same = readFlags(issame, 'issame', n);
+  const farTarget = options.farTarget ?? 1e-3;
+  check(Number.isFinite(farTarget) && farTarget > 0 && farTarget <= 1, 'farTarget', farTarget, 'a rate in (0, 1]');
+  const thresholds = options.thresholds ?? valThresholds();
+  check(thresholds.length > 1 && thresholds.every((t, i) => Number.isFinite(t) && (i === 0 || t > thresholds[i - 1])), 'thresholds', thresholds, 'an ascending list of at least two finite numbers');
+  const all = Array.from({ length: n }, (_, i) => i);
+  const folds = contiguousFolds(n, options.folds ?? 10).map(([start, end]) => {
+    const train = all.filter((i) => i < start || i >= end);
+    const negatives = train.filter((i) => !same[i]).map((i) => d[i]).sort((a, b) => a - b);
+    const far = new Float64Array(thresholds.length);
+    let below = 0;
+    thresholds.forEach((t, k) => {
+      while (below < negatives.length && negatives[below] < t) below++;
+      far[k] = below / negatives.length;
+    });
+    const threshold = far[far.length - 1] >= farTarget ? interpolateThreshold(far, thresholds, farTarget) : 0;
+    return { start, end, threshold, ...valFar(d, same, all.slice(start, end), threshold) };
+  });
+  const vals = folds.map((f) => f.val);
+  const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+  const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length);
+  return { farTarget, val: { mean, std }, far: folds.reduce((a, f) => a + f.far, 0) / folds.length, folds };
 }
 
 /**

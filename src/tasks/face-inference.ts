@@ -183,6 +183,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
       bestAccuracy: v.kfold.bestAccuracy,
       meanFoldThreshold: v.meanFoldThreshold,
       tarAtFar: v.tarAtFar,
+      valAtFar: v.valAtFar,
       auc: v.auc,
       learnedThreshold: learned,
       thresholdGap: learned === null ? null : learned - v.kfold.bestCosineThreshold,

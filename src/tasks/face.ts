@@ -35,7 +35,7 @@ import { check } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
 import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
-import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, type VerificationResult } from '../metrics/face.js';
+import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/face.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
@@ -115,6 +115,8 @@ export interface OpenSetResult {
   bestThreshold: number;
   meanFoldThreshold: number;
   tarAtFar: Array<{ far: number; tar: number; resolvable: boolean }>;
+  /** insightface's VAL@FAR=1e-3 (k-fold, threshold interpolated on the training folds). */
+  valAtFar: Pick<ValAtFarResult, 'farTarget' | 'val' | 'far'>;
   /** Accuracy of "same iff cos ≥ learned threshold" on the pairs (null without one). */
   accuracyAtLearned: number | null;
   auc: number;
@@ -198,12 +200,14 @@ export async function rocChartPng(roc: { far: number[]; tar: number[] }, label: 
 
 /**
  * Verification figures of cosine scores of pairs (10-fold protocol, TAR@FAR,
- * AUC). Sets of fewer than 10 pairs use one fold per pair (my choice, so tiny
+ * insightface's VAL@FAR=1e-3 on the same folds, AUC). Sets of fewer than 10 pairs use one fold per pair (my choice, so tiny
  * sets still run).
  */
 export function verificationSummary(similarities: Float64Array, same: boolean[], learned: number | null) {
   check(similarities.length >= 2, 'pairs', similarities.length, 'at least 2 pairs');
-  const kfold = verificationKFold({ similarities }, same, { folds: Math.min(10, similarities.length) });
+  const folds = Math.min(10, similarities.length);
+  const kfold = verificationKFold({ similarities }, same, { folds });
+  const val = verificationValAtFar({ similarities }, same, { folds });
   const roc = rocCurve(similarities, same);
   const tar = STANDARD_FARS.map((far) => tarAtFar(roc, far));
   let atLearned: number | null = null;
@@ -216,6 +220,7 @@ export function verificationSummary(similarities: Float64Array, same: boolean[],
     kfold,
     roc,
     tarAtFar: tar.map((t) => ({ far: t.far, tar: t.tar, resolvable: t.resolvable, threshold: t.threshold })),
+    valAtFar: { farTarget: val.farTarget, val: val.val, far: val.far },
     meanFoldThreshold: kfold.folds.reduce((s, f) => s + f.cosineThreshold, 0) / kfold.folds.length,
     accuracyAtLearned: atLearned,
     auc: rocAuc(roc.far, roc.tar),
@@ -362,6 +367,7 @@ export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceRes
           bestThreshold: v.kfold.bestCosineThreshold,
           meanFoldThreshold: v.meanFoldThreshold,
           tarAtFar: v.tarAtFar.map(({ far, tar, resolvable }) => ({ far, tar, resolvable })),
+          valAtFar: v.valAtFar,
           accuracyAtLearned: v.accuracyAtLearned,
           auc: v.auc,
         };

@@ -22,15 +22,15 @@ function make(options: Omit<EplLossOptions, 'numClasses' | 'embeddingDim'>, w: M
   return loss;
 }
 
-/** The update rule written out: sequential over the batch, α = softsign(c) or sigmoid(c − 1). */
+/** The update rule written out: every row from the prototypes before the batch, the last row of a class kept; α = softsign(c) or sigmoid(c − 1). */
 function updatePrototypes(p: Matrix, x: Matrix, labels: number[], rule: 'softsign' | 'sigmoid'): Matrix {
   const out = p.map((r) => r.slice());
   labels.forEach((y, i) => {
     const xh = normalizeRow(x[i]);
-    const c = dot(out[y], xh);
+    const c = dot(p[y], xh);
     const a = rule === 'softsign' ? c / (1 + Math.abs(c)) : 1 / (1 + Math.exp(1 - c));
     out[y] = normalizeRow(
-      out[y].map((v, e) => a * v + (1 - a) * xh[e]),
+      p[y].map((v, e) => a * v + (1 - a) * xh[e]),
       1e-12,
     );
   });
@@ -59,7 +59,7 @@ function eplCosface(x: Matrix, w: Matrix, p: Matrix, s: number, m: number, k: nu
   return (crossEntropy(a, Y) + crossEntropy(b, Y)) / 2;
 }
 
-test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(⟨P_y, x̂⟩); sequential for repeated classes', () => {
+test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(⟨P_y, x̂⟩); a repeated class keeps its last row, computed from the prototypes before the batch', () => {
   for (const rule of ['softsign', 'sigmoid'] as const) {
     const loss = make({ update: rule }, W, P);
     const x = tf.tensor2d(X);
@@ -78,6 +78,20 @@ test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(
   assertClose((loss.prototypes.arraySync() as Matrix)[0], [1, 0], 0, 0, 'other classes untouched');
   x.dispose();
   loss.dispose();
+  // a class twice in one batch: the first sample has no effect, the second mixes into the old prototype
+  const twice = make({}, W, P.map(() => [1, 0]));
+  const x2 = tf.tensor2d([
+    [0, 3],
+    [1, 1],
+  ]);
+  twice.beforeStep(x2, [1, 1]);
+  const c = Math.SQRT1_2;
+  const a = c / (1 + c);
+  const row = [a + (1 - a) * c, (1 - a) * c];
+  const norm = Math.hypot(row[0], row[1]);
+  assertClose((twice.prototypes.arraySync() as Matrix)[1], [row[0] / norm, row[1] / norm], 0, 1e-6, 'last occurrence from the old prototype');
+  x2.dispose();
+  twice.dispose();
 });
 
 test('prototype update matches the independent python implementation', () => {

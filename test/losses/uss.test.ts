@@ -212,3 +212,35 @@ test('createFaceLoss("uss") builds CosFace + USS with the paper defaults', () =>
   assert.equal(loss.startEpoch, 1);
   loss.dispose();
 });
+
+test("USS re-initialises its bias from data before every step on which b ≤ 0 (the authors' head); the per-class variant adds the value", () => {
+  const { C, D } = fixture;
+  const ref = fixture.cases.uss;
+  const loss = new UssLoss({ numClasses: C, embeddingDim: D });
+  loadMemory(loss, ref.memory, ref.filled, 0);
+  for (const [k, step] of (fixture.cases.ussReinit.steps as Array<{ features: Matrix; biasBefore: number; biasAfter: number; loss: number }>).entries()) {
+    tf.tidy(() => loss.bias!.assign(tf.fill([1], step.biasBefore)));
+    const x = tf.tensor2d(step.features);
+    const before = tf.memory().numTensors;
+    loss.beforeStep(x, ref.labels);
+    assert.equal(tf.memory().numTensors, before, `step ${k}: no tensors left`);
+    assertClose(loss.biasValue(), step.biasAfter, 1e-5, 1e-5, `step ${k}: b ${step.biasBefore} → ${step.biasAfter}`);
+    assertClose(tf.tidy(() => loss.compute(x, ref.labels).loss.arraySync() as number), step.loss, 1e-5, 1e-5, `step ${k}: loss`);
+    x.dispose();
+  }
+  const fixed = new UssLoss({ numClasses: C, embeddingDim: D, biasInit: -1 });
+  loadMemory(fixed, ref.memory, ref.filled, -1);
+  const x = tf.tensor2d(fixture.features);
+  fixed.beforeStep(x, ref.labels);
+  assert.equal(fixed.biasValue(), -1, 'a numeric biasInit is never reset');
+
+  const bce = new SampleToSampleBceLoss({ numClasses: C, embeddingDim: D });
+  loadMemory(bce, ref.memory, ref.filled);
+  tf.tidy(() => bce.bias!.assign(tf.tensor1d(fixture.cases.ussReinit.classBiasBefore)));
+  bce.beforeStep(x, ref.labels);
+  assertClose(Array.from(bce.bias!.dataSync()), fixture.cases.ussReinit.classBiasAfter, 1e-5, 1e-5, 'per-class biases + value when their mean ≤ 0');
+  x.dispose();
+  loss.dispose();
+  fixed.dispose();
+  bce.dispose();
+});

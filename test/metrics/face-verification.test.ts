@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { Rng } from '../../src/engine/random.js';
-import { contiguousFolds, insightfaceThresholds, pairScores, verificationAccuracyAt, verificationKFold } from '../../src/metrics/verification.js';
+import { contiguousFolds, insightfaceThresholds, pairScores, verificationAccuracyAt, verificationKFold, verificationValAtFar } from '../../src/metrics/verification.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../losses/fixtures/face-losses.json', import.meta.url), 'utf8')).cases.verification;
 
@@ -99,4 +99,28 @@ test('accuracy at a fixed (learned) threshold, in distance or similarity units',
   assert.equal(verificationAccuracyAt({ distances: sims.map((s) => 2 - 2 * s) }, same, 2 - 2 * 0.3), 3 / 4);
   const r = verificationKFold({ distances: fixture.distances }, fixture.issame);
   assert.equal(verificationAccuracyAt({ distances: fixture.distances }, fixture.issame, r.bestThreshold), r.bestAccuracy);
+});
+
+test("VAL@FAR is insightface's calculate_val: per fold, the threshold interpolated to the target FAR on the training folds, VAL and FAR on the held-out fold", () => {
+  const cases = JSON.parse(readFileSync(new URL('../losses/fixtures/face-losses.json', import.meta.url), 'utf8')).cases.valAtFar as Record<
+    string,
+    { farTarget: number; thresholds: number[]; vals: number[]; fars: number[]; valMean: number; valStd: number; farMean: number }
+  >;
+  for (const ref of Object.values(cases)) {
+    const r = verificationValAtFar({ distances: fixture.distances }, fixture.issame, { farTarget: ref.farTarget });
+    assert.equal(r.folds.length, 10);
+    r.folds.forEach((f, i) => {
+      assert.ok(Math.abs(f.threshold - ref.thresholds[i]) < 1e-9, `FAR ${ref.farTarget}, fold ${i}: threshold ${f.threshold} vs ${ref.thresholds[i]}`);
+      assert.equal(f.val, ref.vals[i], `fold ${i} VAL`);
+      assert.equal(f.far, ref.fars[i], `fold ${i} FAR`);
+    });
+    assert.ok(Math.abs(r.val.mean - ref.valMean) < 1e-12 && Math.abs(r.val.std - ref.valStd) < 1e-12 && Math.abs(r.far - ref.farMean) < 1e-12, `FAR ${ref.farTarget} summary`);
+  }
+  // cosine similarities give the same figures through d = 2 − 2·cos
+  const viaCos = verificationValAtFar({ similarities: fixture.distances.map((d: number) => 1 - d / 2) }, fixture.issame);
+  assert.ok(Math.abs(viaCos.val.mean - cases['0.001'].valMean) < 1e-9);
+  // a target no training threshold reaches: threshold 0, nothing accepted
+  const none = verificationValAtFar({ distances: [0.5, 0.6, 3, 3.1] }, [true, true, false, false], { folds: 2, farTarget: 0.5, thresholds: [0, 1, 2] });
+  assert.deepEqual(none.folds.map((f) => f.threshold), [0, 0]);
+  assert.throws(() => verificationValAtFar({ distances: [1, 2] }, [true, false], { folds: 2, farTarget: 0 }), (e: unknown) => e instanceof WavecvError && /farTarget/.test(e.message));
 });

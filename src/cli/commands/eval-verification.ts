@@ -59,6 +59,7 @@ export function registerEvalVerification(evalCommand: Command): void {
             ? `learned unified threshold: none (${r.loss})`
             : `learned unified threshold ${r.learnedThreshold.toFixed(4)} (gap ${r.thresholdGap!.toFixed(4)}; accuracy at it ${pct(r.accuracyAtLearned!)})`,
           r.tarAtFar.map((t) => `TAR@FAR=${t.far.toExponential(0)} ${t.resolvable ? pct(t.tar) : 'n/a'}`).join(', '),
+          `VAL@FAR=${r.valAtFar.farTarget.toExponential(0)} (insightface, 10-fold) ${pct(r.valAtFar.val.mean)} ± ${pct(r.valAtFar.val.std)} at FAR ${r.valAtFar.far.toExponential(2)}`,
           `wrote ${r.outDir}/verification.json and roc.png`,
         ].join('\n') + '\n',
       );

@@ -112,7 +112,7 @@ export function registerTrainFace(program: Command): void {
         const o = result.openSet;
         lines.push(
           `open set (${o.pairs} pairs of ${o.classes.join(', ')}): 10-fold ${pct(o.accuracy.mean)} ± ${pct(o.accuracy.std)}, ` +
-            o.tarAtFar.filter((t) => t.resolvable).map((t) => `TAR@FAR=${t.far.toExponential(0)} ${pct(t.tar)}`).join(', '),
+            [...o.tarAtFar.filter((t) => t.resolvable).map((t) => `TAR@FAR=${t.far.toExponential(0)} ${pct(t.tar)}`), `VAL@FAR=${o.valAtFar.farTarget.toExponential(0)} ${pct(o.valAtFar.val.mean)}`].join(', '),
         );
       }
       lines.push(`wrote ${result.outDir}/{model/,metrics.json,training-curve.png${result.openSet ? ',roc.png' : ''},log.jsonl,config.json,checkpoints/}`);

@@ -4,8 +4,8 @@
  * `commands/` and is listed in `commands/index.ts`.
  */
 import { Command } from 'commander';
-import { WavecvError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
+import { cliErrorMessage } from './error-message.js';
 
 const program = new Command('wavecv')
   .description('Wavelet-integrated deep networks and unified-threshold face analysis')
@@ -15,10 +15,6 @@ const program = new Command('wavecv')
 for (const register of COMMANDS) register(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  if (error instanceof WavecvError) {
-    process.stderr.write(`wavecv: ${error.message}\n`);
-  } else {
-    process.stderr.write(`wavecv: ${(error as Error)?.stack ?? String(error)}\n`);
-  }
+  process.stderr.write(`${cliErrorMessage(error)}\n`);
   process.exitCode = 1;
 });

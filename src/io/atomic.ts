@@ -14,6 +14,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
+    // a failed write on an open file (ENOSPC, EIO) names no path: name the target
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e?.code === 'string' && e.path === undefined) e.path = path;
     throw error;
   }
 }

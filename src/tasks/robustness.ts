@@ -28,7 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier } from '../attacks/index.js';
 import { checkNormalization, type Normalization } from '../data/normalization.js';
@@ -134,9 +134,8 @@ export function normalizationFromMetadata(metadata: Record<string, unknown> | un
 
 async function loadClassifier(path: string, name: string): Promise<LoadedClassifier> {
   const dir = resolveModelDir(path);
-  const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { userDefinedMetadata?: Record<string, unknown> };
   const model = await loadModel(dir);
-  const normalization = normalizationFromMetadata(manifest.userDefinedMetadata, join(dir, 'model.json'));
+  const normalization = normalizationFromMetadata(model.getUserDefinedMetadata() as Record<string, unknown> | undefined, join(dir, 'model.json'));
   return { name, path: dir, model, classifier: classifierFromModel(model, normalization) };
 }
 

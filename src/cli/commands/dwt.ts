@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../../errors.js';
 import { readImage, writePng } from '../../io/image.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { checkMode } from '../../wavelets/extend.js';
 import { wavelet as lookupWavelet } from '../../wavelets/filters.js';
 import { coeffsToArray } from '../../wavelets/coeff-array.js';
@@ -109,8 +110,9 @@ export function registerDwt(program: Command): void {
     .option('--out <file>', 'output PNG', 'subbands.png')
     .option('--color', 'transform the RGB channels separately instead of the luminance')
     .action(async (imageArgument: string | undefined, options: DwtCliOptions, command: Command) => {
-      await startEngine(command);
       check(/\.png$/i.test(options.out), 'out', options.out, 'a file name ending in .png');
+      checkOutputPath(options.out, 'file');
+      await startEngine(command);
       const level = options.level;
       lookupWavelet(options.wave);
       checkMode(options.mode);

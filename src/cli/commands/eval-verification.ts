@@ -7,6 +7,7 @@
  * Registered in the `eval` group's list (src/cli/commands/eval.ts).
  */
 import type { Command } from 'commander';
+import { checkOutputPath } from '../../io/output-path.js';
 import { evaluateVerification } from '../../tasks/face-inference.js';
 import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
@@ -35,6 +36,7 @@ export function registerEvalVerification(evalCommand: Command): void {
     .option('--store-threshold', "write the best threshold into the model's metadata (used by `wavecv verify` when the loss learned none)")
     .option('--json', 'print the report as JSON')
     .action(async (options: EvalVerificationCliOptions, command: Command) => {
+      checkOutputPath(options.out, 'folder');
       await startEngine(command.parent!);
       const r = await evaluateVerification({
         model: options.model,

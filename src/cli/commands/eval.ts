@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseCorruptionList } from '../../data/corruptions/index.js';
 import { check } from '../../errors.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { evaluateRobustness, type RobustnessReport } from '../../tasks/robustness.js';
 import { choice, nonNegativeInteger, numberInRange, parseIntegerList, parseNumberList, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
@@ -93,6 +94,7 @@ function registerEvalRobustness(evalCommand: Command): void {
     .requiredOption('--out <dir>', 'output folder for robustness.json, robustness.md and the charts (robustness.png, noise.png, adversarial.png)')
     .option('--json', 'print the report as JSON instead of a table')
     .action(async (options: RobustnessCliOptions, command: Command) => {
+      checkOutputPath(options.out, 'folder');
       await startEngine(command.parent!);
       const attacks = options.attacks.split(',').map((a) => a.trim()).filter(Boolean);
       attacks.forEach((a) => check(a === 'fgsm' || a === 'pgd', 'attacks', options.attacks, 'fgsm, pgd or both, comma-separated'));

@@ -3,6 +3,7 @@
  * model's ECLoss target layer over the aligned face (src/tasks/face-explain.ts).
  */
 import type { Command } from 'commander';
+import { checkOutputPath } from '../../io/output-path.js';
 import { explainFace } from '../../tasks/face-explain.js';
 import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
@@ -28,6 +29,7 @@ export function registerExplain(program: Command): void {
     .option('--align <mode>', "'detect' or 'none'", alignMode, 'detect')
     .option('--json', 'print JSON')
     .action(async (image: string, options: ExplainCliOptions, command: Command) => {
+      checkOutputPath(options.out, 'file');
       await startEngine(command.parent!);
       const r = await explainFace({ model: options.model, image, out: options.out, layer: options.layer, channels: options.channels, align: options.align });
       if (options.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');

@@ -13,6 +13,7 @@
  */
 import { Command } from 'commander';
 import { check } from '../../errors.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { AUGMENTATIONS, trainClassifier, type Augmentation } from '../../tasks/classify.js';
 import type { ClipSpec } from '../../train/clip.js';
 import type { OptimizerSpec } from '../../train/optimizers.js';
@@ -184,6 +185,7 @@ function registerTrainClassify(train: Command): void {
     .option('--test-limit <n>', 'evaluate on the first n test images only', positiveInteger('test-limit'))
     .option('--eval-batch-size <n>', 'images per evaluation batch', positiveInteger('eval-batch-size'), 256);
   addTrainerOptions(command).action(async (options: ClassifyCliOptions, cmd: Command) => {
+    checkOutputPath(options.out, 'folder');
     const engine = await startEngine(cmd.parent!);
     const { optimizer, schedule, clip } = trainerSettings(options);
     const augment: 'auto' | 'none' | Augmentation[] =

@@ -39,7 +39,8 @@ test('every corruption keeps the shape and stays in [0, 1], gray and RGB, all se
           hi = Math.max(hi, v);
         }
         assert.ok(lo >= 0 && hi <= 1 && Number.isFinite(lo + hi), `${name} ${s}: range [${lo}, ${hi}]`);
-        assert.ok(psnr(images, out) < 60, `${name} ${s} changes the images`);
+        // saturate leaves gray pixels gray unless its shift is positive (severities 4 and 5), as the reference
+        if (!(name === 'saturate' && images.shape[3] === 1 && s <= 3)) assert.ok(psnr(images, out) < 60, `${name} ${s} changes the images`);
       }
     }
   }
@@ -63,8 +64,15 @@ test('severity increases the damage: PSNR to the clean images falls from severit
   // elastic_transform is left out on purpose: in both references (CIFAR-10-C and ImageNet-C)
   // its severities trade a large random affine jitter for a growing local displacement, so
   // pixel error is not ordered by severity (it is checked for range and determinism above).
+  // Likewise glass_blur (CIFAR-10-C: σ 0.4 with one sweep at severity 3, σ 0.25 with two at 4) and
+  // saturate (severities 1-2 desaturate, 3-5 saturate) and snow (severity 5 has smaller flakes than
+  // 4: zoom 1.25 against 2.25, so their pixel errors are close and can swap) and frost (x·a + b·T: a
+  // lower a at the same b, CIFAR-10-C severities 3 → 4, darkens the image towards the added texture
+  // and so lowers the error) and spatter (water drops at severities 1-3, mud at 4-5) are not ordered
+  // by pixel error.
+  const unordered = ['elastic_transform', 'glass_blur', 'saturate', 'snow', 'frost', 'spatter'];
   for (const images of [gray, rgb]) {
-    for (const name of CORRUPTIONS.filter((c) => c !== 'elastic_transform')) {
+    for (const name of CORRUPTIONS.filter((c) => !unordered.includes(c))) {
       const values: number[] = [];
       for (let s = 1; s <= 5; s++) values.push(psnr(images, await corrupt(images, name, s, { seed: 5 })));
       // motion blur severities 3 and 4 differ only in taps whose weight is below 1e-9 (σ = 2), hence the tolerance
@@ -145,10 +153,10 @@ test('corruptTensor round-trips through tensors without leaking', async () => {
 });
 
 test('bad input throws a WavecvError naming the argument', async () => {
-  await assert.rejects(() => corrupt(gray, 'snow' as CorruptionName, 1), (e: unknown) => e instanceof WavecvError && /corruption: got "snow"/.test(e.message));
+  await assert.rejects(() => corrupt(gray, 'hail' as CorruptionName, 1), (e: unknown) => e instanceof WavecvError && /corruption: got "hail"/.test(e.message));
   await assert.rejects(() => corrupt(gray, 'fog', 6), (e: unknown) => e instanceof WavecvError && /severity: got 6/.test(e.message));
   await assert.rejects(() => corrupt({ data: new Float32Array(10), shape: [1, 2, 2, 1] }, 'fog', 1), (e: unknown) => e instanceof WavecvError && /images.data.length/.test(e.message));
   assert.deepEqual(parseCorruptionList('noise,fog'), ['gaussian_noise', 'shot_noise', 'impulse_noise', 'speckle_noise', 'fog']);
-  assert.equal(parseCorruptionList('all').length, 13);
-  assert.throws(() => parseCorruptionList('frost'), WavecvError);
+  assert.equal(parseCorruptionList('all').length, 19);
+  assert.throws(() => parseCorruptionList('hail'), WavecvError);
 });

@@ -15,12 +15,19 @@
  *                     α, σ, a are the reference's fractions times the image
  *                     side. Control points are (x, y) = (⌊W/2⌋ ± s, ⌊H/2⌋ ± s);
  *                     the reference builds them from (H, W), the same for the
- *                     square images it was written for.
+ *                     square images it was written for;
+ *   saturate          HSV saturation S ← clip(S·a + b, 0, 1) with hue and value
+ *                     kept (skimage rgb2hsv/hsv2rgb): each channel becomes
+ *                     V − (V − x)·S'/S; a pixel with S = 0 has hue 0 (red) in
+ *                     skimage, so it becomes (V, V(1−S'), V(1−S')). A gray
+ *                     image is treated as the RGB image with three equal
+ *                     channels (what the reference does to a gray photo in RGB
+ *                     mode) and returned as the ITU-R 601 luma of the result.
  */
 import sharp from 'sharp';
 import type { Rng } from '../../engine/random.js';
 import { affineFromPoints, bilinearSample, boxResize, gaussianFilter, warpAffine } from './filters.js';
-import { mapPlanes, readPlane, writePlane, type ImageBatch } from './image.js';
+import { clip01, LUMA, mapPlanes, readPlane, writePlane, type ImageBatch } from './image.js';
 
 /** How many JPEG round trips are in flight at once. */
 const JPEG_CONCURRENCY = 8;
@@ -117,4 +124,30 @@ export function elasticTransform(images: ImageBatch, alpha: number, sigma: numbe
     elasticTransformPlanes(planes, h, w, alpha, sigma, randomness).forEach((plane, ch) => writePlane(out, i, ch, plane));
   }
   return out;
+}
+
+/** The RGB pixel (r, g, b) with its HSV saturation S set to clip(S·scale + shift, 0, 1), hue and value kept. */
+export function saturatePixel(r: number, g: number, b: number, scale: number, shift: number): [number, number, number] {
+  const v = Math.max(r, g, b);
+  const s = v > 0 ? (v - Math.min(r, g, b)) / v : 0;
+  const target = Math.min(1, Math.max(0, s * scale + shift));
+  if (s > 0) return [v - (v - r) * (target / s), v - (v - g) * (target / s), v - (v - b) * (target / s)];
+  return [v, v * (1 - target), v * (1 - target)];
+}
+
+export function saturate(images: ImageBatch, scale: number, shift: number): ImageBatch {
+  const c = images.shape[3];
+  const out = new Float32Array(images.data.length);
+  for (let p = 0; p < images.data.length; p += c) {
+    const [r, g, b] = c === 3 ? [images.data[p], images.data[p + 1], images.data[p + 2]] : [images.data[p], images.data[p], images.data[p]];
+    const [r2, g2, b2] = saturatePixel(r, g, b, scale, shift);
+    if (c === 3) {
+      out[p] = clip01(r2);
+      out[p + 1] = clip01(g2);
+      out[p + 2] = clip01(b2);
+    } else {
+      out[p] = clip01(LUMA[0] * r2 + LUMA[1] * g2 + LUMA[2] * b2);
+    }
+  }
+  return { data: out, shape: [...images.shape] };
 }

@@ -265,3 +265,69 @@ export function boxResize(plane: Float64Array, height: number, width: number, ou
   }
   return out;
 }
+
+/** Python's round(): to the nearest integer, halves to even. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * numpy's `arange(start, stop, step)` for floats, value for value: length
+ * ⌈(stop − start)/step⌉ and values start + i·δ with δ = (start + step) − start,
+ * as numpy fills it (so `arange(1, 1.11, 0.01)` has 12 values, up to 1.11).
+ */
+export function numpyArange(start: number, stop: number, step: number): number[] {
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  const delta = start + step - start;
+  return Array.from({ length }, (_, i) => start + i * delta);
+}
+
+/**
+ * scipy.ndimage.zoom(plane, factor, order=1) with its default grid (output
+ * size round(n·factor) per axis; output index o reads input coordinate
+ * o·(n − 1)/(out − 1), linear interpolation).
+ */
+export function zoomLinear(plane: Float64Array, height: number, width: number, factor: number): { plane: Float64Array; height: number; width: number } {
+  const outH = roundHalfEven(height * factor);
+  const outW = roundHalfEven(width * factor);
+  const scaleY = outH > 1 ? (height - 1) / (outH - 1) : 0;
+  const scaleX = outW > 1 ? (width - 1) / (outW - 1) : 0;
+  const out = new Float64Array(outH * outW);
+  for (let o = 0; o < outH; o++) {
+    const cy = o * scaleY;
+    const y0 = Math.min(Math.floor(cy), height - 1);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const fy = cy - y0;
+    for (let p = 0; p < outW; p++) {
+      const cx = p * scaleX;
+      const x0 = Math.min(Math.floor(cx), width - 1);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const fx = cx - x0;
+      const top = plane[y0 * width + x0] * (1 - fx) + plane[y0 * width + x1] * fx;
+      const bottom = plane[y1 * width + x0] * (1 - fx) + plane[y1 * width + x1] * fx;
+      out[o * outW + p] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return { plane: out, height: outH, width: outW };
+}
+
+/**
+ * The reference's `clipped_zoom`: the central ⌈n/factor⌉ pixels (starting at
+ * ⌊(n − ⌈n/factor⌉)/2⌋) zoomed by `factor` with {@link zoomLinear}, then the
+ * central n pixels of the result; per axis, so non-square planes work too.
+ */
+export function clippedZoom(plane: Float64Array, height: number, width: number, factor: number): Float64Array {
+  const cropH = Math.ceil(height / factor);
+  const cropW = Math.ceil(width / factor);
+  const top = Math.floor((height - cropH) / 2);
+  const left = Math.floor((width - cropW) / 2);
+  const crop = new Float64Array(cropH * cropW);
+  for (let y = 0; y < cropH; y++) for (let x = 0; x < cropW; x++) crop[y * cropW + x] = plane[(top + y) * width + left + x];
+  const zoomed = zoomLinear(crop, cropH, cropW, factor);
+  const trimTop = Math.floor((zoomed.height - height) / 2);
+  const trimLeft = Math.floor((zoomed.width - width) / 2);
+  const out = new Float64Array(height * width);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = zoomed.plane[(trimTop + y) * zoomed.width + trimLeft + x];
+  return out;
+}

@@ -72,6 +72,9 @@ export function mapPlanes(images: ImageBatch, transform: (plane: Float64Array, h
   return out;
 }
 
+/** ITU-R 601 luma weights of (R, G, B), as cv2's RGB2GRAY and Pillow's L mode. */
+export const LUMA = [0.299, 0.587, 0.114] as const;
+
 export function clip01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }

@@ -2,7 +2,8 @@
  * Severity parameters of the corruptions, copied as numbers from the two
  * reference generators of Hendrycks & Dietterich (ICLR 2019):
  *
- * - `imagenet`: ImageNet-C (`imagenet_c/corruptions.py`, images of 224×224);
+ * - `imagenet`: ImageNet-C (`create_c/make_imagenet_c.py` and
+ *   `imagenet_c/corruptions.py`, images of 224×224);
  * - `cifar`: CIFAR-10-C (`create_c/make_cifar_c.py`, 32×32), whose values are
  *   milder where tiny images would otherwise be destroyed (noise scales,
  *   blur radii, JPEG qualities, pixelation factors, elastic amplitudes).
@@ -38,6 +39,18 @@ export interface CorruptionParameters {
   elastic_transform: [number, number, number][];
   /** Factor on the image side for the elastic parameters (1, or 244/224 for ImageNet-C). */
   elasticSideScale: number;
+  /** [Gaussian σ, largest shift d, sweeps] */
+  glass_blur: [number, number, number][];
+  /** zoom factors numpy.arange(start, stop, step): [start, stop, step] */
+  zoom_blur: [number, number, number][];
+  /** [layer mean, layer spread, zoom, threshold, motion radius, motion σ, image weight] */
+  snow: [number, number, number, number, number, number, number][];
+  /** [image weight, frost weight] */
+  frost: [number, number][];
+  /** [layer mean, layer spread, layer σ, threshold, strength (water) or mud σ, 0 = water / 1 = mud] */
+  spatter: [number, number, number, number, number, number][];
+  /** [saturation scale, saturation shift] */
+  saturate: [number, number][];
 }
 
 export const PARAMETERS: Record<ParameterSet, CorruptionParameters> = {
@@ -56,6 +69,12 @@ export const PARAMETERS: Record<ParameterSet, CorruptionParameters> = {
     pixelate: [0.95, 0.9, 0.85, 0.75, 0.65],
     elastic_transform: [[0, 0, 0.08], [0.05, 0.2, 0.07], [0.08, 0.06, 0.06], [0.1, 0.04, 0.05], [0.1, 0.03, 0.03]],
     elasticSideScale: 1,
+    glass_blur: [[0.05, 1, 1], [0.25, 1, 1], [0.4, 1, 1], [0.25, 1, 2], [0.4, 1, 2]],
+    zoom_blur: [[1, 1.06, 0.01], [1, 1.11, 0.01], [1, 1.16, 0.01], [1, 1.21, 0.01], [1, 1.26, 0.01]],
+    snow: [[0.1, 0.2, 1, 0.6, 8, 3, 0.95], [0.1, 0.2, 1, 0.5, 10, 4, 0.9], [0.15, 0.3, 1.75, 0.55, 10, 4, 0.9], [0.25, 0.3, 2.25, 0.6, 12, 6, 0.85], [0.3, 0.3, 1.25, 0.65, 14, 12, 0.8]],
+    frost: [[1, 0.2], [1, 0.3], [0.9, 0.4], [0.85, 0.4], [0.75, 0.45]],
+    spatter: [[0.62, 0.1, 0.7, 0.7, 0.5, 0], [0.65, 0.1, 0.8, 0.7, 0.5, 0], [0.65, 0.3, 1, 0.69, 0.5, 0], [0.65, 0.1, 0.7, 0.69, 0.6, 1], [0.65, 0.1, 0.5, 0.68, 0.6, 1]],
+    saturate: [[0.3, 0], [0.1, 0], [1.5, 0], [2, 0.1], [2.5, 0.2]],
   },
   imagenet: {
     gaussian_noise: [0.08, 0.12, 0.18, 0.26, 0.38],
@@ -72,6 +91,12 @@ export const PARAMETERS: Record<ParameterSet, CorruptionParameters> = {
     pixelate: [0.6, 0.5, 0.4, 0.3, 0.25],
     elastic_transform: [[2, 0.7, 0.1], [2, 0.08, 0.2], [0.05, 0.01, 0.02], [0.07, 0.01, 0.02], [0.12, 0.01, 0.02]],
     elasticSideScale: 244 / 224,
+    glass_blur: [[0.7, 1, 2], [0.9, 2, 1], [1, 2, 3], [1.1, 3, 2], [1.5, 4, 2]],
+    zoom_blur: [[1, 1.11, 0.01], [1, 1.16, 0.01], [1, 1.21, 0.02], [1, 1.26, 0.02], [1, 1.31, 0.03]],
+    snow: [[0.1, 0.3, 3, 0.5, 10, 4, 0.8], [0.2, 0.3, 2, 0.5, 12, 4, 0.7], [0.55, 0.3, 4, 0.9, 12, 8, 0.7], [0.55, 0.3, 4.5, 0.85, 12, 8, 0.65], [0.55, 0.3, 2.5, 0.85, 12, 12, 0.55]],
+    frost: [[1, 0.4], [0.8, 0.6], [0.7, 0.7], [0.65, 0.7], [0.6, 0.75]],
+    spatter: [[0.65, 0.3, 4, 0.69, 0.6, 0], [0.65, 0.3, 3, 0.68, 0.6, 0], [0.65, 0.3, 2, 0.68, 0.5, 0], [0.65, 0.3, 1, 0.65, 1.5, 1], [0.67, 0.4, 1, 0.65, 1.5, 1]],
+    saturate: [[0.3, 0], [0.1, 0], [2, 0], [5, 0.1], [20, 0.2]],
   },
 };
 

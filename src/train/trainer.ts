@@ -553,7 +553,6 @@ export class Trainer {
     }
     const inputs = this.inputKeys.map((k) => batch[k]);
     const modelInput = inputs.length === 1 ? inputs[0] : inputs;
-    if (this.ema?.spec.teacher) context.teacher = this.ema.outputs(modelInput);
     let metrics: Record<string, tf.Scalar> = {};
     let outputs: tf.Tensor | tf.Tensor[] | undefined;
     const keepOutputs = this.objective.onStepEnd !== undefined;
@@ -562,6 +561,7 @@ export class Trainer {
     let clippedNorm: tf.Scalar | undefined;
     let auxiliaryTensors: tf.Tensor[] = [];
     try {
+      if (this.ema?.spec.teacher) context.teacher = this.ema.outputs(modelInput);
       const result = withSeededRandom(deriveSeed(this.seed, SEED_STREAMS.step, step), () =>
         tf.variableGrads(() => {
           const { result: out, terms, kept } = collectAuxiliaryLosses(() => {

@@ -75,12 +75,17 @@ function alignedKeys(batch: HostBatch, keys: string[]): { batch: number; spatial
   return { batch: first.batch, spatial: first.spatial, tensors };
 }
 
-function floatKey(batch: HostBatch, key: string): HostTensor & { data: Float32Array } {
-  const tensor = tensorOf(batch, key);
-  if (tensor.dtype !== 'float32' || tensor.shape.length < 2) {
-    throw new WavecvError(`batch.${key}`, `${tensor.dtype} of shape [${tensor.shape.join(', ')}]`, 'float32 intensities (intensity transforms leave masks and labels alone: list image keys only)');
-  }
-  return tensor as HostTensor & { data: Float32Array };
+/** The float32 tensors of `keys`, checked to share the batch size. */
+function floatKeys(batch: HostBatch, keys: string[]): Array<HostTensor & { data: Float32Array }> {
+  const tensors = keys.map((key) => {
+    const tensor = tensorOf(batch, key);
+    if (tensor.dtype !== 'float32' || tensor.shape.length < 2) {
+      throw new WavecvError(`batch.${key}`, `${tensor.dtype} of shape [${tensor.shape.join(', ')}]`, 'float32 intensities (intensity transforms leave masks and labels alone: list image keys only)');
+    }
+    return tensor as HostTensor & { data: Float32Array };
+  });
+  tensors.forEach((t, j) => check(t.shape[0] === tensors[0].shape[0], `batch.${keys[j]}`, t.shape[0], `${tensors[0].shape[0]} samples, as batch.${keys[0]}`));
+  return tensors;
 }
 
 export interface CropOptions {
@@ -199,9 +204,8 @@ export function randomIntensity(options: IntensityOptions): BatchTransform {
   checkRange(shift, 'shift');
   checkKeys(keys);
   return (batch: HostBatch, rng: Rng) => {
-    const tensors = keys.map((k) => floatKey(batch, k));
+    const tensors = floatKeys(batch, keys);
     const n = tensors[0].shape[0];
-    tensors.forEach((t, j) => check(t.shape[0] === n, `batch.${keys[j]}`, t.shape[0], `${n} samples, as batch.${keys[0]}`));
     for (let i = 0; i < n; i++) {
       const a = scale[0] + (scale[1] - scale[0]) * rng.next();
       const b = shift[0] + (shift[1] - shift[0]) * rng.next();
@@ -221,7 +225,7 @@ export function randomGaussianNoise(options: { std: number; p?: number; keys?: s
   check(p >= 0 && p <= 1, 'p', p, 'a probability in [0, 1]');
   checkKeys(keys);
   return (batch: HostBatch, rng: Rng) => {
-    const tensors = keys.map((k) => floatKey(batch, k));
+    const tensors = floatKeys(batch, keys);
     const n = tensors[0].shape[0];
     for (let i = 0; i < n; i++) {
       if (!(rng.next() < p)) continue;
@@ -240,8 +244,7 @@ export function normalize(options: Normalization & { keys?: string[] }): BatchTr
   const keys = options.keys ?? ['image'];
   checkKeys(keys);
   return (batch: HostBatch) => {
-    for (const key of keys) {
-      const image = floatKey(batch, key);
+    for (const image of floatKeys(batch, keys)) {
       const c = image.shape[image.shape.length - 1];
       check(mean.length === 1 || mean.length === c, 'mean', mean, `1 or ${c} values for ${c}-channel data`);
       const data = image.data;

@@ -13,5 +13,7 @@ import { registerGenerate } from './generate.js';
 import { registerTrace } from './trace.js';
 import { registerGenerateNeurons } from './generate-neurons.js';
 import { registerRegistrationCommands } from './register.js';
+import { registerTrainSegment3d } from './train-segment3d.js';
+import { registerSegment3d } from './segment3d.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerRegistrationCommands];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d];

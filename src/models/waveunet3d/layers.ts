@@ -31,10 +31,13 @@ export class HardShrink extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return tf.mul(x, tf.cast(tf.greater(tf.abs(x), this.lambda), x.dtype));
-    });
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const shrink = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
+      const keep = tf.cast(tf.greater(tf.abs(input), this.lambda), input.dtype);
+      save([keep]);
+      return { value: tf.mul(input, keep), gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(dy, saved) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return shrink(x);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,0 +1,87 @@
+/**
+ * `wavecv segment3d volume.tif --model RUN --out mask.tif [--swc neuron.swc]`:
+ * the whole neuron pipeline — the volume cut into overlapping cubes
+ * (stride 3/4), each segmented by the trained 3-D network of `RUN`
+ * (`wavecv train segment3d`), the cubes assembled (OR of labels, or mean of
+ * probabilities) and written slab by slab within `--max-memory`, then traced
+ * into an SWC tree (APP2-style) when `--swc` is given. A progress bar counts
+ * cubes on a terminal (plain lines otherwise).
+ */
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { join } from 'node:path';
+import { check } from '../../errors.js';
+import { loadModel } from '../../io/model-io.js';
+import { readVolume } from '../../io/volume-file.js';
+import '../../models/index.js';
+import { segmentVolumeFile } from '../../neuron/segment-volume.js';
+import { writeSwc } from '../../neuron/swc.js';
+import { traceNeuron } from '../../neuron/trace.js';
+import { cubePredictor, NEURON_NORMALIZATION } from '../../tasks/segment3d.js';
+import { startEngine } from '../engine-option.js';
+import { choice, positive, positiveInteger } from '../option-parsers.js';
+
+interface Segment3dCliOptions {
+  model: string;
+  out: string;
+  swc?: string;
+  assembly: 'or' | 'mean';
+  batchSize: number;
+  maxMemory?: number;
+  lengthThreshold: number;
+}
+
+export function registerSegment3d(program: Command): void {
+  program
+    .command('segment3d')
+    .argument('<volume>', 'microscope volume (.tif, .tiff, .v3draw; 8-bit or 16-bit)')
+    .description('segment a neuron volume by overlapping cubes with a trained 3-D network, then optionally trace it to SWC')
+    .requiredOption('--model <run>', 'run folder of wavecv train segment3d (or its model/ folder)')
+    .requiredOption('--out <mask>', 'mask to write (.tif or .v3draw), 0/255')
+    .option('--swc <file>', 'also trace the mask into this SWC file')
+    .option('--assembly <mode>', 'or (the reference: any cube says foreground) or mean (average probabilities ≥ 0.5)', choice('assembly', ['or', 'mean'] as const), 'or')
+    .option('--batch-size <n>', 'cubes per forward pass', positiveInteger('batch-size'), 2)
+    .option('--max-memory <MiB>', 'bound on the assembly working set; the volume is streamed slab by slab', positive('max-memory'))
+    .option('--length-threshold <voxels>', 'tracing: prune branches shorter than this', positive('length-threshold'), 5)
+    .action(async (volume: string, o: Segment3dCliOptions, cmd: Command) => {
+      await startEngine(cmd);
+      const modelDir = o.model.endsWith('model') ? o.model : join(o.model, 'model');
+      const model = await loadModel(modelDir);
+      const meta = (model.getUserDefinedMetadata() ?? {}) as { task?: string; cube?: [number, number, number] };
+      check(meta.task === 'segment3d' && Array.isArray(meta.cube), 'model', o.model, 'a run folder of wavecv train segment3d (its model metadata names the task and cube)');
+      const cube = meta.cube;
+      const { scale, mean, std } = NEURON_NORMALIZATION;
+      const tty = Boolean(process.stderr.isTTY);
+      const bar = tty ? new cliProgress.SingleBar({ format: 'cubes {bar} {value}/{total} | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      let lastLine = 0;
+      const report = await segmentVolumeFile({
+        input: volume,
+        output: o.out,
+        predict: cubePredictor(model, cube),
+        cube,
+        mode: o.assembly,
+        batchSize: o.batchSize,
+        maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
+        normalise: (v) => (v * scale - mean) / std,
+        onProgress: (done, total) => {
+          if (bar) {
+            if (done <= o.batchSize) bar.start(total, 0);
+            bar.update(done);
+          } else if (done === total || done - lastLine >= Math.max(1, Math.ceil(total / 10))) {
+            process.stderr.write(`cubes ${done}/${total}\n`);
+            lastLine = done;
+          }
+        },
+      });
+      bar?.stop();
+      model.dispose();
+      const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+      process.stdout.write(`segmented [${report.shape.join(', ')}] in ${report.cubes} cubes of ${cube.join('×')} (batch ${report.batchSize}) in ${report.seconds.toFixed(1)} s: ${report.foregroundVoxels} foreground voxels → ${o.out}; working set ${mib(report.workingSetBytes)}, peak RSS ${mib(report.peakRssBytes)}\n`);
+      if (o.swc) {
+        const mask = readVolume(o.out);
+        const tree = traceNeuron(mask.data, report.shape, { lengthThreshold: o.lengthThreshold });
+        writeSwc(o.swc, tree);
+        process.stdout.write(`traced ${tree.nodes.length} nodes → ${o.swc}\n`);
+      }
+    });
+}

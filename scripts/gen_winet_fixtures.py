@@ -188,6 +188,32 @@ class WiNet(nn.Module):
         return self.smooth3(idwt([f2] + r2, self.n))
 
 
+class VxmUNet(nn.Module):
+    """VoxelMorph's U-Net as its paper and reference defaults describe it (the
+    baseline): one conv per encoder level (16, 32, 32, 32) + max-pool, one
+    conv per decoder level (32) + nearest up-sampling + skip, three
+    full-resolution convs (32, 16, 16), a flow conv to n channels. Only its
+    parameter count is recorded."""
+
+    def __init__(self, n):
+        super().__init__()
+        enc, dec, full = [16, 32, 32, 32], [32, 32, 32, 32], [32, 16, 16]
+        self.enc = nn.ModuleList()
+        prev = 2
+        for c in enc:
+            self.enc.append(Conv(n)(prev, c, 3, 1, 1))
+            prev = c
+        self.dec = nn.ModuleList()
+        for c, skip in zip(dec, reversed(enc)):
+            self.dec.append(Conv(n)(prev, c, 3, 1, 1))
+            prev = c + skip
+        self.full = nn.ModuleList()
+        for c in full:
+            self.full.append(Conv(n)(prev, c, 3, 1, 1))
+            prev = c
+        self.flow = Conv(n)(prev, n, 3, 1, 1)
+
+
 def formula_weights(net):
     """Deterministic weights both sides can generate: parameter t (in
     named_parameters order), element j of its PyTorch layout gets
@@ -215,6 +241,7 @@ for n, sizes in [(3, (16, 16, 16)), (2, (32, 32))]:
     params = [{'name': name, 'shape': list(p.shape)} for name, p in net.named_parameters()]
     fixtures['%dd' % n] = {
         'paramCount8': int(count8),
+        'voxelmorphParamCount': int(sum(p.numel() for p in VxmUNet(n).parameters())),
         'startChannels': 2,
         'size': list(sizes),
         'moving': [float(v) for v in moving.transpose(perm).ravel()],

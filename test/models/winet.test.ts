@@ -11,9 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { buildWiNet } from '../../src/models/winet/winet.js';
+import { createModel } from '../../src/models/index.js';
 
 interface Reference {
   paramCount8: number;
+  voxelmorphParamCount: number;
   startChannels: number;
   size: number[];
   moving: number[];
@@ -48,7 +50,7 @@ function loadReferenceWeights(model: tf.LayersModel, params: Reference['params']
   assert.equal(assigned, model.countParams(), 'every parameter comes from the reference');
 }
 
-test('WiNet parameter counts equal the reference (C = 8): 1,418,573 in 3-D, 459,818 in 2-D', async () => {
+test('WiNet parameter counts equal the reference (C = 8): 1,418,573 in 3-D, 459,818 in 2-D; the VoxelMorph U-Net baseline too', async () => {
   await initEngine();
   for (const [dims, key, size] of [
     [3, '3d', [16, 16, 16]],
@@ -57,6 +59,9 @@ test('WiNet parameter counts equal the reference (C = 8): 1,418,573 in 3-D, 459,
     const model = buildWiNet({ dims, size: [...size] });
     assert.equal(model.countParams(), fixtures[key].paramCount8);
     model.dispose();
+    const baseline = createModel('vxm-unet', { dims, size: [...size] });
+    assert.equal(baseline.countParams(), fixtures[key].voxelmorphParamCount);
+    baseline.dispose();
   }
 });
 

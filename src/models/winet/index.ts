@@ -1,7 +1,8 @@
 /**
  * Registers the registration networks: `winet` (displacement) and
  * `winet-diff` (stationary velocity, integrated by scaling and squaring with
- * 7 steps; Cheng et al., MICCAI 2024, §2.3), 3-D by default as in the paper,
+ * 7 steps; Cheng et al., MICCAI 2024, §2.3), and the baseline `vxm-unet`
+ * (VoxelMorph's U-Net, displacement), 3-D by default as in the paper,
  * 2-D with `dims: 2`. Options: `dims` (2 | 3), `size` (spatial size, multiples
  * of 16; default 160×192×224, the IXI volumes of the paper, or 160×192 in
  * 2-D), `startChannels` (C, default 8), `wavelet` (default 'haar'), `seed`.
@@ -9,6 +10,7 @@
  */
 import { check } from '../../errors.js';
 import { registerModel, type ModelOptions } from '../registry.js';
+import { buildVoxelMorph } from './voxelmorph.js';
 import { buildWiNet } from './winet.js';
 
 /** What a registration model outputs: a displacement, or a velocity to integrate. */
@@ -51,3 +53,14 @@ for (const [name, kind] of [
     },
   });
 }
+
+FIELD_KINDS.set('vxm-unet', 'displacement');
+registerModel({
+  name: 'vxm-unet',
+  family: 'registration',
+  description: 'VoxelMorph U-Net baseline (IEEE TMI 2019): full-resolution displacement from a 4-level U-Net; 2-D or 3-D',
+  create: (options) => {
+    const size = registrationSize(options);
+    return buildVoxelMorph({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
+  },
+});

@@ -204,3 +204,25 @@ export class NormalizedToVoxels extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(NormalizedToVoxels);
+
+/** Nearest-neighbour ×2 up-sampling along every spatial axis (VoxelMorph's `nn.Upsample(scale_factor=2, mode='nearest')`). */
+export class NearestUpsample extends tf.layers.Layer {
+  static className = 'WavecvNearestUpsample';
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = singleShape(inputShape);
+    return shape.map((n, i) => (i === 0 || i === shape.length - 1 || n === null ? n : 2 * n));
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      let y = single(inputs);
+      for (let axis = 1; axis < y.rank - 1; axis++) {
+        const merged = y.shape.map((n, i) => (i === axis ? 2 * n : n));
+        y = tf.reshape(tf.stack([y, y], axis + 1), merged);
+      }
+      return y;
+    });
+  }
+}
+tf.serialization.registerClass(NearestUpsample);

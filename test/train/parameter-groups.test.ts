@@ -8,6 +8,7 @@ import { DataLoader } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/train/optimizers.js';
 import { isBiasOrNorm, resolveParameters, type ParameterInfo } from '../../src/train/parameter-groups.js';
+import { BatchNorm } from '../../src/browser.js';
 import { withSeededRandom } from '../../src/train/seed.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { crossEntropy, tinyDataset } from './helpers.js';
@@ -130,3 +131,21 @@ for (const batchNorm of ['inference', 'train'] as const) {
     }
   });
 }
+
+test('wavecv’s BatchNorm of a frozen part runs in inference mode too', async () => {
+  await initEngine();
+  const model = withSeededRandom(41, () => {
+    const input = tf.input({ shape: [4, 4, 1] });
+    let x = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+    x = tf.layers.dense({ units: 8 }).apply(x) as tf.SymbolicTensor;
+    x = new BatchNorm({ name: 'frozen_norm' }).apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3 }).apply(x) as tf.SymbolicTensor });
+  });
+  const norm = model.getLayer('frozen_norm');
+  const before = norm.getWeights().map((w) => Array.from(w.dataSync()));
+  const trainer = new Trainer({ model, objective: crossEntropy(), data: new DataLoader(tinyDataset(16, 2), { batchSize: 8, seed: 1 }), optimizer: { type: 'sgd', lr: 0.1 }, freeze: { select: /^frozen_norm\// }, epochs: 1, seed: 3 });
+  await trainer.fit();
+  assert.deepEqual(norm.getWeights().map((w) => Array.from(w.dataSync())), before, 'gamma, beta and the moving statistics unchanged');
+  trainer.dispose();
+  model.dispose();
+});

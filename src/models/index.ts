@@ -7,5 +7,6 @@ import './face/index.js';
 import './wavesnet/index.js';
 import './winet/index.js';
 import './waveunet3d/index.js';
+import './vit/index.js';
 
 export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';

@@ -1,0 +1,109 @@
+/**
+ * Multi-head self-attention over a token sequence (Vaswani et al., "Attention
+ * Is All You Need", NeurIPS 2017, eq. 1 and §3.2.2), in the layout of the
+ * Vision Transformer (Dosovitskiy et al., ICLR 2021, eq. 2–3) as timm writes
+ * it: one linear map to queries, keys and values (kernel [D, 3D] with bias,
+ * output columns ordered q | k | v, each split into H heads of D/H channels),
+ * per head A_h = softmax(Q_h K_hᵀ / √(D/H)) over the keys, the heads'
+ * A_h V_h concatenated and projected by a [D, D] linear map with bias.
+ *
+ * Design: the heads are one batched product — Q, K, V are reshaped to
+ * [B, H, N, D/H] and `tf.matMul` (with its transpose flag for Kᵀ) multiplies
+ * all heads at once, softmax runs on the last axis; no per-head loop. The
+ * attention maps A ([B, H, N, N]) are retrievable without changing the
+ * layer's output: {@link MultiHeadSelfAttention.attentionMaps} recomputes them
+ * from the layer's input tokens (see `vitAttentionMaps` in ./vit.ts, which
+ * collects them for every block of a model), so a saved model stays a plain
+ * one-output graph. Weights are drawn from a truncated normal of std 0.02 and
+ * biases start at zero (timm's ViT initialisation), seeded by `seed`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { check, positiveInt } from '../errors.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+
+export interface MultiHeadSelfAttentionArgs extends LayerArgs {
+  numHeads: number;
+  /** Seed of the weight initialisers (absent: unseeded). */
+  seed?: number;
+}
+
+/** The ViT initialiser: truncated normal of std 0.02 (timm's `trunc_normal_(std=.02)`). */
+export function vitWeightInit(seed?: number): ReturnType<typeof tf.initializers.zeros> {
+  return tf.initializers.truncatedNormal({ stddev: 0.02, seed });
+}
+
+/** Queries, keys and values of tokens `x` ([B, N, D]) as [B, H, N, D/H] each. */
+function projectHeads(x: tf.Tensor3D, kernel: tf.Tensor2D, bias: tf.Tensor1D, heads: number): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const [b, n, d] = x.shape;
+  const qkv = tf.add(tf.matMul(tf.reshape(x, [b * n, d]), kernel), bias);
+  const split = tf.transpose(tf.reshape(qkv, [b, n, 3, heads, d / heads]), [2, 0, 3, 1, 4]);
+  const [q, k, v] = tf.unstack(split, 0) as tf.Tensor4D[];
+  return [q, k, v];
+}
+
+/** softmax(Q Kᵀ / √d_h) on the last axis: [B, H, N, N]. */
+function attentionProbabilities(q: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D {
+  const scale = 1 / Math.sqrt(q.shape[3]);
+  return tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true), -1) as tf.Tensor4D;
+}
+
+/** Tokens [B, N, D] → [B, N, D]; see the module comment. */
+export class MultiHeadSelfAttention extends tf.layers.Layer {
+  static readonly className = 'MultiHeadSelfAttention';
+  readonly numHeads: number;
+  private readonly seed?: number;
+  private qkvKernel!: tf.LayerVariable;
+  private qkvBias!: tf.LayerVariable;
+  private projKernel!: tf.LayerVariable;
+  private projBias!: tf.LayerVariable;
+
+  constructor(args: MultiHeadSelfAttentionArgs) {
+    super(args);
+    this.numHeads = positiveInt(args.numHeads, 'numHeads');
+    if (args.seed !== undefined) check(Number.isInteger(args.seed), 'seed', args.seed, 'an integer');
+    this.seed = args.seed;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = inputShape as tf.Shape;
+    const dim = shape[shape.length - 1];
+    check(shape.length === 3 && typeof dim === 'number', `${this.name} input`, `shape [${shape.join(', ')}]`, 'tokens [batch, tokens, channels]');
+    check(dim % this.numHeads === 0, 'numHeads', this.numHeads, `a divisor of the token width ${dim}`);
+    const seed = this.seed;
+    this.qkvKernel = this.addWeight('qkv_kernel', [dim, 3 * dim], 'float32', vitWeightInit(seed));
+    this.qkvBias = this.addWeight('qkv_bias', [3 * dim], 'float32', tf.initializers.zeros());
+    this.projKernel = this.addWeight('proj_kernel', [dim, dim], 'float32', vitWeightInit(seed === undefined ? undefined : seed + 1));
+    this.projBias = this.addWeight('proj_bias', [dim], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return inputShape as tf.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
+      const [b, n, d] = x.shape;
+      const [q, k, v] = projectHeads(x, this.qkvKernel.read() as tf.Tensor2D, this.qkvBias.read() as tf.Tensor1D, this.numHeads);
+      const heads = tf.matMul(attentionProbabilities(q, k), v); // [B, H, N, d_h]
+      const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b * n, d]);
+      return tf.reshape(tf.add(tf.matMul(merged, this.projKernel.read() as tf.Tensor2D), this.projBias.read()), [b, n, d]);
+    });
+  }
+
+  /** The attention maps A = softmax(QKᵀ/√d_h) of input tokens `x` ([B, N, D]): [B, H, N, N], rows summing to 1. */
+  attentionMaps(x: tf.Tensor3D): tf.Tensor4D {
+    check(this.built, `${this.name}`, 'an unbuilt layer', 'a layer that has been applied to an input');
+    return tf.tidy(() => {
+      const [q, k] = projectHeads(x, this.qkvKernel.read() as tf.Tensor2D, this.qkvBias.read() as tf.Tensor1D, this.numHeads);
+      return attentionProbabilities(q, k);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), numHeads: this.numHeads, ...(this.seed === undefined ? {} : { seed: this.seed }) };
+  }
+}
+tf.serialization.registerClass(MultiHeadSelfAttention);

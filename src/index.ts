@@ -95,3 +95,6 @@ export { runDemo, DEMO_DATA, type DemoOptions, type DemoReport } from './tasks/d
 export { readNifti, parseNifti, writeNifti, encodeNifti, type NiftiVolume, type NiftiHeader } from './io/nifti.js';
 export { readMetaImage } from './io/metaimage.js';
 export * from './neuron/index.js';
+export { MultiHeadSelfAttention } from './nn/attention.js';
+export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './nn/vit.js';
+export { binaryScores, videoScores, frameAndVideoScores, type BinaryScores, type VideoScores } from './metrics/binary.js';

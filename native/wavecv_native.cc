@@ -13,12 +13,17 @@
 //     dims: Int32Array [rank, N, C, F, in[rank], kernel[rank], out[rank],
 //                       stride[rank], dilation[rank] (1 = none), padBefore[rank],
 //                       padAfter[rank]] with rank 2 or 3
-//   batchNorm(kind, arrays, rows, channels, epsilon) -> undefined
+//   batchNorm(kind, arrays, rows, channels, epsilon, relu) -> undefined
 //     training-mode batch normalisation over the rows of a [rows, channels]
 //     (channels-last, flattened) tensor, batch statistics, biased variance:
 //     kind 0: arrays = [x, scale, shift, y, mean, variance]
 //     kind 1: arrays = [x, dy, mean, variance, scale, dx, dscale, dshift]
 //             (the full gradient, through the batch statistics)
+//     With relu true, y = max(0, BN(x)) in the same pass (oneDNN's
+//     fuse_norm_relu) and both kinds take one more array, the workspace
+//     (a Uint8Array of batchNormWorkspaceBytes(...) bytes: the ReLU's mask,
+//     written forward, read backward).
+//   batchNormWorkspaceBytes(rows, channels, epsilon) -> number
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, shape) and kept: a network has a few
@@ -39,6 +44,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -208,18 +214,20 @@ void runConv(ConvPlan& plan, int kind, float* a, float* b, float* out) {
 // [rows, C], and a layout oneDNN's channels-last kernels take.
 struct BatchNormPlan {
   dnnl::primitive primitive;
-  memory::desc data, stats;
+  memory::desc data, stats, workspace;  // workspace: empty without relu
 };
 
-std::unique_ptr<BatchNormPlan> makeBatchNormPlan(int kind, memory::dim rows, memory::dim channels, float epsilon) {
+std::unique_ptr<BatchNormPlan> makeBatchNormPlan(int kind, memory::dim rows, memory::dim channels, float epsilon, bool relu) {
   auto plan = std::make_unique<BatchNormPlan>();
   const auto f32 = memory::data_type::f32;
   dnnl::engine& eng = cpuEngine();
   plan->data = memory::desc({1, channels, rows, 1}, f32, tag::nhwc);
   plan->stats = memory::desc({channels}, f32, tag::a);
-  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  if (relu) flags |= dnnl::normalization_flags::fuse_norm_relu;
   dnnl::batch_normalization_forward::desc fwdDesc(dnnl::prop_kind::forward_training, plan->data, epsilon, flags);
   dnnl::batch_normalization_forward::primitive_desc fwd(fwdDesc, eng);
+  plan->workspace = fwd.workspace_desc();
   if (kind == 0) {
     plan->primitive = dnnl::batch_normalization_forward(fwd);
   } else {
@@ -229,26 +237,30 @@ std::unique_ptr<BatchNormPlan> makeBatchNormPlan(int kind, memory::dim rows, mem
   return plan;
 }
 
-BatchNormPlan& batchNormPlanFor(int kind, memory::dim rows, memory::dim channels, float epsilon) {
-  static std::map<std::tuple<int, memory::dim, memory::dim, float>, std::unique_ptr<BatchNormPlan>> plans;
-  return cachedPlan(plans, std::make_tuple(kind, rows, channels, epsilon), [&] { return makeBatchNormPlan(kind, rows, channels, epsilon); });
+BatchNormPlan& batchNormPlanFor(int kind, memory::dim rows, memory::dim channels, float epsilon, bool relu) {
+  static std::map<std::tuple<int, memory::dim, memory::dim, float, bool>, std::unique_ptr<BatchNormPlan>> plans;
+  return cachedPlan(plans, std::make_tuple(kind, rows, channels, epsilon, relu),
+                    [&] { return makeBatchNormPlan(kind, rows, channels, epsilon, relu); });
 }
 
-// a: the arrays in the order of the file comment.
-void runBatchNorm(BatchNormPlan& plan, int kind, float* const* a) {
+// a: the float arrays in the order of the file comment; ws: the workspace (relu only).
+void runBatchNorm(BatchNormPlan& plan, int kind, float* const* a, void* ws) {
   dnnl::engine& eng = cpuEngine();
   auto data = [&](float* p) { return memory(plan.data, eng, p); };
   auto stat = [&](float* p) { return memory(plan.stats, eng, p); };
+  std::unordered_map<int, memory> args;
   if (kind == 0) {
-    plan.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_SCALE, stat(a[1])}, {DNNL_ARG_SHIFT, stat(a[2])},
-                                         {DNNL_ARG_DST, data(a[3])}, {DNNL_ARG_MEAN, stat(a[4])}, {DNNL_ARG_VARIANCE, stat(a[5])}});
+    args = {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_SCALE, stat(a[1])}, {DNNL_ARG_SHIFT, stat(a[2])},
+            {DNNL_ARG_DST, data(a[3])}, {DNNL_ARG_MEAN, stat(a[4])}, {DNNL_ARG_VARIANCE, stat(a[5])}};
   } else {
     // oneDNN 2.6 refuses to run the backward pass without a shift argument,
-    // which it does not read (no fused ReLU): the scale's memory stands in.
-    plan.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_DIFF_DST, data(a[1])}, {DNNL_ARG_MEAN, stat(a[2])},
-                                         {DNNL_ARG_VARIANCE, stat(a[3])}, {DNNL_ARG_SCALE, stat(a[4])}, {DNNL_ARG_SHIFT, stat(a[4])}, {DNNL_ARG_DIFF_SRC, data(a[5])},
-                                         {DNNL_ARG_DIFF_SCALE, stat(a[6])}, {DNNL_ARG_DIFF_SHIFT, stat(a[7])}});
+    // which it does not read: the scale's memory stands in.
+    args = {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_DIFF_DST, data(a[1])}, {DNNL_ARG_MEAN, stat(a[2])},
+            {DNNL_ARG_VARIANCE, stat(a[3])}, {DNNL_ARG_SCALE, stat(a[4])}, {DNNL_ARG_SHIFT, stat(a[4])}, {DNNL_ARG_DIFF_SRC, data(a[5])},
+            {DNNL_ARG_DIFF_SCALE, stat(a[6])}, {DNNL_ARG_DIFF_SHIFT, stat(a[7])}};
   }
+  if (ws != nullptr) args.emplace(DNNL_ARG_WORKSPACE, memory(plan.workspace, eng, ws));
+  plan.primitive.execute(cpuStream(), args);
   cpuStream().wait();
 }
 
@@ -330,34 +342,45 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   });
 }
 
+// Reads rows, channels and epsilon from argv[first..first+2]; false after throwing.
+bool batchNormShape(napi_env env, const napi_value* argv, const char* op, int32_t* rows, int32_t* channels, double* epsilon) {
+  if (napi_get_value_int32(env, argv[0], rows) != napi_ok || *rows < 1 || napi_get_value_int32(env, argv[1], channels) != napi_ok ||
+      *channels < 1) {
+    throwError(env, std::string(op) + ": rows and channels must be integers >= 1");
+    return false;
+  }
+  if (napi_get_value_double(env, argv[2], epsilon) != napi_ok || !(*epsilon >= 0)) {
+    throwError(env, std::string(op) + ": epsilon must be a number >= 0");
+    return false;
+  }
+  return true;
+}
+
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return throwError(env, "batchNorm: expected (kind, arrays, rows, channels, epsilon)");
+  if (argc != 6) return throwError(env, "batchNorm: expected (kind, arrays, rows, channels, epsilon, relu)");
   int32_t kind = -1, rows = 0, channels = 0;
   double epsilon = -1;
+  bool relu = false;
   if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
     return throwError(env, "batchNorm: kind must be 0 (forward) or 1 (gradient)");
   }
-  if (napi_get_value_int32(env, argv[2], &rows) != napi_ok || rows < 1 || napi_get_value_int32(env, argv[3], &channels) != napi_ok ||
-      channels < 1) {
-    return throwError(env, "batchNorm: rows and channels must be integers >= 1");
-  }
-  if (napi_get_value_double(env, argv[4], &epsilon) != napi_ok || !(epsilon >= 0)) {
-    return throwError(env, "batchNorm: epsilon must be a number >= 0");
-  }
-  const size_t count = kind == 0 ? 6 : 8;
+  if (!batchNormShape(env, argv + 2, "batchNorm", &rows, &channels, &epsilon)) return nullptr;
+  if (napi_get_value_bool(env, argv[5], &relu) != napi_ok) return throwError(env, "batchNorm: relu must be a boolean");
+  const size_t floats = kind == 0 ? 6 : 8;
+  const size_t count = floats + (relu ? 1 : 0);
   // Which arrays hold [rows, channels] data (the others hold [channels]).
   const bool isData[2][8] = {{true, false, false, true, false, false}, {true, true, false, false, false, true, false, false}};
   bool isArray = false;
   uint32_t length = 0;
   if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &length) != napi_ok ||
       length != count) {
-    return throwError(env, "batchNorm: arrays must be an array of " + std::to_string(count) + " Float32Arrays");
+    return throwError(env, "batchNorm: arrays must be an array of " + std::to_string(count) + " typed arrays");
   }
   float* arrays[8];
-  for (uint32_t i = 0; i < count; ++i) {
+  for (uint32_t i = 0; i < floats; ++i) {
     napi_value element;
     size_t size = 0;
     napi_get_element(env, argv[1], i, &element);
@@ -370,8 +393,47 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
                                  std::to_string(expected));
     }
   }
-  return runLocked(env, "batchNorm", "batch normalisation",
-                   [&] { runBatchNorm(batchNormPlanFor(kind, rows, channels, float(epsilon)), kind, arrays); });
+  void* workspace = nullptr;
+  size_t workspaceBytes = 0;
+  if (relu) {
+    napi_value element;
+    napi_get_element(env, argv[1], floats, &element);
+    bool isTyped = false;
+    napi_typedarray_type type;
+    napi_value buffer;
+    size_t offset;
+    if (napi_is_typedarray(env, element, &isTyped) != napi_ok || !isTyped ||
+        napi_get_typedarray_info(env, element, &type, &workspaceBytes, &workspace, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+      return throwError(env, "batchNorm: the workspace (last array) must be a Uint8Array");
+    }
+  }
+  return runLocked(env, "batchNorm", "batch normalisation", [&] {
+    BatchNormPlan& plan = batchNormPlanFor(kind, rows, channels, float(epsilon), relu);
+    if (relu && workspaceBytes != plan.workspace.get_size()) {
+      throw std::invalid_argument("the workspace has " + std::to_string(workspaceBytes) + " bytes, expected " +
+                                  std::to_string(plan.workspace.get_size()));
+    }
+    runBatchNorm(plan, kind, arrays, workspace);
+  });
+}
+
+napi_value BatchNormWorkspaceBytes(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 3) return throwError(env, "batchNormWorkspaceBytes: expected (rows, channels, epsilon)");
+  int32_t rows = 0, channels = 0;
+  double epsilon = -1;
+  if (!batchNormShape(env, argv, "batchNormWorkspaceBytes", &rows, &channels, &epsilon)) return nullptr;
+  double bytes = 0;
+  napi_value ok = runLocked(env, "batchNormWorkspaceBytes", "batch normalisation",
+                            [&] { bytes = double(batchNormPlanFor(0, rows, channels, float(epsilon), true).workspace.get_size()); });
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return ok;
+  napi_value result;
+  napi_create_double(env, bytes, &result);
+  return result;
 }
 
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
@@ -404,6 +466,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

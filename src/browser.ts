@@ -16,10 +16,9 @@
  */
 export { WavecvError } from './errors.js';
 export { Rng } from './engine/random.js';
-export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './models/index.js';
+export * from './models/index.js';
 export type { WaveCNetOptions } from './models/wavecnet/options.js';
-export { countTrainableParams, BatchNorm, batchNormTraining } from './nn/blocks.js';
-export { WAVELET_BANDS, type WaveletBands } from './nn/downsample.js';
+export * from './nn/index.js';
 export { wavelet, wavelist, FAMILIES, type Wavelet } from './wavelets/filters.js';
 export { DWT1D, DWT2D, DWT3D, IDWT1D, IDWT2D, IDWT3D, WaveletPool2D, WaveletPool3D, WaveletUnpool2D, WaveletUnpool3D, POOL_BANDS, type WaveletLayerArgs, type DwtLayerArgs, type WaveletPoolArgs, type PoolBands } from './wavelets/layers.js';
 export { periodizedAnalysis, periodizedSynthesis, type FilterList, type OddInput, type OddOutput } from './wavelets/filter-bank-conv.js';
@@ -79,13 +78,11 @@ export {
   type IdentificationResult,
   type ScoreMatrix,
 } from './metrics/face.js';
-export { l2Normalize, L2_NORMALIZE_EPS } from './nn/l2-normalize.js';
 export { iresnet, mobileFaceNet, embedFaces, featureModel, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle, type MobileFaceNetOptions, type EmbedOptions } from './models/face/index.js';
 export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, type Classifier, type PgdOptions, type AttackSpec } from './attacks/index.js';
 export { countTopK, topKAccuracy, corruptionError, relativeCorruptionError, summarizeCorruptionErrors, type CorruptionErrorSummary } from './metrics/robustness.js';
 export { confusionMatrix, segmentationScores, addCounts, emptyCounts, IGNORE_INDEX, type SegmentationCounts, type SegmentationScores, type BoundaryCounts, type ConfusionOptions, type LabelMaps } from './metrics/segmentation.js';
 export { segmentationCrossEntropy, diceLoss, medianFrequencyWeights, type CrossEntropyOptions, type SegmentationLossOptions } from './losses/segmentation.js';
 export { volumeValues, VOXEL_TYPES, type Volume, type VoxelType, type VoxelArray } from './io/volume.js';
-export { warp, integrateVelocity, composeFields, checkField, type WarpOptions, type IntegrateOptions, type Padding } from './nn/warp.js';
 export { ncc, mse, gradientSmoothness, type NccOptions, type SmoothnessPenalty } from './losses/registration.js';
 export { jacobianDeterminant, foldingPercentage, dice, hd95, labelsIn, type GridValues, type Hd95Options } from './metrics/registration.js';

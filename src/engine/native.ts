@@ -14,6 +14,7 @@
  * many as OpenMP's default (one per core), like PyTorch (our choice).
  * `WAVECV_NATIVE=0` turns the accelerator off.
  */
+import type * as tf from '@tensorflow/tfjs';
 import { WavecvError } from '../errors.js';
 
 /** The addon's exports (see `native/wavecv_native.cc`). */
@@ -22,9 +23,12 @@ export interface NativeAddon {
   conv(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void;
   /**
    * Training-mode batch norm over the rows of [rows, channels]: kind 0 takes
-   * [x, scale, shift, y, mean, variance], kind 1 [x, dy, mean, variance, scale, dx, dscale, dshift].
+   * [x, scale, shift, y, mean, variance], kind 1 [x, dy, mean, variance, scale, dx, dscale, dshift];
+   * with `relu`, ReLU fused and the workspace (Uint8Array) appended to either.
    */
-  batchNorm(kind: 0 | 1, arrays: Float32Array[], rows: number, channels: number, epsilon: number): void;
+  batchNorm(kind: 0 | 1, arrays: tf.backend_util.TypedArray[], rows: number, channels: number, epsilon: number, relu: boolean): void;
+  /** Bytes of the fused ReLU's workspace for [rows, channels]. */
+  batchNormWorkspaceBytes(rows: number, channels: number, epsilon: number): number;
   setNumThreads(n: number): void;
   numThreads(): number;
   version(): string;

@@ -1,6 +1,7 @@
 /**
- * Imports every model family so that their constructors are registered and
- * `createModel` knows all names. One import line per family.
+ * Imports every model family so that their constructors (and encoders) are
+ * registered and `createModel` / `createEncoder` know all names. One import
+ * line per family.
  */
 import './wavecnet/index.js';
 import './face/index.js';
@@ -9,4 +10,6 @@ import './winet/index.js';
 import './waveunet3d/index.js';
 import './vit/index.js';
 
-export { createModel, listModels, registerModel, type ModelEntry, type ModelOptions } from './registry.js';
+export { createModel, listModels, modelEntry, registerModel, type ModelEntry, type ModelOptions } from './registry.js';
+export { createEncoder, listEncoders, registerEncoder, OUTPUT_STRIDES, type Encoder, type EncoderEntry, type EncoderOptions, type OutputStride } from './encoders.js';
+export { validateOptions, type OptionSpec, type OptionSpecs } from './option-specs.js';

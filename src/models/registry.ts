@@ -1,11 +1,20 @@
 /**
  * The model registry (after timm's `_registry.py`): one constructor per model
- * name, uniform options, variants as arguments. Model families register
+ * name, its declared options, variants as arguments. Model families register
  * their constructors when their module is imported; `models/index.ts`
  * imports every family so that `createModel` knows all names.
+ *
+ * Every entry declares the options it takes (`options`, see
+ * ./option-specs.ts): `createModel` refuses unknown options, options of
+ * other families and out-of-range values before the constructor runs, the
+ * same way for every family. Every entry also names a small instance
+ * (`smallOptions`): the test that builds, trains one step, saves and reloads
+ * every registered model (test/models/all-models.test.ts) uses it, so a model
+ * registered later is covered without touching the test.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { WavecvError } from '../errors.js';
+import { validateOptions, type OptionSpecs } from './option-specs.js';
 
 /** Options every constructor understands; families add their own. */
 export interface ModelOptions {
@@ -20,6 +29,10 @@ export interface ModelEntry {
   name: string;
   family: string;
   description: string;
+  /** The options `create` reads, with their types and allowed values. */
+  options: OptionSpecs;
+  /** Options of a small instance of this model (a few MB at most, seconds to train a step on CPU), for tests and examples. */
+  smallOptions: ModelOptions;
   create: (options: ModelOptions) => tf.LayersModel;
 }
 
@@ -27,12 +40,21 @@ const entries = new Map<string, ModelEntry>();
 
 export function registerModel(entry: ModelEntry): void {
   if (entries.has(entry.name)) throw new Error(`model ${entry.name} registered twice`);
+  validateOptions(entry.name, entry.options, entry.smallOptions);
   entries.set(entry.name, entry);
 }
 
-export function createModel(name: string, options: ModelOptions = {}): tf.LayersModel {
+/** The registry entry of `name`, or a {@link WavecvError} listing the names. */
+export function modelEntry(name: string): ModelEntry {
   const entry = entries.get(name);
   if (!entry) throw new WavecvError('model', name, `a registered model name (${[...entries.keys()].join(', ')})`);
+  return entry;
+}
+
+/** Builds model `name` after checking `options` against its declared options. */
+export function createModel(name: string, options: ModelOptions = {}): tf.LayersModel {
+  const entry = modelEntry(name);
+  validateOptions(name, entry.options, options);
   return entry.create(options);
 }
 

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { nativeAddon } from '../../src/engine/native.js';
 import { hasNativeBatchNorm } from '../../src/engine/kernels/native-batchnorm.js';
-import { batchNormTraining } from '../../src/nn/blocks.js';
+import { batchNormTraining } from '../../src/nn/norm.js';
 import { Rng } from '../../src/engine/random.js';
 import { uniform } from './helpers.js';
 import { NATIVE, requireSystem } from '../helpers/requirements.js';
@@ -109,36 +109,38 @@ test('native kernels fall back where oneDNN does not apply (a 1x1 stride-2 conv 
   tf.dispose([xs, ws, bs]);
 });
 
-test('native training-mode batch norm and its gradient match the op composition on cpu (ranks 2 and 4), leaving nothing behind', { skip }, async () => {
+test('native training-mode batch norm (alone and with ReLU fused) and its gradient match the op composition on cpu (ranks 2, 4, 5), leaving nothing behind', { skip }, async () => {
   await initEngine({ backend: 'wasm' });
   assert.ok(hasNativeBatchNorm(), 'native batch norm registered on wasm');
   const rng = new Rng(3);
-  for (const shape of [[3, 5, 7, 6], [37, 4]]) {
+  for (const [shape, activation] of [[[3, 5, 7, 6], 'linear'], [[37, 4], 'linear'], [[3, 5, 7, 6], 'relu'], [[2, 3, 4, 5, 3], 'relu'], [[37, 4], 'relu']] as const) {
     const c = shape[shape.length - 1];
     const parts = [uniform(rng, shape), uniform(rng, [c]), uniform(rng, [c]), uniform(rng, shape)];
     const inputs = parts.map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
     tf.dispose(parts);
     const err = await wasmVsCpu(inputs, (x, gamma, beta, w) => {
-      const { y, mean, variance } = batchNormTraining(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5);
+      const { y, mean, variance } = batchNormTraining(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5, activation);
       const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-        const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+        const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, activation);
         tf.dispose([r.mean, r.variance]);
         return tf.sum(tf.mul(r.y, w));
       };
       return [y, mean, variance, ...tf.grads(loss)([x, gamma, beta])];
     });
-    assert.ok(err < 2e-5, `shape [${shape}]: relative error ${err}`);
+    assert.ok(err < 2e-5, `shape [${shape}], ${activation}: relative error ${err}`);
   }
   const x = uniform(rng, [4, 3, 3, 8]);
   const g = uniform(rng, [8]);
   const b = uniform(rng, [8]);
   const step = (): void => {
     tf.tidy(() => {
-      tf.grads((a: tf.Tensor) => {
-        const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
-        tf.dispose([r.mean, r.variance]);
-        return tf.sum(r.y);
-      })([x]);
+      for (const activation of ['linear', 'relu'] as const) {
+        tf.grads((a: tf.Tensor) => {
+          const r = batchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, activation);
+          tf.dispose([r.mean, r.variance]);
+          return tf.sum(tf.mul(r.y, a));
+        })([x]);
+      }
     });
   };
   assertNoLeaks(step);
@@ -155,9 +157,15 @@ test('the addon refuses bad calls with a message naming the argument', { skip },
   assert.throws(() => addon.conv(0, nine, new Float32Array(1), nine, Int32Array.from([4, ...dims.slice(1)])), /rank\) must be 2 or 3/);
   assert.throws(() => addon.conv(3 as 0, nine, new Float32Array(1), nine, dims), /kind must be 0/);
   assert.throws(() => addon.conv(0, [] as unknown as Float32Array, new Float32Array(1), nine, dims), /a must be a Float32Array/);
-  assert.throws(() => addon.batchNorm(0, [nine], 9, 1, 1e-5), /arrays must be an array of 6 Float32Arrays/);
-  assert.throws(() => addon.batchNorm(0, [nine, nine, nine, nine, nine, nine], 9, 1, 1e-5), /arrays\[1\] has 9 floats, expected 1/);
-  assert.throws(() => addon.batchNorm(1, [], 9, 0, 1e-5), /rows and channels must be integers >= 1/);
+  assert.throws(() => addon.batchNorm(0, [nine], 9, 1, 1e-5, false), /arrays must be an array of 6 typed arrays/);
+  assert.throws(() => addon.batchNorm(0, [nine, nine, nine, nine, nine, nine], 9, 1, 1e-5, false), /arrays\[1\] has 9 floats, expected 1/);
+  assert.throws(() => addon.batchNorm(1, [], 9, 0, 1e-5, false), /rows and channels must be integers >= 1/);
+  const one = () => new Float32Array(1);
+  const forward = [nine, one(), one(), new Float32Array(9), one(), one()];
+  assert.throws(() => addon.batchNorm(0, forward, 9, 1, 1e-5, true), /arrays must be an array of 7 typed arrays/);
+  assert.throws(() => addon.batchNorm(0, [...forward, new Float32Array(9)], 9, 1, 1e-5, true), /workspace \(last array\) must be a Uint8Array/);
+  const bytes = addon.batchNormWorkspaceBytes(9, 1, 1e-5);
+  assert.throws(() => addon.batchNorm(0, [...forward, new Uint8Array(bytes + 1)], 9, 1, 1e-5, true), new RegExp(`workspace has ${bytes + 1} bytes, expected ${bytes}`));
   const x = Float32Array.from({ length: 9 }, (_, i) => i);
   const y = new Float32Array(9);
   addon.conv(0, x, Float32Array.of(2), y, dims);

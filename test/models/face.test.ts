@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
@@ -9,6 +10,7 @@ import { createModel, listModels } from '../../src/models/index.js';
 import { embedFaces, featureModel, iresnet, mobileFaceNet } from '../../src/models/face/index.js';
 import { saveModel, loadModel } from '../../src/io/model-io.js';
 import { WavecvError } from '../../src/errors.js';
+import type { BatchNorm } from '../../src/nn/norm.js';
 
 interface Arr {
   shape: number[];
@@ -96,7 +98,7 @@ test('IResNet-18 has the published parameter count and blocks, 7×7 after the la
 
 test('iresnet-tiny: flip-test embedding is f(x) + f(mirror x), normalised; no tensors leak', async () => {
   await initEngine();
-  const model = createModel('iresnet-tiny', { inputSize: 16, numClasses: 7 });
+  const model = createModel('iresnet-tiny', { inputSize: 16 });
   const x = tf.randomNormal([3, 16, 16, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const before = tf.memory().numTensors;
   const e = embedFaces(model, x, { flip: true, batchSize: 2 });
@@ -144,7 +146,8 @@ test('face backbones save and load with their weights', async () => {
     // The embedding BN keeps its scale frozen at 1 after a reload, and trains in training mode.
     for (const m of [model, back]) {
       const bn = m.getLayer('bn5');
-      assert.equal(bn.getClassName(), 'FrozenScaleBatchNormalization');
+      assert.equal(bn.getClassName(), 'WavecvBatchNorm');
+      assert.equal((bn as BatchNorm).frozenScale, true);
       assert.deepEqual(bn.trainableWeights.map((w) => w.originalName.split('/').pop()), ['beta']);
       assert.ok(m.trainableWeights.every((w) => !w.originalName.startsWith('bn5/gamma')));
     }
@@ -164,4 +167,44 @@ test('bad options name the argument', async () => {
   assert.throws(() => iresnet({ blocks: [1, 1, 1, 1, 1], inputSize: 16, style: 'lresnet-eir' }), (e: unknown) => e instanceof WavecvError && /^inputSize/.test(e.message));
   assert.throws(() => iresnet({ blocks: [1, 1], widths: [8] }), (e: unknown) => e instanceof WavecvError && /^widths/.test(e.message));
   assert.throws(() => mobileFaceNet({ width: 0 }), (e: unknown) => e instanceof WavecvError && /^width/.test(e.message));
+});
+
+// test/fixtures/face-legacy-bn: `createModel('iresnet-tiny', { inputSize: 16, seed: 3 })`
+// with random weights and running statistics, saved by saveModel at commit
+// 9b4fc6b, when the face backbones used TF.js's BatchNormalization and
+// FrozenScaleBatchNormalization, with the outputs of predict() on a fixed input.
+test('face models saved with the stock BatchNormalization still load, predict as saved, and train as the wavecv BatchNorm build', async () => {
+  await initEngine();
+  const fixture = fileURLToPath(new URL('../fixtures/face-legacy-bn/', import.meta.url));
+  const saved = JSON.parse(readFileSync(join(fixture, 'outputs.json'), 'utf8')) as { inputShape: number[]; output: number[] };
+  const legacy = await loadModel(join(fixture, 'model'));
+  assert.ok(legacy.layers.some((l) => l.getClassName() === 'BatchNormalization'));
+  assert.equal(legacy.getLayer('features').getClassName(), 'FrozenScaleBatchNormalization');
+  const n = saved.inputShape.reduce((a, b) => a * b, 1);
+  const x = tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(0.37 * i) + 0.25 * Math.cos(0.011 * i * i)), saved.inputShape);
+  const fresh = createModel('iresnet-tiny', { inputSize: 16, seed: 3 });
+  assert.ok(fresh.layers.every((l) => !/BatchNormalization/.test(l.getClassName())));
+  // The same weights in the same order (Keras's gamma, beta, moving_mean, moving_variance).
+  assert.deepEqual(fresh.weights.map((w) => `${w.originalName}:${w.shape}`), legacy.weights.map((w) => `${w.originalName}:${w.shape}`));
+  fresh.setWeights(legacy.getWeights());
+  const [old, now] = [legacy, fresh].map((m) => m.predict(x) as tf.Tensor);
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  // Random weights and statistics make outputs of size ~1e3: tolerances relative to the largest.
+  const scale = Math.max(...saved.output.map(Math.abs));
+  assert.ok(maxDiff(old.dataSync(), saved.output) < 1e-5 * scale, 'the legacy model predicts what it predicted when saved');
+  assert.ok(maxDiff(now.dataSync(), saved.output) < 1e-5 * scale, 'the wavecv BatchNorm build predicts the same');
+  // Training mode (batch statistics) and the gradients agree too; γ of the embedding BN stays frozen in both.
+  const grads = (m: tf.LayersModel) => {
+    const params = m.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.square(m.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, params);
+    return { value: value.dataSync()[0], names: params.map((p) => p.name.replace(/_\d+$/, '')), values: params.map((p) => g[p.name].dataSync()) };
+  };
+  const [a, b] = [grads(legacy), grads(fresh)];
+  assert.ok(Math.abs(a.value - b.value) < 1e-4 * Math.abs(a.value), `training loss ${a.value} vs ${b.value}`);
+  assert.equal(a.values.length, b.values.length);
+  a.values.forEach((g, k) => assert.ok(maxDiff(g, b.values[k]) < 2e-3 * (1 + Math.max(...Array.from(g, Math.abs))), `gradient ${k}`));
+  assert.ok(!fresh.trainableWeights.some((w) => w.originalName.startsWith('features/gamma')));
+  tf.dispose([x, old, now]);
+  legacy.dispose();
+  fresh.dispose();
 });

@@ -1,4 +1,4 @@
-// The shared blocks of src/nn/blocks.ts: the BatchNorm layer against
+// The BatchNorm of src/nn/norm.ts: the BatchNorm layer against
 // PyTorch's BatchNorm2d (fixture by scripts/gen_wavecnet_fixtures.py), its
 // closed-form gradient against TF.js autograd of the textbook formula and
 // against central differences.
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
-import { BatchNorm, batchNormTraining } from '../../src/nn/blocks.js';
+import { BatchNorm, batchNormTraining } from '../../src/nn/norm.js';
 
 const F = JSON.parse(readFileSync(new URL('../fixtures/wavecnet-batchnorm.json', import.meta.url), 'utf8'));
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { initEngine } from '../../src/engine/backend.js';
 import { createModel } from '../../src/models/index.js';
-import { countTrainableParams } from '../../src/nn/blocks.js';
+import { countTrainableParams } from '../../src/nn/core.js';
 
 const TORCHVISION: Record<string, number> = {
   vgg16bn: 138_365_992,

@@ -7,7 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { createModel } from '../../src/models/index.js';
-import { countTrainableParams } from '../../src/nn/blocks.js';
+import { countTrainableParams } from '../../src/nn/core.js';
 
 /** Names of the layers feeding `layer`. */
 function inputsOf(model: tf.LayersModel, layer: string): string[] {
@@ -55,10 +55,10 @@ for (const [name, dwtCount, strided] of EXPECTED) {
 test('ResNet placement: BasicBlock DWT before the 2nd 3×3 conv, Bottleneck before the last 1×1, shortcut DWT → 1×1/1 conv → BN', async () => {
   await initEngine({ backend: 'cpu' });
   const basic = createModel('resnet18', { wavelet: 'haar', randomInit: false });
-  assert.deepEqual(inputsOf(basic, 'stem_dwt'), ['stem_relu']);
+  assert.deepEqual(inputsOf(basic, 'stem_dwt'), ['stem_bn']);
   assert.deepEqual(inputsOf(basic, 'layer1_0_1_conv'), ['stem_dwt']);
   for (const stage of [2, 3, 4]) {
-    assert.deepEqual(inputsOf(basic, `layer${stage}_0_dwt`), [`layer${stage}_0_1_relu`]);
+    assert.deepEqual(inputsOf(basic, `layer${stage}_0_dwt`), [`layer${stage}_0_1_bn`]);
     assert.deepEqual(inputsOf(basic, `layer${stage}_0_2_conv`), [`layer${stage}_0_dwt`]);
     assert.deepEqual(inputsOf(basic, `layer${stage}_0_shortcut_dwt`), [`layer${stage - 1}_1_out`]);
     assert.deepEqual(inputsOf(basic, `layer${stage}_0_shortcut_conv`), [`layer${stage}_0_shortcut_dwt`]);
@@ -66,7 +66,7 @@ test('ResNet placement: BasicBlock DWT before the 2nd 3×3 conv, Bottleneck befo
   }
   basic.dispose();
   const bottleneck = createModel('resnet50', { wavelet: 'haar', randomInit: false });
-  assert.deepEqual(inputsOf(bottleneck, 'layer3_0_dwt'), ['layer3_0_2_relu']);
+  assert.deepEqual(inputsOf(bottleneck, 'layer3_0_dwt'), ['layer3_0_2_bn']);
   assert.deepEqual(inputsOf(bottleneck, 'layer3_0_3_conv'), ['layer3_0_dwt']);
   // layer1's projection (64 → 256 channels, stride 1) has no DWT
   assert.deepEqual(inputsOf(bottleneck, 'layer1_0_shortcut_conv'), ['stem_dwt']);
@@ -76,13 +76,13 @@ test('ResNet placement: BasicBlock DWT before the 2nd 3×3 conv, Bottleneck befo
 test('DenseNet and VGG placement: pool0 and the transition pools; every max-pool', async () => {
   await initEngine({ backend: 'cpu' });
   const dense = createModel('densenet121', { wavelet: 'db2', randomInit: false });
-  assert.deepEqual(inputsOf(dense, 'pool0_dwt'), ['relu0']);
+  assert.deepEqual(inputsOf(dense, 'pool0_dwt'), ['norm0']);
   for (const t of [1, 2, 3]) assert.deepEqual(inputsOf(dense, `transition${t}_dwt`), [`transition${t}_conv`]);
   dense.dispose();
   const vgg = createModel('vgg16bn', { wavelet: 'db2', inputSize: 32, numClasses: 10, randomInit: false });
   assert.deepEqual(
     [1, 2, 3, 4, 5].map((p) => inputsOf(vgg, `pool${p}_dwt`)[0]),
-    ['conv2_relu', 'conv4_relu', 'conv7_relu', 'conv10_relu', 'conv13_relu'],
+    ['conv2_bn', 'conv4_bn', 'conv7_bn', 'conv10_bn', 'conv13_bn'],
   );
   vgg.dispose();
 });

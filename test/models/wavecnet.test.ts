@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { createModel, listModels } from '../../src/models/index.js';
-import { countTrainableParams } from '../../src/nn/blocks.js';
+import { countTrainableParams } from '../../src/nn/core.js';
 
 test('cnn28: forward shape, parameter count and seeded weights', async () => {
   await initEngine();

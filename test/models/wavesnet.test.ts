@@ -8,7 +8,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { createModel } from '../../src/models/index.js';
-import { countTrainableParams } from '../../src/nn/blocks.js';
+import { countTrainableParams } from '../../src/nn/core.js';
 
 type Nested = number | Nested[];
 interface ForwardCase {

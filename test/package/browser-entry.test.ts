@@ -43,7 +43,7 @@ test('src/browser.ts bundles for the browser with no Node built-in or Node-only 
     const packages = Object.keys(result.metafile.inputs).filter((f) => NODE_ONLY_PACKAGES.some((p) => f.includes(`node_modules/${p}/`)));
     assert.deepEqual(packages, [], 'Node-only packages in the browser bundle');
     const sources = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('src/'));
-    for (const module of ['src/wavelets/multilevel.ts', 'src/wavelets/layers.ts', 'src/wavelets/coeff-array.ts', 'src/models/index.ts', 'src/nn/blocks.ts']) {
+    for (const module of ['src/wavelets/multilevel.ts', 'src/wavelets/layers.ts', 'src/wavelets/coeff-array.ts', 'src/models/index.ts', 'src/nn/index.ts']) {
       assert.ok(sources.includes(module), `the bundle includes ${module}`);
     }
 

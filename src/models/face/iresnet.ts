@@ -38,7 +38,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../../errors.js';
-import { Rng } from '../../engine/random.js';
+import { WeightInit } from '../../nn/init.js';
 import type { ModelOptions } from '../registry.js';
 import { add, batchNorm, conv, convOutSize, prelu, type KernelInit, type Symbolic } from './layers.js';
 
@@ -118,12 +118,12 @@ function resolve(options: IResNetOptions): Resolved {
  */
 export function iresnet(options: IResNetOptions = {}): tf.LayersModel {
   const o = resolve(options);
-  const rng = new Rng(o.seed);
+  const weights = new WeightInit(o.seed);
   const init: KernelInit = o.style === 'insightface' ? { kind: 'normal', stddev: 0.1 } : { kind: 'fanIn', gain: 1 };
   const szu = o.style === 'lresnet-eir';
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'image' });
 
-  let x = conv(input, { filters: o.widths[0], kernel: 3, pad: 1, name: 'conv1' }, init, rng);
+  let x = conv(input, { filters: o.widths[0], kernel: 3, pad: 1, name: 'conv1' }, init, weights);
   x = batchNorm(x, 'bn1');
   x = prelu(x, 'prelu');
 
@@ -137,19 +137,19 @@ export function iresnet(options: IResNetOptions = {}): tf.LayersModel {
       // IRBlock: bn0 → conv1 → bn1 → prelu → conv2(stride) → bn2 (SZU names).
       const [bnIn, bnMid, bnOut] = szu ? ['bn0', 'bn1', 'bn2'] : ['bn1', 'bn2', 'bn3'];
       let y = batchNorm(x, `${p}_${bnIn}`);
-      y = conv(y, { filters: planes, kernel: 3, pad: 1, name: `${p}_conv1` }, init, rng);
+      y = conv(y, { filters: planes, kernel: 3, pad: 1, name: `${p}_conv1` }, init, weights);
       y = batchNorm(y, `${p}_${bnMid}`);
       y = prelu(y, `${p}_prelu`);
       y =
         stride === 2 && szu
-          ? conv(y, { filters: planes, kernel: 2, stride: 2, name: `${p}_conv2` }, init, rng)
-          : conv(y, { filters: planes, kernel: 3, stride, pad: 1, name: `${p}_conv2` }, init, rng);
+          ? conv(y, { filters: planes, kernel: 2, stride: 2, name: `${p}_conv2` }, init, weights)
+          : conv(y, { filters: planes, kernel: 3, stride, pad: 1, name: `${p}_conv2` }, init, weights);
       y = batchNorm(y, `${p}_${bnOut}`, { gammaZero: o.zeroInitResidual });
       let shortcut = x;
       if (stride !== 1 || inPlanes !== planes) {
         shortcut = szu
-          ? conv(x, { filters: planes, kernel: 2, stride: 2, name: `${p}_downsample_0` }, init, rng)
-          : conv(x, { filters: planes, kernel: 1, stride, name: `${p}_downsample_0` }, init, rng);
+          ? conv(x, { filters: planes, kernel: 2, stride: 2, name: `${p}_downsample_0` }, init, weights)
+          : conv(x, { filters: planes, kernel: 1, stride, name: `${p}_downsample_0` }, init, weights);
         shortcut = batchNorm(shortcut, `${p}_downsample_1`);
       }
       x = add(y, shortcut, b === count - 1 ? `stage${stage + 1}` : `${p}_add`);
@@ -161,22 +161,22 @@ export function iresnet(options: IResNetOptions = {}): tf.LayersModel {
   const channels = x.shape[3] as number;
   if (szu) {
     x = batchNorm(x, 'bn4');
-    if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: 'dropout', seed: rng.seed() }).apply(x) as Symbolic;
-    x = conv(x, { filters: o.embeddingSize, kernel: spatial, name: 'fc5' }, init, rng);
+    if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: 'dropout', seed: weights.nextSeed() }).apply(x) as Symbolic;
+    x = conv(x, { filters: o.embeddingSize, kernel: spatial, name: 'fc5' }, init, weights);
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as Symbolic;
     x = batchNorm(x, 'bn5', { frozenScale: true });
   } else {
     x = batchNorm(x, 'bn2');
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as Symbolic;
-    if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: 'dropout', seed: rng.seed() }).apply(x) as Symbolic;
+    if (o.dropout > 0) x = tf.layers.dropout({ rate: o.dropout, name: 'dropout', seed: weights.nextSeed() }).apply(x) as Symbolic;
     // PyTorch nn.Linear default initialisation: U(±1/√fan_in) for weight and bias.
     const bound = 1 / Math.sqrt(spatial * spatial * channels);
     x = tf.layers
       .dense({
         name: 'fc',
         units: o.embeddingSize,
-        kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: rng.seed() }),
-        biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: rng.seed() }),
+        kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: weights.nextSeed() }),
+        biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: weights.nextSeed() }),
       })
       .apply(x) as Symbolic;
     x = batchNorm(x, 'features', { frozenScale: true });

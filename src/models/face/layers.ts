@@ -1,32 +1,33 @@
 /**
  * Building blocks shared by the face backbones (IResNet, LResNet-E-IR,
- * MobileFaceNet). Each helper applies TF.js layers to a symbolic tensor and
- * names them after the PyTorch module paths of the reference code, with `_`
- * for `.`, so a weight converted from PyTorch finds its layer by name
- * (`layer1.0.conv1` → `layer1_0_conv1`).
+ * MobileFaceNet), on the layer library (src/nn/): convolutions with
+ * PyTorch-style symmetric padding (every strided 3×3 convolution is an
+ * explicit zero padding then a 'valid' convolution, so outputs equal
+ * PyTorch's), wavecv's `BatchNorm` (PyTorch semantics, native oneDNN path),
+ * per-channel PReLU. Each helper names its layers after the PyTorch module
+ * paths of the reference code, with `_` for `.`, so a weight converted from
+ * PyTorch finds its layer by name (`layer1.0.conv1` → `layer1_0_conv1`).
  *
- * Padding note (a fidelity detail): PyTorch's `Conv2d(k=3, stride=2,
- * padding=1)` pads one row and column on *both* sides, while TF's `'same'`
- * padding with stride 2 on an even size pads only at the bottom and right.
- * The outputs differ, so every strided 3×3 convolution here is an explicit
- * symmetric `zeroPadding2d` followed by a `'valid'` convolution.
+ * Saved models from before the switch to wavecv's BatchNorm hold TF.js's
+ * `BatchNormalization` (registered by TF.js) and our
+ * {@link FrozenScaleBatchNormalization}; both still load, with the same
+ * weights, and compute the same function.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../engine/random.js';
+import { conv as libraryConv } from '../../nn/conv.js';
+import { kaimingStd, type WeightInit } from '../../nn/init.js';
+import { batchNorm as libraryBatchNorm } from '../../nn/norm.js';
 
 export type Symbolic = tf.SymbolicTensor;
 
 type BatchNormLayer = ReturnType<typeof tf.layers.batchNormalization>;
-type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
-const BatchNormalizationBase = tf.layers.batchNormalization().constructor as new (args: BatchNormArgs) => BatchNormLayer;
+type StockBatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
+const BatchNormalizationBase = tf.layers.batchNormalization().constructor as new (args: StockBatchNormArgs) => BatchNormLayer;
 
 /**
- * BatchNorm whose scale γ is fixed at 1 (PyTorch: `bn.weight.requires_grad =
- * False`, used for the embedding BN of IResNet and LResNet-E-IR). TF.js 4.22's
- * own `scale: false` option crashes in training mode (`normalization.js` reads
- * `this.gamma` unconditionally), so this layer keeps γ as a weight and marks it
- * non-trainable after `build`; the class is registered, so saved models load
- * with γ frozen again.
+ * The frozen-scale BatchNorm of face models saved before they used wavecv's
+ * `BatchNorm` (whose `frozenScale` option replaces it): TF.js's layer with γ
+ * marked non-trainable after `build`. Kept registered so those models load.
  */
 export class FrozenScaleBatchNormalization extends BatchNormalizationBase {
   static className = 'FrozenScaleBatchNormalization';
@@ -40,13 +41,12 @@ export class FrozenScaleBatchNormalization extends BatchNormalizationBase {
 tf.serialization.registerClass(FrozenScaleBatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 /**
- * BatchNorm as in PyTorch: ε = 1e-5, running-average momentum 0.1 (TF's 0.9).
- * `frozenScale` keeps γ = 1 (see {@link FrozenScaleBatchNormalization}).
+ * BatchNorm as in PyTorch (ε = 1e-5, running-average momentum 0.1, TF's
+ * 0.9): `frozenScale` keeps γ = 1 (`bn.weight.requires_grad = False`),
+ * `gammaZero` starts γ at 0 (zero-init residual).
  */
 export function batchNorm(x: Symbolic, name: string, options: { frozenScale?: boolean; gammaZero?: boolean } = {}): Symbolic {
-  const args: BatchNormArgs = { name, axis: -1, epsilon: 1e-5, momentum: 0.9, gammaInitializer: options.gammaZero ? 'zeros' : 'ones' };
-  const layer = options.frozenScale ? new FrozenScaleBatchNormalization(args) : tf.layers.batchNormalization(args);
-  return layer.apply(x) as Symbolic;
+  return libraryBatchNorm(x, name, { frozenScale: options.frozenScale, gammaInit: options.gammaZero ? 'zeros' : 'ones' });
 }
 
 /** Per-channel PReLU with slopes initialised to 0.25 (PyTorch's `nn.PReLU(C)`). */
@@ -66,10 +66,9 @@ export type KernelInit =
   /** N(0, 2/fan_out): PyTorch `kaiming_normal_(mode='fan_out', nonlinearity='relu')`. */
   | { kind: 'fanOut' };
 
-function kernelInitializer(init: KernelInit, fanIn: number, fanOut: number, rng: Rng): ReturnType<typeof tf.initializers.randomNormal> {
-  const seed = rng.seed();
-  const stddev = init.kind === 'normal' ? init.stddev : init.kind === 'fanIn' ? init.gain / Math.sqrt(fanIn) : Math.sqrt(2 / fanOut);
-  return tf.initializers.randomNormal({ mean: 0, stddev, seed });
+function kernelStd(init: KernelInit, fanIn: number, fanOut: number): number {
+  if (init.kind === 'normal') return init.stddev;
+  return init.kind === 'fanIn' ? kaimingStd(fanIn, init.gain) : kaimingStd(fanOut);
 }
 
 export interface ConvSpec {
@@ -83,38 +82,22 @@ export interface ConvSpec {
   useBias?: boolean;
 }
 
-/** A bias-free convolution with PyTorch-style symmetric padding. */
-export function conv(x: Symbolic, spec: ConvSpec, init: KernelInit, rng: Rng): Symbolic {
+/** A bias-free convolution with PyTorch-style symmetric padding; kernels from N(0, σ²) of `init`, seeded by `weights`. */
+export function conv(x: Symbolic, spec: ConvSpec, init: KernelInit, weights: WeightInit): Symbolic {
   const inChannels = x.shape[x.shape.length - 1] as number;
-  const stride = spec.stride ?? 1;
-  const pad = spec.pad ?? 0;
-  let input = x;
-  if (pad > 0) input = tf.layers.zeroPadding2d({ padding: pad, name: `${spec.name}_pad` }).apply(x) as Symbolic;
   const area = spec.kernel * spec.kernel;
-  if (spec.depthwise) {
-    return tf.layers
-      .depthwiseConv2d({
-        name: spec.name,
-        kernelSize: spec.kernel,
-        strides: stride,
-        padding: 'valid',
-        useBias: spec.useBias ?? false,
-        depthMultiplier: 1,
-        depthwiseInitializer: kernelInitializer(init, area, area, rng),
-      })
-      .apply(input) as Symbolic;
-  }
-  return tf.layers
-    .conv2d({
-      name: spec.name,
-      filters: spec.filters,
-      kernelSize: spec.kernel,
-      strides: stride,
-      padding: 'valid',
-      useBias: spec.useBias ?? false,
-      kernelInitializer: kernelInitializer(init, inChannels * area, spec.filters * area, rng),
-    })
-    .apply(input) as Symbolic;
+  const std = spec.depthwise ? kernelStd(init, area, area) : kernelStd(init, inChannels * area, spec.filters * area);
+  return libraryConv(x, {
+    filters: spec.filters,
+    kernelSize: spec.kernel,
+    strides: spec.stride ?? 1,
+    padding: spec.pad ?? 0,
+    depthwise: spec.depthwise,
+    useBias: spec.useBias ?? false,
+    kernelInitializer: weights.normal(std),
+    init: weights,
+    name: spec.name,
+  });
 }
 
 export function add(a: Symbolic, b: Symbolic, name: string): Symbolic {

@@ -31,7 +31,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
-import { Rng } from '../../engine/random.js';
+import { WeightInit } from '../../nn/init.js';
 import type { ModelOptions } from '../registry.js';
 import { add, batchNorm, conv, prelu, type KernelInit, type Symbolic } from './layers.js';
 
@@ -65,13 +65,13 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tf.LayersMode
   check(Number.isInteger(embeddingSize) && embeddingSize > 0, 'embeddingSize', embeddingSize, 'a positive integer');
   check(typeof width === 'number' && width > 0 && Number.isFinite(width), 'width', width, 'a positive multiplier');
   const ch = (c: number) => Math.max(1, Math.round(c * width));
-  const rng = new Rng(options.seed ?? 1);
+  const weights = new WeightInit(options.seed ?? 1);
   const init: KernelInit = { kind: 'fanOut' };
 
   const input = tf.input({ shape: [inputSize, inputSize, inChannels], name: 'image' });
-  let x = conv(input, { filters: ch(64), kernel: 3, stride: 2, pad: 1, name: 'conv1' }, init, rng);
+  let x = conv(input, { filters: ch(64), kernel: 3, stride: 2, pad: 1, name: 'conv1' }, init, weights);
   x = prelu(batchNorm(x, 'conv1_bn'), 'conv1_prelu');
-  x = conv(x, { filters: ch(64), kernel: 3, pad: 1, depthwise: true, name: 'conv2_dw' }, init, rng);
+  x = conv(x, { filters: ch(64), kernel: 3, pad: 1, depthwise: true, name: 'conv2_dw' }, init, weights);
   x = prelu(batchNorm(x, 'conv2_dw_bn'), 'stage1');
 
   let stage = 1;
@@ -81,11 +81,11 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tf.LayersMode
       const stride = i === 0 ? s : 1;
       const inCh = x.shape[3] as number;
       const outCh = ch(c);
-      let y = conv(x, { filters: inCh * t, kernel: 1, name: `${p}_expand` }, init, rng);
+      let y = conv(x, { filters: inCh * t, kernel: 1, name: `${p}_expand` }, init, weights);
       y = prelu(batchNorm(y, `${p}_expand_bn`), `${p}_expand_prelu`);
-      y = conv(y, { filters: inCh * t, kernel: 3, stride, pad: 1, depthwise: true, name: `${p}_dw` }, init, rng);
+      y = conv(y, { filters: inCh * t, kernel: 3, stride, pad: 1, depthwise: true, name: `${p}_dw` }, init, weights);
       y = prelu(batchNorm(y, `${p}_dw_bn`), `${p}_dw_prelu`);
-      y = conv(y, { filters: outCh, kernel: 1, name: `${p}_project` }, init, rng);
+      y = conv(y, { filters: outCh, kernel: 1, name: `${p}_project` }, init, weights);
       y = batchNorm(y, `${p}_project_bn`);
       // The stage output is the last block before the next stride-2 row (or before the 1×1 to 512).
       const next = BOTTLENECKS[row + 1];
@@ -95,12 +95,12 @@ export function mobileFaceNet(options: MobileFaceNetOptions = {}): tf.LayersMode
     }
   });
 
-  x = conv(x, { filters: ch(512), kernel: 1, name: 'conv3' }, init, rng);
+  x = conv(x, { filters: ch(512), kernel: 1, name: 'conv3' }, init, weights);
   x = prelu(batchNorm(x, 'conv3_bn'), 'stage4');
   const spatial = x.shape[1] as number;
-  x = conv(x, { filters: ch(512), kernel: spatial, depthwise: true, name: 'gdconv' }, init, rng);
+  x = conv(x, { filters: ch(512), kernel: spatial, depthwise: true, name: 'gdconv' }, init, weights);
   x = batchNorm(x, 'gdconv_bn');
-  x = conv(x, { filters: embeddingSize, kernel: 1, name: 'linear' }, init, rng);
+  x = conv(x, { filters: embeddingSize, kernel: 1, name: 'linear' }, init, weights);
   x = batchNorm(x, 'linear_bn');
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as Symbolic;
   return tf.model({ inputs: input, outputs: x, name: String(options.name ?? 'mobilefacenet') });

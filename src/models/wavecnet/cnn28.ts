@@ -13,9 +13,9 @@
  * shapes features rather than just rescaling the global average.
  */
 import * as tf from '@tensorflow/tfjs';
-import { convBnAct, dense, globalAveragePool } from '../../nn/blocks.js';
+import { convBnAct } from '../../nn/conv.js';
+import { dense, globalAveragePool } from '../../nn/core.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
-import { positiveInt } from '../../errors.js';
 import { resolveOptions, type WaveCNetOptions } from './options.js';
 
 export interface Cnn28Options extends WaveCNetOptions {
@@ -24,8 +24,8 @@ export interface Cnn28Options extends WaveCNetOptions {
 }
 
 export function buildCnn28(options: Cnn28Options = {}): tf.LayersModel {
-  const o = resolveOptions('cnn28', options, { numClasses: 10, inChannels: 1, inputSize: 28 }, 4, ['width']);
-  const width = positiveInt(options.width ?? 32, 'width');
+  const o = resolveOptions('cnn28', options, { numClasses: 10, inChannels: 1, inputSize: 28 }, 4);
+  const width = options.width ?? 32;
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
   const pool = { type: 'max' as const, poolSize: 2, strides: 2 };
   const downName = (i: number): string => (isWavelet(o.down) ? `down${i}_dwt` : `down${i}_pool`);

@@ -8,11 +8,14 @@
  * final global average pool are kept. That is 4 DWT layers.
  *
  * Layer i of a dense block computes BN-ReLU-conv1×1(4k)-BN-ReLU-conv3×3(k)
- * on the concatenation of all earlier feature maps of the block (Eq. 2).
+ * on the concatenation of all earlier feature maps of the block (Eq. 2); each
+ * ReLU is fused into the BN before it (src/nn/norm.ts).
  * Vanilla parameter count at 1000 classes: 7,978,856, torchvision's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, bnActConv, conv2d, dense, globalAveragePool, relu } from '../../nn/blocks.js';
+import { bnActConv, conv } from '../../nn/conv.js';
+import { dense, globalAveragePool } from '../../nn/core.js';
+import { batchNorm } from '../../nn/norm.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
 import { resolveOptions, type WaveCNetOptions } from './options.js';
 
@@ -25,8 +28,8 @@ export function buildDenseNet121(options: WaveCNetOptions = {}): tf.LayersModel 
   const o = resolveOptions('densenet121', options, { numClasses: 1000, inChannels: 3, inputSize: 224 }, 32);
   const wave = isWavelet(o.down);
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
-  let x = conv2d(input, { filters: INIT_FEATURES, kernelSize: 7, strides: 2, name: 'conv0', init: o.init });
-  x = relu(batchNorm(x, 'norm0'), 'relu0');
+  let x = conv(input, { filters: INIT_FEATURES, kernelSize: 7, strides: 2, name: 'conv0', init: o.init });
+  x = batchNorm(x, 'norm0', { activation: 'relu' });
   x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2 }, wave ? 'pool0_dwt' : 'pool0');
   BLOCKS.forEach((layers, b) => {
     const features: tf.SymbolicTensor[] = [x];
@@ -44,7 +47,7 @@ export function buildDenseNet121(options: WaveCNetOptions = {}): tf.LayersModel 
       x = downsample(x, o.down, { type: 'avg', poolSize: 2, strides: 2 }, wave ? `transition${b + 1}_dwt` : `transition${b + 1}_pool`);
     }
   });
-  x = relu(batchNorm(x, 'norm5'), 'relu5');
+  x = batchNorm(x, 'norm5', { activation: 'relu' });
   x = globalAveragePool(x, 'avgpool');
   const logits = dense(x, o.numClasses, 'classifier', o.init);
   return tf.model({ inputs: input, outputs: logits, name: `densenet121${o.suffix}` });

@@ -1,13 +1,19 @@
 /**
- * Option parsing shared by every WaveCNet constructor: the registry's uniform
- * options (`numClasses`, `inChannels`, `inputSize`) plus the downsampler
- * choice (`wavelet`, `bands`, `mode`) and `seed` for reproducible weights.
- * Unknown options are rejected so that a misspelt option is not silently
- * ignored (our choice).
+ * Options shared by every WaveCNet constructor and encoder: the registry's
+ * uniform options (`numClasses`, `inChannels`, `inputSize`), the downsampler
+ * choice (`wavelet`, `bands`, `mode`), `seed` for reproducible weights and
+ * `randomInit`. Their types and ranges are declared here
+ * ({@link WAVECNET_OPTIONS}) and checked by the registry before a constructor
+ * runs; {@link resolveOptions} fills in the defaults and checks what depends
+ * on the network (the smallest input its down-samplings take, the wavelet
+ * name).
  */
-import { check, positiveInt, WavecvError } from '../../errors.js';
-import { resolveDownsampler, type Downsampler, type WaveletBands } from '../../nn/downsample.js';
-import { WeightInit } from '../../nn/blocks.js';
+import { check } from '../../errors.js';
+import { resolveDownsampler, WAVELET_BANDS, type Downsampler, type WaveletBands } from '../../nn/downsample.js';
+import { WeightInit } from '../../nn/init.js';
+import { MODES } from '../../wavelets/extend.js';
+import { OUTPUT_STRIDES } from '../encoders.js';
+import type { OptionSpecs } from '../option-specs.js';
 import type { ModelOptions } from '../registry.js';
 
 export interface WaveCNetOptions extends ModelOptions {
@@ -25,6 +31,33 @@ export interface WaveCNetOptions extends ModelOptions {
   randomInit?: boolean;
 }
 
+/** The options of every WaveCNet encoder (no classifier). */
+export const WAVECNET_ENCODER_OPTIONS: OptionSpecs = {
+  inChannels: { type: 'integer', min: 1, description: 'input channels' },
+  inputSize: { type: 'integer', min: 1, description: 'input height and width' },
+  wavelet: { type: 'string', description: "wavelet of the WaveCNet variant (any wavelist() name), or 'none' for the vanilla network" },
+  bands: { type: 'string', values: WAVELET_BANDS, description: 'DWT bands kept when down-sampling' },
+  mode: { type: 'string', values: MODES, description: 'signal-extension mode of the DWT' },
+  seed: { type: 'integer', description: 'seed of the weight initialisers' },
+  randomInit: { type: 'boolean', description: 'draw random initial weights (false: zeros, for weights about to be loaded)' },
+};
+
+/** `outputStride` of the encoders. */
+export const OUTPUT_STRIDE_OPTION: OptionSpecs = {
+  outputStride: { type: 'integer', values: OUTPUT_STRIDES, description: 'stride of the last stage; 16 and 8 dilate the last one or two stages instead of down-sampling' },
+};
+
+/** The options of every WaveCNet classifier. */
+export const WAVECNET_OPTIONS: OptionSpecs = {
+  ...WAVECNET_ENCODER_OPTIONS,
+  numClasses: { type: 'integer', min: 1, description: 'classes of the classifier' },
+};
+
+/** `width` of cnn28, the ResNets and VGG. */
+export const WIDTH_OPTION: OptionSpecs = {
+  width: { type: 'integer', min: 1, description: 'channels of the first stage (later stages are multiples)' },
+};
+
 export interface ResolvedOptions {
   numClasses: number;
   inChannels: number;
@@ -35,33 +68,27 @@ export interface ResolvedOptions {
   suffix: string;
 }
 
-const COMMON = ['numClasses', 'inChannels', 'inputSize', 'wavelet', 'bands', 'mode', 'seed', 'randomInit'];
-
 /**
- * Validates `options` of model `model` against its defaults. `extra` names
- * the family-specific options the constructor reads itself; `minSize` is the
- * smallest input size the network's downsamplings can take.
+ * Fills in the defaults of `options` for model `model` and checks what the
+ * declared types cannot: `minSize` is the smallest input size the network's
+ * down-samplings can take; the wavelet must be a known name.
  */
 export function resolveOptions(
   model: string,
   options: WaveCNetOptions,
   defaults: { numClasses: number; inChannels: number; inputSize: number },
   minSize: number,
-  extra: string[] = [],
 ): ResolvedOptions {
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined && !COMMON.includes(key) && !extra.includes(key)) {
-      throw new WavecvError(`${model} option`, key, `one of ${[...COMMON, ...extra].join(', ')}`);
-    }
-  }
-  const numClasses = positiveInt(options.numClasses ?? defaults.numClasses, 'numClasses');
-  const inChannels = positiveInt(options.inChannels ?? defaults.inChannels, 'inChannels');
-  const inputSize = positiveInt(options.inputSize ?? defaults.inputSize, 'inputSize');
+  const inputSize = options.inputSize ?? defaults.inputSize;
   check(inputSize >= minSize, 'inputSize', inputSize, `at least ${minSize} for ${model}`);
-  if (options.seed !== undefined) check(Number.isInteger(options.seed), 'seed', options.seed, 'an integer');
-  const randomInit = options.randomInit ?? true;
-  check(typeof randomInit === 'boolean', 'randomInit', randomInit, 'true or false');
   const down = resolveDownsampler(options);
   const suffix = down.wavelet === undefined ? '' : `_${down.wavelet}${down.bands === 'low' ? '' : `_${down.bands}`}`;
-  return { numClasses, inChannels, inputSize, down, init: new WeightInit(options.seed, randomInit), suffix };
+  return {
+    numClasses: options.numClasses ?? defaults.numClasses,
+    inChannels: options.inChannels ?? defaults.inChannels,
+    inputSize,
+    down,
+    init: new WeightInit(options.seed, options.randomInit ?? true),
+    suffix,
+  };
 }

@@ -2,25 +2,33 @@
  * ResNet (He et al., "Deep Residual Learning for Image Recognition", CVPR
  * 2016, Table 1; BasicBlock Fig. 2, Bottleneck Fig. 5) and its WaveCNet
  * variant (Li et al., CVPR 2020 / TIP 2021; placement of the reference code
- * github.com/LiQiufu/WaveCNet, `models_dwt/resnet.py`):
+ * `models_dwt/resnet.py`), built as an encoder ({@link resnetEncoder}, stage
+ * outputs for segmentation and detection) plus the classification head
+ * (global average pool → FC, {@link buildResNet}):
  *  - stem: the 7×7 stride-2 convolution is kept, the 3×3 max-pool becomes DWT;
- *  - first block of stages 2–4: every convolution has stride 1 and the DWT is
- *    inserted before the second 3×3 convolution (BasicBlock) or before the
- *    last 1×1 convolution (Bottleneck, stride on the 3×3 as in torchvision's
- *    "ResNet v1.5");
- *  - projection shortcut: DWT → 1×1 stride-1 convolution → BN;
+ *  - blocks (src/nn/residual.ts): in the first block of stages 2–4 the DWT
+ *    replaces the stride (before the second 3×3 convolution of a BasicBlock,
+ *    before the last 1×1 of a Bottleneck; projection shortcut DWT → 1×1 → BN);
  *  - the global average pool is kept.
  * A ResNet-18 therefore holds 7 DWT layers at ImageNet layout (1 stem + 3
  * main + 3 shortcut) and 6 at CIFAR layout, which has a 3×3 stride-1 stem
  * and no stem pool (He et al. §4.2 style stem widened to the 64–512 ImageNet
  * stages, the common "ResNet-18 for CIFAR").
  * Vanilla parameter counts equal torchvision's `resnet18/34/50/101`.
+ *
+ * Output stride (encoders): 16 replaces the stride of stage 5 (`layer4`) by
+ * dilation 2, 8 also that of stage 4 (`layer3`) with dilations 2 and 4, as
+ * torchvision's `replace_stride_with_dilation` (the first block of a dilated
+ * stage keeps the previous dilation; Chen et al., "Rethinking Atrous
+ * Convolution", 2017, §3.1), BasicBlocks included.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchNorm, conv2d, convBnAct, dense, globalAveragePool, relu, type WeightInit } from '../../nn/blocks.js';
-import { downsample, isWavelet, waveletDownsample, type Downsampler } from '../../nn/downsample.js';
-import { positiveInt } from '../../errors.js';
-import { resolveOptions, type WaveCNetOptions } from './options.js';
+import { convBnAct } from '../../nn/conv.js';
+import { dense, globalAveragePool } from '../../nn/core.js';
+import { downsample, isWavelet } from '../../nn/downsample.js';
+import { basicBlock, BOTTLENECK_EXPANSION, bottleneckBlock } from '../../nn/residual.js';
+import type { Encoder, OutputStride } from '../encoders.js';
+import { resolveOptions, type ResolvedOptions, type WaveCNetOptions } from './options.js';
 
 export type ResNetBlock = 'basic' | 'bottleneck';
 
@@ -32,44 +40,6 @@ export interface ResNetSpec {
   stem: 'imagenet' | 'cifar';
 }
 
-interface BlockContext {
-  init: WeightInit;
-  down: Downsampler;
-}
-
-/** The projection (or identity) shortcut of a block. */
-function shortcut(x: tf.SymbolicTensor, outChannels: number, stride: number, ctx: BlockContext, name: string): tf.SymbolicTensor {
-  const inChannels = x.shape[3] as number;
-  if (stride === 1 && inChannels === outChannels) return x;
-  let y = x;
-  let convStride = stride;
-  if (stride !== 1 && isWavelet(ctx.down)) {
-    y = waveletDownsample(y, ctx.down, `${name}_shortcut_dwt`);
-    convStride = 1;
-  }
-  y = conv2d(y, { filters: outChannels, kernelSize: 1, strides: convStride, name: `${name}_shortcut_conv`, init: ctx.init });
-  return batchNorm(y, `${name}_shortcut_bn`);
-}
-
-function basicBlock(x: tf.SymbolicTensor, planes: number, stride: number, ctx: BlockContext, name: string): tf.SymbolicTensor {
-  const wave = stride !== 1 && isWavelet(ctx.down);
-  let y = convBnAct(x, { filters: planes, kernelSize: 3, strides: wave ? 1 : stride, name: `${name}_1`, init: ctx.init });
-  if (wave) y = waveletDownsample(y, ctx.down, `${name}_dwt`);
-  y = convBnAct(y, { filters: planes, kernelSize: 3, name: `${name}_2`, init: ctx.init, relu: false });
-  const sum = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut(x, planes, stride, ctx, name)]) as tf.SymbolicTensor;
-  return relu(sum, `${name}_out`);
-}
-
-function bottleneckBlock(x: tf.SymbolicTensor, planes: number, stride: number, ctx: BlockContext, name: string): tf.SymbolicTensor {
-  const wave = stride !== 1 && isWavelet(ctx.down);
-  let y = convBnAct(x, { filters: planes, kernelSize: 1, name: `${name}_1`, init: ctx.init });
-  y = convBnAct(y, { filters: planes, kernelSize: 3, strides: wave ? 1 : stride, name: `${name}_2`, init: ctx.init });
-  if (wave) y = waveletDownsample(y, ctx.down, `${name}_dwt`);
-  y = convBnAct(y, { filters: planes * 4, kernelSize: 1, name: `${name}_3`, init: ctx.init, relu: false });
-  const sum = tf.layers.add({ name: `${name}_add` }).apply([y, shortcut(x, planes * 4, stride, ctx, name)]) as tf.SymbolicTensor;
-  return relu(sum, `${name}_out`);
-}
-
 export interface ResNetOptions extends WaveCNetOptions {
   /**
    * Channels of the stem and first stage (default 64; stages use w, 2w, 4w,
@@ -77,33 +47,58 @@ export interface ResNetOptions extends WaveCNetOptions {
    * about 1/16 of the multiply-adds.
    */
   width?: number;
+  /** Encoders only: 8, 16 or 32 (default). */
+  outputStride?: OutputStride;
 }
 
-/** Builds a (Wave)ResNet from its spec; see the module comment for the wavelet placement. */
-export function buildResNet(modelName: string, spec: ResNetSpec, options: ResNetOptions): tf.LayersModel {
+const imagenetDefaults = { numClasses: 1000, inChannels: 3, inputSize: 224 };
+const cifarDefaults = { numClasses: 10, inChannels: 3, inputSize: 32 };
+
+/** The encoder of a (Wave)ResNet: stages stem, layer1 … layer4; see the module comment. */
+export function resnetEncoder(modelName: string, spec: ResNetSpec, options: ResNetOptions, resolved?: ResolvedOptions): Encoder {
   const imagenet = spec.stem === 'imagenet';
-  const defaults = imagenet ? { numClasses: 1000, inChannels: 3, inputSize: 224 } : { numClasses: 10, inChannels: 3, inputSize: 32 };
   // Five halvings at ImageNet layout, three at CIFAR layout.
-  const o = resolveOptions(modelName, options, defaults, imagenet ? 32 : 8, ['width']);
-  const width = positiveInt(options.width ?? 64, 'width', 'a positive integer (channels of the first stage)');
-  const ctx: BlockContext = { init: o.init, down: o.down };
+  const o = resolved ?? resolveOptions(modelName, options, imagenet ? imagenetDefaults : cifarDefaults, imagenet ? 32 : 8);
+  const width = options.width ?? 64;
+  const outputStride = options.outputStride ?? 32;
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
-  let x: tf.SymbolicTensor;
+  let x = convBnAct(input, { filters: width, kernelSize: imagenet ? 7 : 3, strides: imagenet ? 2 : 1, name: 'stem', init: o.init });
+  let stride = imagenet ? 2 : 1;
+  const stages = [x];
+  const strides = [stride];
   if (imagenet) {
-    x = convBnAct(input, { filters: width, kernelSize: 7, strides: 2, name: 'stem', init: o.init });
     x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2 }, isWavelet(o.down) ? 'stem_dwt' : 'stem_pool');
-  } else {
-    x = convBnAct(input, { filters: width, kernelSize: 3, name: 'stem', init: o.init });
+    stride *= 2;
   }
   const block = spec.block === 'basic' ? basicBlock : bottleneckBlock;
+  let dilation = 1;
   spec.layers.forEach((count, stage) => {
     const planes = width * 2 ** stage;
-    for (let i = 0; i < count; i++) {
-      x = block(x, planes, stage > 0 && i === 0 ? 2 : 1, ctx, `layer${stage + 1}_${i}`);
+    let firstStride = stage > 0 ? 2 : 1;
+    const previousDilation = dilation;
+    if (firstStride === 2 && stride * 2 > outputStride) {
+      dilation *= 2;
+      firstStride = 1;
     }
+    stride *= firstStride;
+    for (let i = 0; i < count; i++) {
+      x = block(x, { planes, stride: i === 0 ? firstStride : 1, dilation: i === 0 ? previousDilation : dilation, down: o.down, init: o.init, name: `layer${stage + 1}_${i}` });
+    }
+    stages.push(x);
+    strides.push(stride);
   });
-  x = globalAveragePool(x, 'avgpool');
-  const logits = dense(x, o.numClasses, 'fc', o.init);
+  const expansion = spec.block === 'basic' ? 1 : BOTTLENECK_EXPANSION;
+  const channels = [width, ...spec.layers.map((_, stage) => width * 2 ** stage * expansion)];
+  return { input, stages, strides, channels };
+}
+
+/** Builds a (Wave)ResNet classifier: its encoder, global average pool, FC. */
+export function buildResNet(modelName: string, spec: ResNetSpec, options: ResNetOptions): tf.LayersModel {
+  const imagenet = spec.stem === 'imagenet';
+  const o = resolveOptions(modelName, options, imagenet ? imagenetDefaults : cifarDefaults, imagenet ? 32 : 8);
+  const { input, stages } = resnetEncoder(modelName, spec, options, o);
+  const pooled = globalAveragePool(stages[stages.length - 1], 'avgpool');
+  const logits = dense(pooled, o.numClasses, 'fc', o.init);
   return tf.model({ inputs: input, outputs: logits, name: `${modelName}${o.suffix}` });
 }
 

@@ -33,7 +33,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
-import { conv2d, convBnAct } from '../../nn/blocks.js';
+import { conv, convBnAct } from '../../nn/conv.js';
 import { isWavelet } from '../../nn/downsample.js';
 import { MaxUnpool2D } from '../../nn/max-unpool.js';
 import { WaveletPool2D, WaveletUnpool2D } from '../../wavelets/layers.js';
@@ -50,7 +50,7 @@ export type VggSegmentationKind = 'segnet' | 'unet';
 const STAGES = [[1, 1], [2, 2], [4, 4, 4], [8, 8, 8], [8, 8, 8]];
 
 export function buildVggSegmentation(kind: VggSegmentationKind, options: VggSegmentationOptions = {}): tf.LayersModel {
-  const o = resolveOptions(kind, options, { numClasses: 21, inChannels: 3, inputSize: 224 }, 32, ['width']);
+  const o = resolveOptions(kind, options, { numClasses: 21, inChannels: 3, inputSize: 224 }, 32);
   check(o.inputSize % 32 === 0, 'inputSize', o.inputSize, `a multiple of 32 (${kind} halves the resolution five times)`);
   check(o.down.bands === 'low', 'bands', o.down.bands, "'low' (the decoder puts the details back itself)");
   const width = options.width ?? 64;
@@ -93,6 +93,6 @@ export function buildVggSegmentation(kind: VggSegmentationKind, options: VggSegm
       x = convBnAct(x, { filters: factor * width, kernelSize: 3, useBias: true, name: `dec${s}_${i + 1}`, init: o.init });
     });
   }
-  const logits = conv2d(x, { filters: o.numClasses, kernelSize: 1, useBias: true, name: 'classifier', init: o.init });
+  const logits = conv(x, { filters: o.numClasses, kernelSize: 1, useBias: true, name: 'classifier', init: o.init });
   return tf.model({ inputs: input, outputs: logits, name: `${kind}${o.suffix}` });
 }

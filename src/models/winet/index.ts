@@ -41,6 +41,14 @@ for (const [name, kind] of [
     name,
     family: 'registration',
     description: `WiNet (MICCAI 2024): wavelet-coefficient decoder with parameter-free IDWT, predicting a ${kind}${kind === 'velocity' ? ' integrated by scaling and squaring (7 steps)' : ''}; 2-D or 3-D`,
+    options: {
+      dims: { type: 'integer', values: [2, 3], description: 'spatial dimensions' },
+      size: { type: 'integer[]', min: 1, description: 'spatial size of the fixed and moving images (multiples of 16)' },
+      startChannels: { type: 'integer', min: 1, description: 'channels C of the first level' },
+      wavelet: { type: 'string', description: 'wavelet of the decoder (a wavelist() name)' },
+      seed: { type: 'integer', description: 'seed of the weight initialisers' },
+    },
+    smallOptions: { dims: 3, size: [16, 16, 16], startChannels: 2 },
     create: (options) => {
       const size = registrationSize(options);
       return buildWiNet({

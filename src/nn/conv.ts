@@ -18,6 +18,11 @@
  * so outputs match PyTorch exactly. Bias off by default (a BN follows).
  * ReLU is fused into the BN layer ({@link BatchNorm} `activation: 'relu'`),
  * which the native path runs in the same oneDNN pass.
+ *
+ * Dilated 2-D convolutions are {@link DilatedConv2D} layers: TF.js's `Conv2D`
+ * layer always calls `tf.fused.conv2d`, whose gradient refuses dilations;
+ * the plain `tf.conv2d` op is differentiable for any dilation (wavecv's
+ * engine registers that gradient, src/engine/gradients.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
@@ -25,12 +30,42 @@ import type { Initializer, WeightInit } from './init.js';
 import { batchNorm } from './norm.js';
 import { zeroPadding } from './padding.js';
 
+type Conv2DLayer = ReturnType<typeof tf.layers.conv2d>;
+type Conv2DArgs = Parameters<typeof tf.layers.conv2d>[0];
+const Conv2DBase = tf.layers.conv2d({ filters: 1, kernelSize: 1 }).constructor as new (args: Conv2DArgs) => Conv2DLayer;
+
+/** What {@link DilatedConv2D} reads of TF.js's `Conv2D` (protected there). */
+interface Conv2DInternals {
+  kernel: { read(): tf.Tensor };
+  bias: { read(): tf.Tensor } | null;
+  activation: { apply(x: tf.Tensor): tf.Tensor };
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  dilationRate: [number, number];
+}
+
+/** TF.js's `Conv2D` computed with the unfused `tf.conv2d` op, so that dilated convolutions train (see the module comment). */
+export class DilatedConv2D extends Conv2DBase {
+  static className = 'WavecvDilatedConv2D';
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const self = this as unknown as Conv2DInternals;
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      let y: tf.Tensor = tf.conv2d(x, self.kernel.read() as tf.Tensor4D, self.strides, self.padding, 'NHWC', self.dilationRate);
+      if (self.bias) y = tf.add(y, self.bias.read());
+      return self.activation.apply(y);
+    });
+  }
+}
+tf.serialization.registerClass(DilatedConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
 export interface ConvOptions {
   filters: number;
   /** Kernel size along every spatial axis. */
   kernelSize: number;
   strides?: number;
-  /** Dilation along every spatial axis (default 1; with strides 1). */
+  /** Dilation along every spatial axis (default 1; with strides 1; 2-D only: TF.js has no gradient of a dilated Conv3D). */
   dilation?: number;
   /** 'same' (default, TF.js), 'valid', or PyTorch's symmetric `padding=p` (explicit zero padding, then 'valid'). */
   padding?: 'same' | 'valid' | number;
@@ -49,6 +84,7 @@ export function conv(x: tf.SymbolicTensor, options: ConvOptions): tf.SymbolicTen
   const rank = x.shape.length;
   check(rank === 4 || rank === 5, 'x', x.shape, 'an NHWC (rank 4) or NDHWC (rank 5) tensor');
   check(!options.depthwise || rank === 4, 'depthwise', options.depthwise, 'false for 3-D input (TF.js has no depthwise 3-D convolution)');
+  check((options.dilation ?? 1) === 1 || rank === 4, 'dilation', options.dilation, '1 for 3-D input (TF.js cannot differentiate a dilated 3-D convolution)');
   const padding = options.padding ?? 'same';
   let input = x;
   if (typeof padding === 'number' && padding > 0) input = zeroPadding(x, padding, `${options.name}_pad`);
@@ -62,11 +98,15 @@ export function conv(x: tf.SymbolicTensor, options: ConvOptions): tf.SymbolicTen
     name: options.name,
   };
   const kernelInitializer = options.kernelInitializer ?? options.init.convKernel();
+  const dilated = common.dilationRate !== 1;
+  check(!(dilated && options.depthwise), 'dilation', options.dilation, '1 for a depthwise convolution');
   const layer = options.depthwise
     ? tf.layers.depthwiseConv2d({ ...common, depthMultiplier: 1, depthwiseInitializer: kernelInitializer })
-    : rank === 4
-      ? tf.layers.conv2d({ ...common, filters: options.filters, kernelInitializer })
-      : tf.layers.conv3d({ ...common, filters: options.filters, kernelInitializer });
+    : rank === 5
+      ? tf.layers.conv3d({ ...common, filters: options.filters, kernelInitializer })
+      : dilated
+        ? new DilatedConv2D({ ...common, filters: options.filters, kernelInitializer })
+        : tf.layers.conv2d({ ...common, filters: options.filters, kernelInitializer });
   return layer.apply(input) as tf.SymbolicTensor;
 }
 

@@ -55,7 +55,13 @@ export function resolveDownsampler(options: DownsamplerOptions): Downsampler {
   check((WAVELET_BANDS as readonly string[]).includes(bands), 'bands', bands, `one of ${WAVELET_BANDS.join(', ')}`);
   checkMode(mode, 'mode');
   if (name === undefined || name === 'none' || name === '') return { bands, mode };
-  lookupWavelet(name);
+  try {
+    lookupWavelet(name);
+  } catch (error) {
+    // Name the model option (the CLI's --wavelet), not the wavelet module's argument.
+    if (error instanceof WavecvError) throw new WavecvError('wavelet', name, error.expected);
+    throw error;
+  }
   return { wavelet: name, bands, mode };
 }
 

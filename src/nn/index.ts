@@ -40,7 +40,7 @@
  * ```
  */
 export { BatchNorm, batchNorm, batchNormTraining, BATCH_NORM_ACTIVATIONS, type BatchNormActivation, type BatchNormArgs, type BatchNormOptions } from './norm.js';
-export { conv, convBnAct, bnActConv, type ConvOptions, type ConvBnActOptions } from './conv.js';
+export { conv, convBnAct, bnActConv, DilatedConv2D, type ConvOptions, type ConvBnActOptions } from './conv.js';
 export { zeroPadding, ZeroPadding3D, padPairs, type PadPair, type ZeroPadding3DArgs } from './padding.js';
 export { WeightInit, kaimingStd, type Initializer } from './init.js';
 export { basicBlock, bottleneckBlock, BOTTLENECK_EXPANSION, type ResidualBlockOptions } from './residual.js';

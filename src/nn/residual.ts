@@ -10,7 +10,8 @@
  *  - `dilation` d dilates the block's 3×3 convolutions (padding d, output
  *    size kept), for encoders with output stride 8 or 16 (Chen et al.,
  *    "Rethinking Atrous Convolution", 2017, §3.1; DeepLabv3+ uses output
- *    stride 16): a stage whose stride is replaced by dilation has stride 1.
+ *    stride 16): a stage whose stride is replaced by dilation has stride 1
+ *    (2-D only, see ./conv.ts).
  *  - With a wavelet in `down` (WaveCNet, Li et al., CVPR 2020 / TIP 2021,
  *    placement of the reference code `models_dwt/resnet.py`): a stride-2
  *    block keeps every convolution at stride 1 and inserts the DWT before the

@@ -76,10 +76,8 @@ export interface InterpolateArgs extends LayerArgs {
 function upsampleAxis(x: tf.Tensor, axis: number, s: number, mode: InterpolationMode): tf.Tensor {
   const n = x.shape[axis];
   const merged = x.shape.map((d, i) => (i === axis ? d * s : d));
-  if (mode === 'nearest') {
-    const reps = Array.from({ length: x.rank + 1 }, (_, i) => (i === axis + 1 ? s : 1));
-    return tf.reshape(tf.tile(tf.expandDims(x, axis + 1), reps), merged);
-  }
+  // Nearest: every phase is x (stacked copies; tf.tile has no gradient past rank 5).
+  if (mode === 'nearest') return tf.reshape(tf.stack(Array.from({ length: s }, () => x), axis + 1), merged);
   const slice = (start: number, size: number): tf.Tensor => tf.slice(x, x.shape.map((_, i) => (i === axis ? start : 0)), x.shape.map((d, i) => (i === axis ? size : d)));
   const previous = n === 1 ? x : tf.concat([slice(0, 1), slice(0, n - 1)], axis);
   const next = n === 1 ? x : tf.concat([slice(1, n - 1), slice(n - 1, 1)], axis);

@@ -45,6 +45,8 @@ for (const depth of [18, 34, 50, 100]) {
   const blocks = IRESNET_DEPTHS[depth];
   // A narrow net at 16×16 (four stride-2 stages: 16 → 1).
   const smallOptions = { inputSize: 16, widths: [4, 4, 8, 8], embeddingSize: 8 };
+  // LResNet-E-IR starts the last BN of each block at γ = 0, which stops the gradient of the block's
+  // convolutions at the first step; the small instance starts at γ = 1 so that a step reaches every weight.
   registerModel({
     name: `iresnet${depth}`,
     family: FAMILY,
@@ -58,7 +60,7 @@ for (const depth of [18, 34, 50, 100]) {
     family: FAMILY,
     description: `LResNet${depth}E-IR (SZU UniFace/UniTSFace/EPL): 112×112×3 → 512-d, IR blocks [${blocks.join(',')}], 2×2 stride-2 down-sampling, BN-Dropout(0.4)-7×7conv-BN head`,
     options: IRESNET_OPTIONS,
-    smallOptions,
+    smallOptions: { ...smallOptions, zeroInitResidual: false },
     create: (options) => iresnet({ ...(options as IResNetOptions), blocks, style: 'lresnet-eir', name: `lresnet${depth}e_ir` }),
   });
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
-import { countTrainableParams } from '../../src/nn/blocks.js';
+import { countTrainableParams } from '../../src/nn/core.js';
 import { createModel } from '../../src/models/index.js';
 import { buildWaveUNet3D, WAVEUNET3D_VARIANTS } from '../../src/models/waveunet3d/index.js';
 

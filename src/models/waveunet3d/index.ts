@@ -6,12 +6,22 @@
  * per-voxel logits (NDHWC).
  */
 import { registerModel } from '../registry.js';
-import { buildWaveUNet3D, type WaveUNet3DOptions } from './network.js';
+import { buildWaveUNet3D, WAVEUNET3D_VARIANTS, type WaveUNet3DOptions } from './network.js';
 
 registerModel({
   name: 'waveunet3d',
   family: 'waveunet3d',
   description: '3D WaveUNet for neuron segmentation: variants unet-v1/v2 (max-pool + transposed conv / strided conv + trilinear) and wavesnet-v1…v4 (DWT; V3/V4 IDWT with the stored 7 high bands, V4 hard-shrunk); options variant, width (default 4), wavelet, cube',
+  options: {
+    variant: { type: 'string', values: WAVEUNET3D_VARIANTS, description: 'down- and up-sampling of the variant' },
+    width: { type: 'integer', min: 1, description: 'channels of the first level' },
+    wavelet: { type: 'string', description: 'wavelet of the DWT variants (a wavelist() name)' },
+    numClasses: { type: 'integer', min: 2, description: 'classes of the per-voxel logits' },
+    cube: { type: 'integer[]', min: 16, description: 'cube size [D, H, W], multiples of 16' },
+    shrink: { type: 'number', min: 0, description: 'hard-shrinkage threshold of wavesnet-v4' },
+    seed: { type: 'integer', description: 'seed of the weight initialisers' },
+  },
+  smallOptions: { width: 2, cube: [16, 16, 16] },
   create: (options) => buildWaveUNet3D(options as WaveUNet3DOptions),
 });
 

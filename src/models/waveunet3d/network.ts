@@ -31,7 +31,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
-import { batchNorm, relu, WeightInit } from '../../nn/blocks.js';
+import { relu } from '../../nn/core.js';
+import { WeightInit } from '../../nn/init.js';
+import { batchNorm } from '../../nn/norm.js';
 import { wavelist } from '../../wavelets/filters.js';
 import { WaveletPool3D, WaveletUnpool3D } from '../../wavelets/layers.js';
 import { HardShrink, UpsampleAlignCorners3D } from './layers.js';

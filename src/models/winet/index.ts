@@ -9,6 +9,7 @@
  * {@link registrationField} tells what a registered model predicts.
  */
 import { check } from '../../errors.js';
+import type { OptionSpecs } from '../option-specs.js';
 import { registerModel, type ModelOptions } from '../registry.js';
 import { buildVoxelMorph } from './voxelmorph.js';
 import { buildWiNet } from './winet.js';
@@ -32,6 +33,13 @@ export function registrationSize(options: ModelOptions): number[] {
   return size;
 }
 
+/** Options of every registration network. */
+const FIELD_OPTIONS: OptionSpecs = {
+  dims: { type: 'integer', values: [2, 3], description: 'spatial dimensions' },
+  size: { type: 'integer[]', min: 1, description: 'spatial size of the fixed and moving images (multiples of 16)' },
+  seed: { type: 'integer', description: 'seed of the weight initialisers' },
+};
+
 for (const [name, kind] of [
   ['winet', 'displacement'],
   ['winet-diff', 'velocity'],
@@ -42,11 +50,9 @@ for (const [name, kind] of [
     family: 'registration',
     description: `WiNet (MICCAI 2024): wavelet-coefficient decoder with parameter-free IDWT, predicting a ${kind}${kind === 'velocity' ? ' integrated by scaling and squaring (7 steps)' : ''}; 2-D or 3-D`,
     options: {
-      dims: { type: 'integer', values: [2, 3], description: 'spatial dimensions' },
-      size: { type: 'integer[]', min: 1, description: 'spatial size of the fixed and moving images (multiples of 16)' },
+      ...FIELD_OPTIONS,
       startChannels: { type: 'integer', min: 1, description: 'channels C of the first level' },
       wavelet: { type: 'string', description: 'wavelet of the decoder (a wavelist() name)' },
-      seed: { type: 'integer', description: 'seed of the weight initialisers' },
     },
     smallOptions: { dims: 3, size: [16, 16, 16], startChannels: 2 },
     create: (options) => {
@@ -67,6 +73,8 @@ registerModel({
   name: 'vxm-unet',
   family: 'registration',
   description: 'VoxelMorph U-Net baseline (IEEE TMI 2019): full-resolution displacement from a 4-level U-Net; 2-D or 3-D',
+  options: FIELD_OPTIONS,
+  smallOptions: { dims: 3, size: [16, 16, 16] },
   create: (options) => {
     const size = registrationSize(options);
     return buildVoxelMorph({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });

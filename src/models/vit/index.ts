@@ -51,6 +51,15 @@ for (const [name, size] of Object.entries(SIZES)) {
     name,
     family: FAMILY,
     description: `${name === 'vit-tiny' ? 'ViT-Ti' : 'ViT-S'}: patch embedding (16×16 at 224×224), class token, ${size.depth} pre-norm blocks of width ${size.embedDim} with ${size.numHeads} heads, MLP ratio 4; options patchSize, dropPath`,
+    options: {
+      numClasses: { type: 'integer', min: 1, description: 'classes of the head' },
+      inChannels: { type: 'integer', min: 1, description: 'input channels' },
+      inputSize: { type: 'integer', min: 1, description: 'input height and width (a multiple of patchSize)' },
+      patchSize: { type: 'integer', min: 1, description: 'side of the square patches' },
+      dropPath: { type: 'number', min: 0, below: 1, description: 'stochastic depth of the last block' },
+      seed: { type: 'integer', description: 'seed of the weight initialisers' },
+    },
+    smallOptions: { inputSize: 32, patchSize: 16, numClasses: 10 },
     create: (options) => createVit(name, options),
   });
 }

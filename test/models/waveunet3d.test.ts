@@ -2,6 +2,7 @@
 // widths 4 and 8, and with the reference's weights (eval mode) the logits of
 // wavesnet-v4 (Haar DWT, stored bands hard-shrunk, IDWT) and unet-v2 (strided
 // 1×1 conv, trilinear align_corners) equal PyTorch's
+// and unet-v1 (max-pool, transposed conv k1 s2) equal PyTorch's
 // (scripts/gen_waveunet3d_fixtures.py); one training step runs with no leak.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,9 @@ function loadReference(model: tf.LayersModel, state: Record<string, Stored>): vo
     } else if (name.endsWith('_conv')) {
       const base = name.slice(0, -5);
       values = [tf.transpose(tensor(`${base}.conv.weight`), [2, 3, 4, 1, 0]), tensor(`${base}.conv.bias`)];
+    } else if (name.startsWith('upsampling_')) {
+      // ConvTranspose3d weight [in, out, 1, 1, 1] → the 1×1×1 conv kernel [1, 1, 1, in, out]
+      values = [tf.transpose(tensor(`${name}.weight`), [2, 3, 4, 0, 1]), tensor(`${name}.bias`)];
     } else {
       values = [tf.transpose(tensor(`${name}.weight`), [2, 3, 4, 1, 0]), tensor(`${name}.bias`)];
     }
@@ -59,11 +63,11 @@ function loadReference(model: tf.LayersModel, state: Record<string, Stored>): vo
   }
 }
 
-test('with the reference weights, wavesnet-v4 and unet-v2 logits equal PyTorch (eval mode)', async () => {
+test('with the reference weights, wavesnet-v4, unet-v2 and unet-v1 logits equal PyTorch (eval mode)', async () => {
   await initEngine();
   const input = tf.tensor(floats(fixture.input.data), fixture.input.shape);
   for (const [variant, reference] of Object.entries(fixture.forward)) {
-    const model = buildWaveUNet3D({ variant: variant as never, width: 2, cube: [16, 16, 32] });
+    const model = buildWaveUNet3D({ variant: variant as never, width: 2, cube: [16, 16, 16] });
     loadReference(model, reference.state);
     const output = model.predict(input) as tf.Tensor;
     assert.deepEqual(output.shape, reference.outputShape);

@@ -14,6 +14,12 @@
  *   i·(n − 1)/(2n − 1). Done as two `resizeBilinear(alignCorners)` passes —
  *   (H, W) per slice, then (D, H·W), whose second axis maps onto itself — so
  *   the gradient is TF.js's `ResizeBilinearGrad`.
+ * - {@link ScatterEven3D}: each voxel moved to the even position (2i, 2j, 2k)
+ *   of a grid twice as large, zeros elsewhere. Followed by a 1×1×1 conv with
+ *   bias it is exactly PyTorch's `ConvTranspose3d(kernel_size=1, stride=2,
+ *   output_padding=1)` of the reference's U-Net V1 / WaveSNet V2 decoders
+ *   (TF.js's 'same' transposed conv puts the values at odd positions
+ *   instead, a one-voxel shift).
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
@@ -64,5 +70,28 @@ export class UpsampleAlignCorners3D extends tf.layers.Layer {
   }
 }
 
+export class ScatterEven3D extends tf.layers.Layer {
+  static readonly className = 'ScatterEven3D';
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    return [s[0], 2 * s[1]!, 2 * s[2]!, 2 * s[3]!, s[4]];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      // One axis at a time (stack with zeros, merge): tf.pad of a rank-8 view gives wrong values on the wasm backend.
+      let y = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      for (let axis = 1; axis <= 3; axis++) {
+        const shape = y.shape.slice();
+        shape[axis] *= 2;
+        y = tf.reshape(tf.stack([y, tf.zerosLike(y)], axis + 1), shape);
+      }
+      return y;
+    });
+  }
+}
+
 tf.serialization.registerClass(HardShrink);
+tf.serialization.registerClass(ScatterEven3D);
 tf.serialization.registerClass(UpsampleAlignCorners3D);

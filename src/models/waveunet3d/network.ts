@@ -15,7 +15,7 @@
  *
  * | variant | down | up |
  * |---|---|---|
- * | `unet-v1` | max-pool 2 | transposed conv, kernel 1, stride 2 (bias) |
+ * | `unet-v1` | max-pool 2 | transposed conv, kernel 1, stride 2 (bias; PyTorch's placement, {@link ScatterEven3D}) |
  * | `unet-v2` | 1×1×1 conv, stride 2 (bias, no BN) | trilinear ×2, align_corners |
  * | `wavesnet-v1` | DWT, keep LLL | trilinear ×2, align_corners |
  * | `wavesnet-v2` | DWT, keep LLL | transposed conv, kernel 1, stride 2 |
@@ -36,7 +36,7 @@ import { WeightInit } from '../../nn/init.js';
 import { batchNorm } from '../../nn/norm.js';
 import { wavelist } from '../../wavelets/filters.js';
 import { WaveletPool3D, WaveletUnpool3D } from '../../wavelets/layers.js';
-import { HardShrink, UpsampleAlignCorners3D } from './layers.js';
+import { HardShrink, ScatterEven3D, UpsampleAlignCorners3D } from './layers.js';
 
 export const WAVEUNET3D_VARIANTS = ['unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4'] as const;
 export type WaveUNet3DVariant = (typeof WAVEUNET3D_VARIANTS)[number];
@@ -98,7 +98,8 @@ export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel
     const name = `upsampling_${level}`;
     const channels = x.shape[4] as number;
     if (variant === 'unet-v1' || variant === 'wavesnet-v2') {
-      x = tf.layers.conv3dTranspose({ filters: channels, kernelSize: 1, strides: 2, padding: 'same', useBias: true, kernelInitializer: init.convKernel(), biasInitializer: 'zeros', name }).apply(x) as tf.SymbolicTensor;
+      // PyTorch's ConvTranspose3d(k 1, s 2, output_padding 1): values to even positions, then the 1×1×1 map and bias everywhere.
+      x = conv3d(new ScatterEven3D({ name: `${name}_scatter` }).apply(x) as tf.SymbolicTensor, channels, 1, name);
     } else if (variant === 'unet-v2' || variant === 'wavesnet-v1') {
       x = new UpsampleAlignCorners3D({ name }).apply(x) as tf.SymbolicTensor;
     } else {

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ImageArrayDataset, type ClassificationData } from '../../src/data/dataset.js';
 import { FASHION_MNIST_DIR, openIdxFolder } from '../../src/data/idx.js';
-import { ANATOMY_CLASSES, MRICRON_TEMPLATES, anatomySplit, generateAnatomy } from '../../src/data/segmentation/anatomy.js';
+import { ANATOMY_CLASSES, anatomySplit, generateAnatomy } from '../../src/data/segmentation/anatomy.js';
 import { openSegmentationData } from '../../src/data/segmentation/index.js';
 import { generateScenes } from '../../src/data/segmentation/scenes.js';
 import { WavecvError } from '../../src/errors.js';
+import { FASHION_MNIST, MRICRON_DATA, requireSystem } from '../helpers/requirements.js';
 
 let root: string;
 before(() => {
@@ -54,7 +55,7 @@ test('scenes: labels follow the objects, training objects from the training spli
   assert.equal(existsSync(join(root, 'c')), false, 'nothing written for refused settings');
 });
 
-test('scenes from real Fashion-MNIST: 11 classes, objects of the right classes', { skip: !existsSync(FASHION_MNIST_DIR) && 'needs Debian dataset-fashion-mnist' }, async () => {
+test('scenes from real Fashion-MNIST: 11 classes, objects of the right classes', { skip: requireSystem('fashion-mnist', FASHION_MNIST) }, async () => {
   const source = await openIdxFolder(FASHION_MNIST_DIR);
   await generateScenes(source, 'fashion-mnist', join(root, 'fashion'), { trainCount: 3, testCount: 2, seed: 1 });
   const data = await openSegmentationData(join(root, 'fashion'));
@@ -72,7 +73,7 @@ test('anatomy split: test blocks of 8 slices, training slices at least gap+1 awa
   assert.ok(train.includes(20) && !train.includes(21) && train.includes(35) && !train.includes(34));
 });
 
-test('anatomy: real Colin27 slices with AAL lobes, test slices apart from training slices', { skip: !existsSync(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz')) && 'needs Debian mricron-data' }, async () => {
+test('anatomy: real Colin27 slices with AAL lobes, test slices apart from training slices', { skip: requireSystem('mricron-data', MRICRON_DATA) }, async () => {
   const counts = await generateAnatomy(join(root, 'anatomy'), { size: 96 });
   assert.ok(counts.train >= 60 && counts.test >= 24, JSON.stringify(counts));
   const settings = JSON.parse(readFileSync(join(root, 'anatomy', 'generator.json'), 'utf8'));

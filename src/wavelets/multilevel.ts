@@ -50,7 +50,7 @@ export type Wavedec2Coeffs = [tf.Tensor, ...Details2[]];
 export type WavedecnCoeffs = [tf.Tensor, ...Record<string, tf.Tensor>[]];
 
 /** pywt's `_check_level`: resolves the default level, rejects bad ones, warns about too deep ones. */
-export function checkLevel(sizes: number[], waves: readonly WaveletLike[], level: number | undefined): number {
+function checkLevel(sizes: number[], waves: readonly WaveletLike[], level: number | undefined): number {
   sizes.forEach((n, i) => check(n >= 1, 'data', n, `at least one sample along every transformed axis (axis ${i} of the transform has ${n})`));
   const maxLevel = Math.min(...sizes.map((n, i) => dwtMaxLevel(n, waves[i])));
   if (level === undefined) return maxLevel;

@@ -319,7 +319,7 @@ function upsampleOp(c: tf.Tensor4D, filter: UpsampleFilter): tf.Tensor4D {
 // Public one-axis transforms
 
 /** `[outer, n, inner]` for `shape` around `axis`. */
-export function axisView(shape: readonly number[], axis: number): [number, number, number] {
+function axisView(shape: readonly number[], axis: number): [number, number, number] {
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   return [outer, shape[axis], inner];

@@ -1,24 +1,43 @@
 /**
- * Browser entry of the model-portability check (issue 2, point 6: a model with
- * wavelet layers saved in Node loads back in a browser). Bundled by esbuild
- * for the browser together with `index.html`; the server that hosts it also
- * serves the saved model at `model/model.json` and the input at `input.json`
- * (`{ shape, values }`). The page loads the model with `tf.loadLayersModel`
- * on the cpu backend (deterministic, no GPU needed), predicts, and writes
- * `{ backend, outputs: [{ shape, values }] }` — or `{ error }` — as JSON into
- * `<pre id="result">`, where a headless browser's DOM dump shows it.
+ * Browser entry of the model-portability check: models saved in Node load
+ * back in a browser (a model of the wavelet layers, a WaveCNet with wavecv's
+ * BatchNorm, a face backbone). Bundled by esbuild for the browser together
+ * with `index.html`; the server that hosts it also serves each saved model at
+ * `model/<name>/model.json` and the cases at `input.json`
+ * (`{ cases: [{ model, shape, values }] }`). The page loads every model with
+ * `tf.loadLayersModel` on the cpu backend (deterministic, no GPU needed),
+ * predicts its input, and writes `{ backend, results: [{ outputs: [{ shape,
+ * values }] }] }` — or `{ error }` — as JSON into `<pre id="result">`, where
+ * a headless browser's DOM dump shows it.
  *
- * Importing the layer module registers the wavelet layer classes with
- * `tf.serialization`, which `loadLayersModel` needs to rebuild them; it is
- * imported directly, not through `src/index.ts`, whose other modules use
- * Node's file system.
+ * Importing wavecv's browser entry (`src/browser.ts`, published as
+ * `wavecv/browser`) registers every custom layer class with
+ * `tf.serialization`, which `loadLayersModel` needs to rebuild them.
  */
 import * as tf from '@tensorflow/tfjs';
-import '../src/wavelets/layers.js';
+import '../src/browser.js';
 
 interface TensorJson {
   shape: number[];
   values: number[];
+}
+
+interface Case extends TensorJson {
+  /** Folder of the saved model under `model/`. */
+  model: string;
+}
+
+async function predict(c: Case): Promise<{ outputs: TensorJson[] }> {
+  const model = await tf.loadLayersModel(`model/${c.model}/model.json`);
+  const x = tf.tensor(c.values, c.shape);
+  const predicted = model.predict(x);
+  const outputs: TensorJson[] = [];
+  for (const y of Array.isArray(predicted) ? predicted : [predicted]) {
+    outputs.push({ shape: y.shape, values: Array.from(await y.data()) });
+  }
+  tf.dispose([x, predicted]);
+  model.dispose();
+  return { outputs };
 }
 
 async function run(): Promise<unknown> {
@@ -26,16 +45,10 @@ async function run(): Promise<unknown> {
   await tf.ready();
   const response = await fetch('input.json');
   if (!response.ok) throw new Error(`input.json: HTTP ${response.status}`);
-  const input = (await response.json()) as TensorJson;
-  const model = await tf.loadLayersModel('model/model.json');
-  const x = tf.tensor(input.values, input.shape);
-  const predicted = model.predict(x);
-  const outputs: TensorJson[] = [];
-  for (const y of Array.isArray(predicted) ? predicted : [predicted]) {
-    outputs.push({ shape: y.shape, values: Array.from(await y.data()) });
-  }
-  tf.dispose([x, predicted]);
-  return { backend: tf.getBackend(), outputs };
+  const { cases } = (await response.json()) as { cases: Case[] };
+  const results = [];
+  for (const c of cases) results.push(await predict(c));
+  return { backend: tf.getBackend(), results };
 }
 
 const result = document.getElementById('result');

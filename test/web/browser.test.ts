@@ -1,6 +1,8 @@
-// A model with wavecv's wavelet layers, saved in Node by saveModel, loads in a
-// real browser (headless Debian chromium) with tf.loadLayersModel and gives
-// Node's outputs (issue 2, point 6). The page is web/index.html with
+// Models saved in Node by saveModel — one of wavecv's wavelet layers, a Haar
+// WaveCNet (ResNet-18 for CIFAR: WaveletPool2D, wavecv's BatchNorm with fused
+// ReLU) and a face backbone (iresnet-tiny: frozen-scale BatchNorm, PReLU) —
+// load in a real browser (headless Debian chromium) with tf.loadLayersModel
+// after importing wavecv's browser entry, and give Node's outputs. The page is web/index.html with
 // web/check.ts bundled by esbuild; a node:http server on 127.0.0.1 serves it
 // with the saved model and the input.
 import { test } from 'node:test';
@@ -16,6 +18,7 @@ import * as esbuild from 'esbuild';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { saveModel } from '../../src/io/model-io.js';
+import { createModel } from '../../src/models/index.js';
 import { DWT2D, IDWT2D, WaveletPool2D, WaveletUnpool2D } from '../../src/wavelets/layers.js';
 import { CHROMIUM as CHROMIUM_PACKAGE, requireSystem } from '../helpers/requirements.js';
 
@@ -43,7 +46,7 @@ function buildModel(): tf.LayersModel {
 }
 
 /** Serves `files` (URL path → file) and `input.json` on 127.0.0.1 at a free port. */
-async function serve(routes: Record<string, string>, modelDir: string, input: TensorJson): Promise<Server> {
+async function serve(routes: Record<string, string>, modelDir: string, input: object): Promise<Server> {
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     let file: string | undefined = routes[path];
@@ -101,40 +104,60 @@ function dumpDom(url: string, profile: string, timeoutMs: number): Promise<strin
   });
 }
 
-test('a wavelet model saved in Node loads in headless chromium and gives the same outputs', { timeout: 60_000, skip: chromium }, async () => {
+/** A Haar WaveCNet and a face backbone whose BatchNorm statistics moved away from 0 and 1 (two training-mode passes). */
+function trainedModels(x: tf.Tensor): Record<string, tf.LayersModel> {
+  const models = {
+    'resnet18-cifar-haar': createModel('resnet18-cifar', { wavelet: 'haar', width: 4, inputSize: 16, seed: 1 }),
+    'iresnet-tiny': createModel('iresnet-tiny', { inputSize: 16, seed: 2 }),
+  };
+  for (const model of Object.values(models)) for (let i = 0; i < 2; i++) tf.dispose(model.apply(tf.mul(x, i + 1), { training: true }) as tf.Tensor);
+  return models;
+}
+
+test('models saved in Node (wavelet layers, a WaveCNet, a face backbone) load in headless chromium and give the same outputs', { timeout: 90_000, skip: chromium }, async () => {
   await initEngine();
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-browser-'));
   let server: Server | undefined;
   try {
-    const model = buildModel();
     const shape = [2, 16, 16, 3];
     const values = Array.from({ length: 2 * 16 * 16 * 3 }, (_, i) => Math.sin(0.37 * i) + 0.25 * Math.cos(0.011 * i * i));
     const x = tf.tensor(values, shape);
-    const predicted = model.predict(x) as tf.Tensor[];
-    const want = predicted.map((y) => ({ shape: y.shape, values: Array.from(y.dataSync()) }));
-    tf.dispose([x, ...predicted]);
+    const models: Record<string, tf.LayersModel> = { 'wavelet-layers': buildModel(), ...trainedModels(x) };
     const modelDir = join(dir, 'model');
-    await saveModel(model, modelDir);
+    const want: Record<string, TensorJson[]> = {};
+    for (const [name, model] of Object.entries(models)) {
+      const predicted = model.predict(x) as tf.Tensor | tf.Tensor[];
+      want[name] = (Array.isArray(predicted) ? predicted : [predicted]).map((y) => ({ shape: y.shape, values: Array.from(y.dataSync()) }));
+      tf.dispose(predicted);
+      await saveModel(model, join(modelDir, name));
+    }
+    tf.dispose(x);
+    const cases = Object.keys(models).map((model) => ({ model, shape, values }));
 
     const bundle = join(dir, 'check.js');
     await esbuild.build({ entryPoints: [join(WEB, 'check.ts')], bundle: true, platform: 'browser', format: 'esm', target: 'es2020', outfile: bundle, logLevel: 'silent' });
-    server = await serve({ '/index.html': join(WEB, 'index.html'), '/check.js': bundle }, modelDir, { shape, values });
+    server = await serve({ '/index.html': join(WEB, 'index.html'), '/check.js': bundle }, modelDir, { cases });
     const { port } = server.address() as AddressInfo;
 
     const dom = await dumpDom(`http://127.0.0.1:${port}/index.html`, join(dir, 'profile'), 45_000);
     const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
     assert.ok(match, `no result element in the dumped DOM: ${dom.slice(0, 500)}`);
     const text = match[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-    const result = JSON.parse(text) as { backend?: string; outputs?: TensorJson[]; error?: string };
+    const result = JSON.parse(text) as { backend?: string; results?: Array<{ outputs: TensorJson[] }>; error?: string };
     assert.equal(result.error, undefined, `the page failed: ${result.error}`);
     assert.equal(result.backend, 'cpu');
-    const got = result.outputs ?? [];
-    assert.equal(got.length, want.length);
-    got.forEach((output, k) => {
-      assert.deepEqual(output.shape, want[k].shape, `output ${k} shape`);
-      const maxDiff = output.values.reduce((m, v, i) => Math.max(m, Math.abs(v - want[k].values[i])), 0);
-      assert.ok(maxDiff < 1e-4, `output ${k}: max |browser − node| = ${maxDiff}`);
-      assert.ok(want[k].values.some((v) => Math.abs(v) > 0.1), `output ${k} is not trivially zero`);
+    assert.equal(result.results?.length, cases.length);
+    cases.forEach(({ model }, c) => {
+      const got = result.results![c].outputs;
+      assert.equal(got.length, want[model].length, model);
+      got.forEach((output, k) => {
+        const expected = want[model][k].values;
+        assert.deepEqual(output.shape, want[model][k].shape, `${model} output ${k} shape`);
+        const scale = Math.max(1, ...expected.map(Math.abs));
+        const maxDiff = output.values.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i])), 0);
+        assert.ok(maxDiff < 1e-4 * scale, `${model} output ${k}: max |browser − node| = ${maxDiff}`);
+        assert.ok(expected.some((v) => Math.abs(v) > 0.1), `${model} output ${k} is not trivially zero`);
+      });
     });
   } finally {
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));

@@ -11,7 +11,11 @@ vit_tiny_patch16_224 and vit_small_patch16_224 can be compared.
 Writes test/fixtures/vit.json: the parameter counts of ViT-Ti/16 and ViT-S/16
 (1000 classes, 224x224) and a tiny ViT (16x16x3 input, patch 4, dim 12,
 depth 2, 3 heads, 5 classes) with random weights in TF.js layout (by wavecv
-layer name), an input batch (NHWC), its logits and block 0's attention maps.
+layer name), an input batch (NHWC), its logits and block 0's attention maps;
+and one LEVT block with MAS (re-attention: the heads' softmax maps mixed by
+a learnable HxH matrix, Ahat_g = sum_h Theta_hg A_h; feed-forward
+Linear-GELU, then on the 4x4 patch grid only a depthwise 3x3 conv-GELU, then
+Linear; the class token skips the depthwise conv) on random tokens.
 
 Run: /usr/bin/python3 scripts/gen_vit_fixtures.py (torch 1.13.1 was used).
 """
@@ -116,10 +120,73 @@ for i, blk in enumerate(net.blocks):
 x = torch.randn(2, 16, 16, 3)
 with torch.no_grad():
     logits = net(x.permute(0, 3, 1, 2))
+
+
+class MasAttention(Attention):
+    def __init__(self, dim, heads):
+        super().__init__(dim, heads)
+        self.theta = nn.Parameter(torch.eye(heads))
+
+    def forward(self, x):
+        b, n, c = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = ((q * self.scale) @ k.transpose(-2, -1)).softmax(dim=-1)
+        attn = torch.einsum("bhij,hg->bgij", attn, self.theta)
+        self.maps = attn
+        return self.proj((attn @ v).transpose(1, 2).reshape(b, n, c))
+
+
+class LeFF(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.dw = nn.Conv2d(hidden, hidden, 3, padding=1, groups=hidden)
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        b, n, _ = x.shape
+        g = int(round((n - 1) ** 0.5))
+        h = nn.functional.gelu(self.fc1(x))
+        cls, patches = h[:, :1], h[:, 1:]
+        grid = patches.transpose(1, 2).reshape(b, -1, g, g)
+        local = nn.functional.gelu(self.dw(grid)).flatten(2).transpose(1, 2)
+        return self.fc2(torch.cat([cls, local], dim=1))
+
+
+class LevtBlock(nn.Module):
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = MasAttention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.leff = LeFF(dim, dim * 4)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.leff(self.norm2(x))
+
+
+levt = LevtBlock(12, 3)
+with torch.no_grad():
+    for p in levt.parameters():
+        p.copy_(torch.randn_like(p) * 0.3)
+    levt.attn.theta.add_(torch.eye(3))
+levt_weights = {
+    "levt_norm1": norm(levt.norm1),
+    "levt_attn": dense(levt.attn.qkv) + dense(levt.attn.proj) + [flat(levt.attn.theta)],
+    "levt_norm2": norm(levt.norm2),
+    "levt_leff": dense(levt.leff.fc1) + [flat(levt.leff.dw.weight.permute(2, 3, 0, 1)), flat(levt.leff.dw.bias)] + dense(levt.leff.fc2),
+}
+tokens = torch.randn(2, 17, 12)
+with torch.no_grad():
+    levt_out = levt(tokens)
+
 out = pathlib.Path(__file__).resolve().parent.parent / "test" / "fixtures" / "vit.json"
 out.write_text(json.dumps({
     "torch": torch.__version__,
     "paramCounts": counts,
     "tiny": {"config": cfg, "weights": weights, "input": flat(x), "logits": flat(logits), "attention0": flat(net.blocks[0].attn.maps)},
+    "levt": {"numHeads": 3, "weights": levt_weights, "input": flat(tokens), "output": flat(levt_out), "attention": flat(levt.attn.maps)},
 }) + "\n")
 print(out, counts)

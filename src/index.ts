@@ -96,5 +96,6 @@ export { readNifti, parseNifti, writeNifti, encodeNifti, type NiftiVolume, type 
 export { readMetaImage } from './io/metaimage.js';
 export * from './neuron/index.js';
 export { MultiHeadSelfAttention } from './nn/attention.js';
+export { LocallyEnhancedFeedForward } from './nn/leff.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './nn/vit.js';
 export { binaryScores, videoScores, frameAndVideoScores, type BinaryScores, type VideoScores } from './metrics/binary.js';

@@ -16,6 +16,23 @@
  * collects them for every block of a model), so a saved model stays a plain
  * one-output graph. Weights are drawn from a truncated normal of std 0.02 and
  * biases start at zero (timm's ViT initialisation), seeded by `seed`.
+ *
+ * MAS (multi-attention scaling, option `mas`; Zhang et al., "Distilled
+ * Transformers with Locally Enhanced Global Representations for Face Forgery
+ * Detection", Pattern Recognition 2025 — only its abstract is public: a
+ * lightweight, plug-in module against attention collapse in deep
+ * transformers). Our reconstruction is the closest documented design,
+ * DeepViT's re-attention (Zhou et al., arXiv 2103.11886, eq. 3): the H
+ * post-softmax maps are re-weighted by a learnable H×H matrix Θ,
+ * Â_g = Σ_h Θ_hg A_h, before they weight V — each head's map scaled (the
+ * diagonal) and mixed with the other heads' maps, so that heads, and hence
+ * neighbouring blocks, need not converge to the same map. Choices: Θ starts
+ * as the identity and DeepViT's normalisation over heads is left out, so at
+ * step 0 a layer with MAS computes exactly what it computes without (a
+ * pretrained ViT is unchanged); the cost is H² parameters per layer and one
+ * [H, H] × [H, B·N·N] product. {@link MultiHeadSelfAttention.attentionMaps}
+ * returns the re-weighted maps Â (their rows need not sum to 1 once Θ has
+ * left the identity).
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../errors.js';
@@ -26,6 +43,8 @@ export interface MultiHeadSelfAttentionArgs extends LayerArgs {
   numHeads: number;
   /** Seed of the weight initialisers (absent: unseeded). */
   seed?: number;
+  /** Multi-attention scaling: a learnable H×H re-weighting of the heads' maps (default false); see the module comment. */
+  mas?: boolean;
 }
 
 /** The ViT initialiser: truncated normal of std 0.02 (timm's `trunc_normal_(std=.02)`). */
@@ -48,21 +67,32 @@ function attentionProbabilities(q: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D {
   return tf.softmax(tf.matMul(tf.mul(q, scale), k, false, true), -1) as tf.Tensor4D;
 }
 
+/** Â_g = Σ_h Θ_hg A_h of maps `a` [B, H, N, N] and Θ [H, H]. */
+function reweightHeads(a: tf.Tensor4D, theta: tf.Tensor2D): tf.Tensor4D {
+  const [b, h, n] = a.shape;
+  const byHead = tf.reshape(tf.transpose(a, [1, 0, 2, 3]), [h, b * n * n]);
+  return tf.transpose(tf.reshape(tf.matMul(theta, byHead, true, false), [h, b, n, n]), [1, 0, 2, 3]);
+}
+
 /** Tokens [B, N, D] → [B, N, D]; see the module comment. */
 export class MultiHeadSelfAttention extends tf.layers.Layer {
   static readonly className = 'MultiHeadSelfAttention';
   readonly numHeads: number;
+  readonly mas: boolean;
   private readonly seed?: number;
   private qkvKernel!: tf.LayerVariable;
   private qkvBias!: tf.LayerVariable;
   private projKernel!: tf.LayerVariable;
   private projBias!: tf.LayerVariable;
+  private headMixing?: tf.LayerVariable;
 
   constructor(args: MultiHeadSelfAttentionArgs) {
     super(args);
     this.numHeads = positiveInt(args.numHeads, 'numHeads');
     if (args.seed !== undefined) check(Number.isInteger(args.seed), 'seed', args.seed, 'an integer');
     this.seed = args.seed;
+    check(args.mas === undefined || typeof args.mas === 'boolean', 'mas', args.mas, 'true or false');
+    this.mas = args.mas ?? false;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -75,6 +105,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     this.qkvBias = this.addWeight('qkv_bias', [3 * dim], 'float32', tf.initializers.zeros());
     this.projKernel = this.addWeight('proj_kernel', [dim, dim], 'float32', vitWeightInit(seed === undefined ? undefined : seed + 1));
     this.projBias = this.addWeight('proj_bias', [dim], 'float32', tf.initializers.zeros());
+    if (this.mas) this.headMixing = this.addWeight('mas_head_mixing', [this.numHeads, this.numHeads], 'float32', tf.initializers.identity({}));
     this.built = true;
   }
 
@@ -87,23 +118,29 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
       const [b, n, d] = x.shape;
       const [q, k, v] = projectHeads(x, this.qkvKernel.read() as tf.Tensor2D, this.qkvBias.read() as tf.Tensor1D, this.numHeads);
-      const heads = tf.matMul(attentionProbabilities(q, k), v); // [B, H, N, d_h]
+      const heads = tf.matMul(this.maps(q, k), v); // [B, H, N, d_h]
       const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b * n, d]);
       return tf.reshape(tf.add(tf.matMul(merged, this.projKernel.read() as tf.Tensor2D), this.projBias.read()), [b, n, d]);
     });
   }
 
-  /** The attention maps A = softmax(QKᵀ/√d_h) of input tokens `x` ([B, N, D]): [B, H, N, N], rows summing to 1. */
+  /** The attention maps A = softmax(QKᵀ/√d_h) (Â with MAS) of input tokens `x` ([B, N, D]): [B, H, N, N]. */
   attentionMaps(x: tf.Tensor3D): tf.Tensor4D {
     check(this.built, `${this.name}`, 'an unbuilt layer', 'a layer that has been applied to an input');
     return tf.tidy(() => {
       const [q, k] = projectHeads(x, this.qkvKernel.read() as tf.Tensor2D, this.qkvBias.read() as tf.Tensor1D, this.numHeads);
-      return attentionProbabilities(q, k);
+      return this.maps(q, k);
     });
   }
 
+  /** A, or Â with MAS. */
+  private maps(q: tf.Tensor4D, k: tf.Tensor4D): tf.Tensor4D {
+    const a = attentionProbabilities(q, k);
+    return this.headMixing ? reweightHeads(a, this.headMixing.read() as tf.Tensor2D) : a;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), numHeads: this.numHeads, ...(this.seed === undefined ? {} : { seed: this.seed }) };
+    return { ...super.getConfig(), numHeads: this.numHeads, mas: this.mas, ...(this.seed === undefined ? {} : { seed: this.seed }) };
   }
 }
 tf.serialization.registerClass(MultiHeadSelfAttention);

@@ -16,6 +16,8 @@
  *   scaled by 1/(1 − p); identity at inference. Seeded: each call draws its
  *   mask with the next seed of a generator started from `seed`. Rates rise
  *   linearly from 0 at the first block to `dropPath` at the last (timm).
+ * - Options of every block: `mas` (multi-attention scaling, ./attention.ts)
+ *   and `localEnhancement` (the LEVT block's feed-forward, ./leff.ts).
  * - {@link ClassTokenSelect}: the class token out of the sequence, for the head.
  * - {@link buildVit}: patch embedding, tokens, `depth` blocks, final LayerNorm,
  *   linear head on the class token. With patch 16 at 224×224, 1000 classes,
@@ -31,6 +33,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../errors.js';
 import { Rng } from '../engine/random.js';
 import { MultiHeadSelfAttention, vitWeightInit } from './attention.js';
+import { LocallyEnhancedFeedForward } from './leff.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -208,6 +211,10 @@ export interface TransformerBlockOptions {
   dropPath?: number;
   /** Seed source of this block's initialisers and drop-path masks. */
   rng?: Rng;
+  /** Multi-attention scaling in the attention layer (see ./attention.ts; default false). */
+  mas?: boolean;
+  /** LEVT: the locally-enhanced feed-forward of ./leff.ts instead of the MLP (default false). */
+  localEnhancement?: boolean;
 }
 
 function nextSeed(rng?: Rng): number | undefined {
@@ -219,19 +226,28 @@ function residual(x: tf.SymbolicTensor, branch: tf.SymbolicTensor, rate: number,
   return tf.layers.add({ name: `${name}_add` }).apply([x, dropped]) as tf.SymbolicTensor;
 }
 
-/** A pre-norm ViT block on tokens [B, N, D]; layers named `${name}_norm1|attn|norm2|fc1|fc2`. */
+/**
+ * A pre-norm ViT block on tokens [B, N, D]; layers named
+ * `${name}_norm1|attn|norm2|fc1|fc2`, or `${name}_leff` in place of fc1/fc2
+ * for the LEVT block (`localEnhancement`).
+ */
 export function transformerBlock(x: tf.SymbolicTensor, name: string, options: TransformerBlockOptions): tf.SymbolicTensor {
   const dim = x.shape[2] as number;
   const hidden = Math.round(dim * (options.mlpRatio ?? 4));
   const rate = options.dropPath ?? 0;
   const rng = options.rng;
   const norm1 = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm1` }).apply(x) as tf.SymbolicTensor;
-  const attn = new MultiHeadSelfAttention({ numHeads: options.numHeads, seed: nextSeed(rng), name: `${name}_attn` }).apply(norm1) as tf.SymbolicTensor;
+  const attn = new MultiHeadSelfAttention({ numHeads: options.numHeads, mas: options.mas, seed: nextSeed(rng), name: `${name}_attn` }).apply(norm1) as tf.SymbolicTensor;
   const x1 = residual(x, attn, rate, `${name}_attn`, rng);
   const norm2 = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm2` }).apply(x1) as tf.SymbolicTensor;
-  const fc1 = tf.layers.dense({ units: hidden, activation: 'gelu', kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc1` }).apply(norm2) as tf.SymbolicTensor;
-  const fc2 = tf.layers.dense({ units: dim, kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc2` }).apply(fc1) as tf.SymbolicTensor;
-  return residual(x1, fc2, rate, `${name}_mlp`, rng);
+  let mlp: tf.SymbolicTensor;
+  if (options.localEnhancement) {
+    mlp = new LocallyEnhancedFeedForward({ hiddenDim: hidden, seed: nextSeed(rng), name: `${name}_leff` }).apply(norm2) as tf.SymbolicTensor;
+  } else {
+    const fc1 = tf.layers.dense({ units: hidden, activation: 'gelu', kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc1` }).apply(norm2) as tf.SymbolicTensor;
+    mlp = tf.layers.dense({ units: dim, kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc2` }).apply(fc1) as tf.SymbolicTensor;
+  }
+  return residual(x1, mlp, rate, `${name}_mlp`, rng);
 }
 
 export interface VitConfig {
@@ -245,6 +261,10 @@ export interface VitConfig {
   mlpRatio?: number;
   /** Stochastic-depth rate of the last block (default 0). */
   dropPath?: number;
+  /** Multi-attention scaling in every block (default false). */
+  mas?: boolean;
+  /** LEVT blocks: locally-enhanced feed-forward in every block (default false). */
+  localEnhancement?: boolean;
   seed?: number;
   name?: string;
 }
@@ -258,7 +278,7 @@ export function buildVit(config: VitConfig): tf.LayersModel {
   let x = new ClassTokenPositionEmbedding({ seed: nextSeed(rng), name: 'tokens' }).apply(patches) as tf.SymbolicTensor;
   for (let i = 0; i < depth; i++) {
     const dropPath = depth > 1 ? ((config.dropPath ?? 0) * i) / (depth - 1) : (config.dropPath ?? 0);
-    x = transformerBlock(x, `block${i}`, { numHeads, mlpRatio: config.mlpRatio, dropPath, rng });
+    x = transformerBlock(x, `block${i}`, { numHeads, mlpRatio: config.mlpRatio, dropPath, rng, mas: config.mas, localEnhancement: config.localEnhancement });
   }
   const normed = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: 'norm' }).apply(x) as tf.SymbolicTensor;
   const cls = new ClassTokenSelect({ name: 'class_token' }).apply(normed) as tf.SymbolicTensor;

@@ -36,6 +36,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../errors.js';
+import type { Initializer } from './init.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -48,7 +49,7 @@ export interface MultiHeadSelfAttentionArgs extends LayerArgs {
 }
 
 /** The ViT initialiser: truncated normal of std 0.02 (timm's `trunc_normal_(std=.02)`). */
-export function vitWeightInit(seed?: number): ReturnType<typeof tf.initializers.zeros> {
+export function vitWeightInit(seed?: number): Initializer {
   return tf.initializers.truncatedNormal({ stddev: 0.02, seed });
 }
 

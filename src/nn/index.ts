@@ -18,6 +18,9 @@
  * | max-unpool.ts | `MaxUnpool2D` (SegNet's un-pooling with the pool's switches) | ✓ | – |
  * | warp.ts | `warp`, `integrateVelocity`, `composeFields` (spatial transformer, registration) | ✓ | ✓ |
  * | l2-normalize.ts | `l2Normalize` (embeddings) | – | – |
+ * | attention.ts | `MultiHeadSelfAttention` (batched heads, maps retrievable, MAS option) | ✓ (tokens) | – |
+ * | vit.ts | `PatchEmbedding`, `ClassTokenPositionEmbedding`, `DropPath`, `transformerBlock` (pre-norm, MAS / LEVT switches), `buildVit`, `vitAttentionMaps` | ✓ | – |
+ * | leff.ts | `LocallyEnhancedFeedForward` (LEVT: depthwise 3×3 over the patch grid) | ✓ (tokens) | – |
  * | core.ts | `relu`, `dense`, `globalAveragePool`, `countTrainableParams` | ✓ | – |
  *
  * Which BatchNorm: always this `BatchNorm` (class name `WavecvBatchNorm`),
@@ -62,3 +65,6 @@ export { relu, dense, globalAveragePool, countTrainableParams } from './core.js'
 export { MaxUnpool2D, maxPoolSwitches } from './max-unpool.js';
 export { warp, integrateVelocity, composeFields, checkField, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
+export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';
+export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './vit.js';
+export { LocallyEnhancedFeedForward, type LocallyEnhancedFeedForwardArgs } from './leff.js';

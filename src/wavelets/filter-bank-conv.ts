@@ -65,9 +65,10 @@
  * and forward + backward, CPU time, one thread each, on a 2-core machine
  * shared with other jobs, so ±30 % run to run): against PyTorch 1.13 doing the
  * transform as pytorch_wavelets does (separable 1-D strided convolutions),
- * haar 14–23 ms vs 25–32 ms forward and 46–58 ms vs 48–58 ms forward +
- * backward, db4 38–48 ms vs 54–69 ms and 82–117 ms vs 114–142 ms; the layers
- * and the functional `dwt2`/`idwt2` run the same code and time alike.
+ * haar 14–23 ms vs 22–32 ms forward and 46–70 ms vs 48–58 ms forward +
+ * backward, db4 38–48 ms vs 53–69 ms and 76–117 ms vs 114–142 ms (three runs);
+ * the layers and the functional `dwt2`/`idwt2` run the same code and time
+ * alike.
  */
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError } from '../errors.js';

@@ -52,6 +52,7 @@ export { cropAt, flipSample, zoomAboutCentre, spatialLayout, type SpatialAxis, t
 export { readIdx, parseIdx, openIdxFolder, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type IdxFile, type IdxArray } from './data/idx.js';
 export {
   trainClassifier,
+  classifyTask,
   evaluateClassifier,
   classificationObjective,
   AUGMENTATIONS,
@@ -64,7 +65,7 @@ export { channelStatistics, checkNormalization, type Normalization } from './dat
 export { openImageFolder, ImageFolderDataset, IMAGE_EXTENSIONS, type ImageFolderOptions } from './data/image-folder.js';
 export { openCifarFolder, parseCifarRecords, readCifarBatch, CIFAR10_CLASSES, type CifarRecords, type CifarVariant, type CifarOpenOptions } from './data/cifar.js';
 export * from './data/faces/index.js';
-export { trainFace, embedDataset, verificationSummary, faceNormalization, type TrainFaceOptions, type TrainFaceResult, type FaceModelMetadata, type ClosedSetResult, type OpenSetResult } from './tasks/face.js';
+export { trainFace, faceTask, embedDataset, verificationSummary, faceNormalization, type TrainFaceOptions, type TrainFaceResult, type FaceModelMetadata, type FaceModelExtension, type ClosedSetResult, type OpenSetResult } from './tasks/face.js';
 export { openFaceData, openMnistPackage, ClassSubsetDataset, drawPairs, type FaceDataOptions } from './tasks/face-data.js';
 export { loadFaceModel, decisionThreshold, prepareFace, embedInputs, evaluateVerification, type LoadedFaceModel, type VerificationEvalOptions } from './tasks/face-inference.js';
 export { explainFace, type ExplainOptions } from './tasks/face-explain.js';

@@ -16,6 +16,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join } from 'node:path';
 import { WavecvError } from '../errors.js';
 
+/** Names of {@link saveModel}'s staging folders beside the target (`model.saving-PID`, `model.old-PID`); group 1 is the PID. */
+export const MODEL_STAGING = /^[^.][^/]*\.(?:saving|old)-(\d+)$/;
+
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
   const staging = `${dir}.saving-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });

@@ -5,12 +5,15 @@
  * al. 2016, "Rethinking the Inception Architecture", §7) and top-1/top-5
  * accuracy.
  *
- * A run folder `out/` receives: `config.json` (resolved settings),
- * `log.jsonl` (every step), `checkpoints/`, the final model in TF.js format
- * under `model/` (its `userDefinedMetadata` records the model name and
- * options, class names, input shape and the normalisation to apply),
- * `metrics.json` (final test top-1/top-5/loss and the per-epoch history),
- * `training-curve.png` (accuracy) and `loss-curve.png`.
+ * A task of the run template (src/train/run.ts). The run folder `out/`
+ * receives: `config.json` (resolved settings), `log.jsonl` (every step),
+ * `checkpoints/`, the final model in TF.js format under `model/` (its
+ * metadata, src/train/run-folder.ts, records the model name and options,
+ * class names, input shape and the normalisation to apply), `metrics.json`
+ * (final test top-1/top-5/loss and the per-epoch history),
+ * `training-curve.png` (accuracy) and `loss-curve.png`. A folder without a
+ * test split whose hold-out leaves either split empty is refused before
+ * anything is computed.
  *
  * Choices (ours, documented here):
  *  - inputs are normalised per channel with the mean and standard deviation
@@ -28,8 +31,6 @@
  *    averages when evaluating (`model.apply(x, {training: false})`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { compose, normalize, randomCrop, randomHorizontalFlip } from '../data/augment.js';
 import { channelStatistics, type Normalization } from '../data/normalization.js';
 import { DataLoader, openClassificationData, subsetDataset, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
@@ -38,21 +39,18 @@ import '../data/idx.js';
 import '../data/cifar.js';
 import '../data/image-folder.js';
 import { Rng } from '../engine/random.js';
-import { engineInfo } from '../engine/backend.js';
 import { check } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { saveModel } from '../io/model-io.js';
 import { countTopK } from '../metrics/robustness.js';
 import { createModel } from '../models/index.js';
-import { lineChartPng, type Series } from '../plot/line-chart.js';
-import { checkRunFolder, trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
+import type { Series } from '../plot/line-chart.js';
+import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
-import { Trainer, type EpochSummary, type Objective } from '../train/trainer.js';
+import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
 
 export const AUGMENTATIONS = ['crop', 'flip'] as const;
 export type Augmentation = (typeof AUGMENTATIONS)[number];
 
-export interface ClassifyOptions extends EpochTrainingSettings {
+export interface ClassifyOptions extends RunSettings {
   /** Registry model name (`createModel`), e.g. `cnn28`, `resnet18-cifar`. */
   model: string;
   /** Extra model options (`wavelet`, `bands`, `width`, …); numClasses, inChannels, inputSize come from the data. */
@@ -61,21 +59,14 @@ export interface ClassifyOptions extends EpochTrainingSettings {
   data: string | ClassificationData;
   /** Options for the data reader (e.g. `size` for image folders). */
   dataOptions?: Record<string, unknown>;
-  batchSize?: number;
   labelSmoothing?: number;
   /** `'auto'` (see module doc), `'none'`, or a list of augmentations. */
   augment?: 'auto' | 'none' | Augmentation[];
-  /** Run folder. */
-  out: string;
-  /** Continue the run in `out` from its latest checkpoint. */
-  resume?: boolean;
   /** Train on the first `trainLimit` training images only. */
   trainLimit?: number;
   /** Evaluate on the first `testLimit` evaluation images only. */
   testLimit?: number;
   evalBatchSize?: number;
-  /** Evaluate every N steps as well as after every epoch. */
-  evalEverySteps?: number;
 }
 
 export interface ClassificationMetrics {
@@ -157,32 +148,33 @@ export async function evaluateClassifier(
   return { top1: top1 / n, top5: top5 / n, loss: lossSum / n, count: n };
 }
 
-function firstN(dataset: ClassificationDataset, limit: number | undefined, what: string): ClassificationDataset {
+function firstN(dataset: ClassificationDataset, limit: number | undefined): ClassificationDataset {
   if (limit === undefined || limit >= dataset.length) return dataset;
-  check(Number.isInteger(limit) && limit > 0, what, limit, 'a positive integer');
   return subsetDataset(dataset, Array.from({ length: limit }, (_, i) => i)) as ClassificationDataset;
 }
 
 function resolveAugment(augment: ClassifyOptions['augment'], shape: [number, number, number]): Augmentation[] {
   if (augment === undefined || augment === 'auto') return shape[2] >= 3 && Math.min(shape[0], shape[1]) >= 32 ? ['crop', 'flip'] : [];
   if (augment === 'none') return [];
-  for (const a of augment) check((AUGMENTATIONS as readonly string[]).includes(a), 'augment', a, `one of ${AUGMENTATIONS.join(', ')}, 'auto' or 'none'`);
   return augment;
 }
 
-async function curves(outDir: string, history: EpochSummary[], stepsPerEpoch: number): Promise<void> {
-  const records = readFileSync(join(outDir, 'log.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { type: string; step: number; loss: number; metrics?: { accuracy?: number } })
-    .filter((r) => r.type === 'train');
-  // Training curves averaged over windows of a tenth of an epoch.
+/** The training and evaluation splits of a classify run, after the hold-out and the limits. */
+interface ClassifySplits {
+  data: ClassificationData;
+  train: ClassificationDataset;
+  test: ClassificationDataset;
+  evalSplit: string;
+}
+
+/** Training curves averaged over windows of a tenth of an epoch, from the log's step records. */
+function classifyCharts(history: EpochSummary[], steps: StepRecord[], stepsPerEpoch: number): RunChart[] {
   const window = Math.max(1, Math.floor(stepsPerEpoch / 10));
   const x: number[] = [];
   const loss: number[] = [];
   const accuracy: number[] = [];
-  for (let i = 0; i + window <= records.length; i += window) {
-    const slice = records.slice(i, i + window);
+  for (let i = 0; i + window <= steps.length; i += window) {
+    const slice = steps.slice(i, i + window);
     x.push(slice[slice.length - 1].step / stepsPerEpoch);
     loss.push(slice.reduce((s, r) => s + r.loss, 0) / slice.length);
     accuracy.push(slice.reduce((s, r) => s + (r.metrics?.accuracy ?? NaN), 0) / slice.length);
@@ -197,124 +189,150 @@ async function curves(outDir: string, history: EpochSummary[], stepsPerEpoch: nu
     { label: 'train (batch)', x, y: loss },
     { label: 'test', x: ex, y: evaluated.map((h) => h.eval!.loss) },
   ];
-  writeFileAtomic(join(outDir, 'training-curve.png'), await lineChartPng(accuracySeries, { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy' }));
-  writeFileAtomic(join(outDir, 'loss-curve.png'), await lineChartPng(lossSeries, { title: 'Cross-entropy loss', xLabel: 'epoch', yLabel: 'loss' }));
+  return [
+    { file: 'training-curve.png', series: accuracySeries, options: { title: 'Accuracy', xLabel: 'epoch', yLabel: 'accuracy' } },
+    { file: 'loss-curve.png', series: lossSeries, options: { title: 'Cross-entropy loss', xLabel: 'epoch', yLabel: 'loss' } },
+  ];
 }
+
+/** Image classification as a task of the run template (src/train/run.ts). */
+export const classifyTask: TrainingTask<ClassifyOptions, ClassifySplits, Record<string, never>, { test: ClassificationMetrics; trainSize: number }> = {
+  name: 'classify',
+
+  validate(options) {
+    check(typeof options.model === 'string' && options.model !== '', 'model', options.model, 'a registry model name');
+    check(typeof options.data === 'string' || (typeof options.data === 'object' && options.data !== null && 'train' in options.data), 'data', options.data, 'a data alias, a folder or opened data');
+    check(options.labelSmoothing === undefined || (options.labelSmoothing >= 0 && options.labelSmoothing < 1), 'labelSmoothing', options.labelSmoothing, 'a number in [0, 1)');
+    for (const key of ['trainLimit', 'testLimit', 'evalBatchSize'] as const) {
+      const v = options[key];
+      if (v !== undefined) check(Number.isInteger(v) && v > 0, key, v, 'a positive integer');
+    }
+    const augment = options.augment;
+    if (Array.isArray(augment)) for (const a of augment) check((AUGMENTATIONS as readonly string[]).includes(a), 'augment', a, `one of ${AUGMENTATIONS.join(', ')}, 'auto' or 'none'`);
+    else check(augment === undefined || augment === 'auto' || augment === 'none', 'augment', augment, `'auto', 'none' or a list of ${AUGMENTATIONS.join(', ')}`);
+    for (const key of ['numClasses', 'inChannels', 'inputSize']) {
+      check(options.modelOptions?.[key] === undefined, `modelOptions.${key}`, options.modelOptions?.[key], 'nothing (it comes from the data)');
+    }
+  },
+
+  async openData(options) {
+    const data = typeof options.data === 'string' ? await openClassificationData(options.data, options.dataOptions) : options.data;
+    const spec = typeof options.data === 'string' ? options.data : data.source;
+    let train = data.train;
+    let test = data.test;
+    let evalSplit = 'test';
+    if (!test) {
+      // Seeded 10% hold-out when the reader gives no test split.
+      const order = new Rng(deriveSeed(options.seed, SEED_STREAMS.dataOrder, 0xffff)).shuffle(Array.from({ length: train.length }, (_, i) => i));
+      const held = Math.max(1, Math.round(train.length / 10));
+      test = subsetDataset(train, order.slice(0, held).sort((a, b) => a - b)) as ClassificationDataset;
+      train = subsetDataset(train, order.slice(held).sort((a, b) => a - b)) as ClassificationDataset;
+      evalSplit = 'held-out 10% of train';
+    }
+    const why = evalSplit === 'test' ? '' : ` after holding out 10% of its ${data.train.length} image(s) for evaluation`;
+    check(train.length > 0, 'data', spec, `data with a non-empty training split (it is empty${why})`);
+    check(test.length > 0, 'data', spec, 'data with a non-empty evaluation split (it is empty)');
+    const [height, width] = train.imageShape;
+    check(height === width, 'data', `${height}×${width} images`, 'square images (registry models take one inputSize)');
+    return { data, train: firstN(train, options.trainLimit), test: firstN(test, options.testLimit), evalSplit };
+  },
+
+  async preprocessing(_options, { train }) {
+    return { inputShape: train.imageShape, normalization: await channelStatistics(train) };
+  },
+
+  setup(options, { data, train, test, evalSplit }, { preprocessing }) {
+    const [height, , channels] = train.imageShape;
+    const numClasses = data.classNames.length;
+    const normalization = preprocessing.normalization;
+    const augment = resolveAugment(options.augment, train.imageShape);
+    const transforms: BatchTransform[] = [];
+    if (augment.includes('crop')) transforms.push(randomCrop({ padding: Math.max(1, Math.round(height / 8)) }));
+    if (augment.includes('flip')) transforms.push(randomHorizontalFlip());
+    transforms.push(normalize(normalization));
+    const loader = new DataLoader(train, { batchSize: options.batchSize ?? 64, seed: options.seed, transform: compose(...transforms) });
+    const modelOptions = { ...options.modelOptions, numClasses, inChannels: channels, inputSize: height };
+    const model = withSeededRandom(deriveSeed(options.seed, SEED_STREAMS.modelInit), () => createModel(options.model, modelOptions));
+    const evalBatchSize = options.evalBatchSize ?? 256;
+    const labelSmoothing = options.labelSmoothing ?? 0;
+    const dataSummary = {
+      spec: typeof options.data === 'string' ? options.data : data.source,
+      source: data.source,
+      format: data.format,
+      trainSize: train.length,
+      evalSize: test.length,
+      evalSplit,
+      classNames: data.classNames,
+      imageShape: train.imageShape,
+    };
+    const evaluate = () => evaluateClassifier(model, test, { normalization, batchSize: evalBatchSize });
+    return {
+      model,
+      objective: classificationObjective(numClasses, labelSmoothing),
+      loader,
+      evaluate: {
+        everyEpochs: 1,
+        run: async () => {
+          const r = await evaluate();
+          return { top1: r.top1, top5: r.top5, loss: r.loss };
+        },
+      },
+      definition: {
+        model: options.model,
+        modelOptions,
+        trainLimit: options.trainLimit,
+        testLimit: options.testLimit,
+        dataOptions: options.dataOptions,
+        data: dataSummary,
+        augment,
+        labelSmoothing,
+      },
+      settings: { evalBatchSize },
+      metadata: () => ({ model: { name: options.model, options: modelOptions }, classNames: data.classNames, extension: {} }),
+      async finish(result) {
+        const last = result.lastEval;
+        const testMetrics: ClassificationMetrics =
+          result.stopped === 'completed' ? await evaluate() : { top1: last?.top1 ?? NaN, top5: last?.top5 ?? NaN, loss: last?.loss ?? NaN, count: test.length };
+        return {
+          metrics: {
+            model: options.model,
+            modelOptions,
+            data: dataSummary,
+            epochs: result.history.filter((h) => h.steps === loader.stepsPerEpoch).length,
+            test: testMetrics,
+          },
+          result: { test: testMetrics, trainSize: train.length },
+        };
+      },
+      historyRow: (h) => ({
+        epoch: h.epoch + 1,
+        step: h.step,
+        steps: h.steps,
+        lr: h.lr,
+        trainLoss: h.train.loss,
+        trainAccuracy: h.train.accuracy,
+        testTop1: h.eval?.top1,
+        testTop5: h.eval?.top5,
+        testLoss: h.eval?.loss,
+        seconds: h.seconds,
+      }),
+      charts: (history, steps) => classifyCharts(history, steps, loader.stepsPerEpoch),
+    };
+  },
+};
 
 /** Trains a classifier end to end; see the module comment for what is written. */
 export async function trainClassifier(options: ClassifyOptions): Promise<ClassifyResult> {
-  const started = Date.now();
-  const outDir = resolve(options.out);
-  checkRunFolder(options.out, outDir, options.resume);
-  const data = typeof options.data === 'string' ? await openClassificationData(options.data, options.dataOptions) : options.data;
-  let train = data.train;
-  let test = data.test;
-  let evalSplit = 'test';
-  if (!test) {
-    // Seeded 10% hold-out when the reader gives no test split.
-    const order = new Rng(deriveSeed(options.seed, SEED_STREAMS.dataOrder, 0xffff)).shuffle(Array.from({ length: train.length }, (_, i) => i));
-    const held = Math.max(1, Math.round(train.length / 10));
-    test = subsetDataset(train, order.slice(0, held).sort((a, b) => a - b)) as ClassificationDataset;
-    train = subsetDataset(train, order.slice(held).sort((a, b) => a - b)) as ClassificationDataset;
-    evalSplit = 'held-out 10% of train';
-  }
-  train = firstN(train, options.trainLimit, 'trainLimit');
-  test = firstN(test, options.testLimit, 'testLimit');
-  const [height, width, channels] = train.imageShape;
-  check(height === width, 'data', `${height}×${width} images`, 'square images (registry models take one inputSize)');
-  const numClasses = data.classNames.length;
-  const normalization = await channelStatistics(train);
-  const augment = resolveAugment(options.augment, train.imageShape);
-  const transforms: BatchTransform[] = [];
-  if (augment.includes('crop')) transforms.push(randomCrop({ padding: Math.max(1, Math.round(height / 8)) }));
-  if (augment.includes('flip')) transforms.push(randomHorizontalFlip());
-  transforms.push(normalize(normalization));
-  const batchSize = options.batchSize ?? 64;
-  const loader = new DataLoader(train, { batchSize, seed: options.seed, transform: compose(...transforms) });
-  const modelOptions = { ...options.modelOptions, numClasses, inChannels: channels, inputSize: height };
-  const model = withSeededRandom(deriveSeed(options.seed, SEED_STREAMS.modelInit), () => createModel(options.model, modelOptions));
-  const evalBatchSize = options.evalBatchSize ?? 256;
-  const testSet = test;
-  const dataSummary = { spec: typeof options.data === 'string' ? options.data : data.source, source: data.source, format: data.format, trainSize: train.length, evalSize: test.length, evalSplit, classNames: data.classNames, imageShape: train.imageShape };
-  const trainer = new Trainer({
-    model,
-    objective: classificationObjective(numClasses, options.labelSmoothing ?? 0),
-    data: loader,
-    ...trainerLoopOptions(options, loader.stepsPerEpoch, outDir),
-    evaluate: {
-      everySteps: options.evalEverySteps,
-      everyEpochs: 1,
-      run: async (m) => {
-        const r = await evaluateClassifier(m, testSet, { normalization, batchSize: evalBatchSize });
-        return { top1: r.top1, top5: r.top5, loss: r.loss };
-      },
-    },
-    config: {
-      task: 'classify',
-      model: options.model,
-      modelOptions,
-      data: dataSummary,
-      augment,
-      normalization,
-      labelSmoothing: options.labelSmoothing ?? 0,
-      epochs: options.epochs,
-      scheduleInEpochs: options.schedule ?? { type: 'constant' },
-      evalBatchSize,
-    },
-  });
-  try {
-    if (options.resume) await trainer.resume();
-    const result = await trainer.fit();
-    const modelDir = join(outDir, 'model');
-    const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-    let testMetrics: ClassificationMetrics;
-    if (result.stopped === 'completed') {
-      testMetrics = await evaluateClassifier(model, test, { normalization, batchSize: evalBatchSize });
-      model.setUserDefinedMetadata({
-        task: 'classify',
-        model: options.model,
-        modelOptions,
-        classNames: data.classNames,
-        inputShape: train.imageShape,
-        normalization,
-        trainedSteps: result.steps,
-        seed: options.seed,
-        engine: engineInfo()?.backend,
-      });
-      await saveModel(model, modelDir);
-    } else {
-      const last = result.lastEval;
-      testMetrics = { top1: last?.top1 ?? NaN, top5: last?.top5 ?? NaN, loss: last?.loss ?? NaN, count: test.length };
-    }
-    const history = result.history.map((h) => ({
-      epoch: h.epoch + 1,
-      step: h.step,
-      steps: h.steps,
-      lr: h.lr,
-      trainLoss: h.train.loss,
-      trainAccuracy: h.train.accuracy,
-      testTop1: h.eval?.top1,
-      testTop5: h.eval?.top5,
-      testLoss: h.eval?.loss,
-      seconds: h.seconds,
-    }));
-    writeJsonAtomic(join(outDir, 'metrics.json'), {
-      task: 'classify',
-      model: options.model,
-      modelOptions,
-      data: dataSummary,
-      stopped: result.stopped,
-      steps: result.steps,
-      epochs: result.history.filter((h) => h.steps === loader.stepsPerEpoch).length,
-      test: testMetrics,
-      history,
-      trainSeconds,
-      backend: engineInfo()?.backend,
-    });
-    await curves(outDir, result.history, loader.stepsPerEpoch);
-    return { outDir, modelDir, test: testMetrics, history: result.history, steps: result.steps, stopped: result.stopped, trainSeconds, seconds: (Date.now() - started) / 1000, trainSize: train.length };
-  } finally {
-    trainer.dispose();
-    model.dispose();
-  }
+  const outcome = await runTraining(classifyTask, options);
+  return {
+    outDir: outcome.outDir,
+    modelDir: outcome.modelDir,
+    test: outcome.result.test,
+    history: outcome.history,
+    steps: outcome.steps,
+    stopped: outcome.stopped,
+    trainSeconds: outcome.trainSeconds,
+    seconds: outcome.seconds,
+    trainSize: outcome.result.trainSize,
+  };
 }

@@ -49,12 +49,12 @@ export async function explainFace(options: ExplainOptions) {
   try {
     const stages = model.layers.map((l) => l.name).filter((n) => /^stage\d$/.test(n));
     const deep = stages.filter((n) => ((model.getLayer(n).output as tf.SymbolicTensor).shape[1] ?? 0) >= 7);
-    const layer = options.layer ?? metadata.ecloss?.layer ?? deep[deep.length - 1] ?? 'stage1';
+    const layer = options.layer ?? metadata.extension.ecloss?.layer ?? deep[deep.length - 1] ?? 'stage1';
     const probe = featureModel(model, layer);
     const align = options.align ?? 'detect';
     const detector = align === 'detect' ? await FaceDetector.load() : undefined;
     const { input, crop, face } = await prepareFace(await decodeImage(options.image), metadata, { align, detector }, options.image);
-    const [h, w, c] = metadata.inputShape;
+    const [h, w, c] = metadata.preprocessing.inputShape;
     const { maps, peaks, mapShape } = tf.tidy(() => {
       const [act] = probe.predict(tf.tensor4d(input, [1, h, w, c])) as tf.Tensor[];
       const a = tf.relu(act) as tf.Tensor4D;
@@ -110,7 +110,7 @@ export async function explainFace(options: ExplainOptions) {
       layer,
       mapSize: [mapShape[1], mapShape[2]],
       channels: k,
-      eclossTrained: metadata.ecloss !== undefined,
+      eclossTrained: metadata.extension.ecloss !== undefined,
       shown: chosen,
       face: face ? { score: face.score, box: face.box } : null,
     };

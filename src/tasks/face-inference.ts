@@ -6,38 +6,24 @@
  * `.bin` sets.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { alignFace } from '../data/faces/align.js';
 import { FaceDetector, type DetectedFace } from '../data/faces/detect.js';
-import { decodeImage, normalizeInto, resizeImage, type RgbImage } from '../data/faces/image.js';
+import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js';
 import { readPairs } from '../data/faces/pairs.js';
 import { readVerificationBin } from '../data/faces/verification-bin.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { loadModel } from '../io/model-io.js';
 import '../models/index.js';
 import { embedFaces } from '../models/face/embed.js';
-import { pairSimilarities, rocChartPng, verificationSummary, type FaceModelMetadata } from './face.js';
+import { loadRunModel, updateModelMetadata, type LoadedRunModel } from '../train/run-folder.js';
+import { pairSimilarities, rocChartPng, verificationSummary, type FaceModelExtension, type FaceModelMetadata } from './face.js';
 
-export interface LoadedFaceModel {
-  model: tf.LayersModel;
-  metadata: FaceModelMetadata;
-  /** The folder holding model.json. */
-  dir: string;
-}
+export type LoadedFaceModel = LoadedRunModel<FaceModelExtension>;
 
-/** Loads a face model from its folder or from a `train face` run folder (its `model/`). */
-export async function loadFaceModel(path: string): Promise<LoadedFaceModel> {
-  const dir = existsSync(join(path, 'model.json')) ? resolve(path) : resolve(path, 'model');
-  if (!existsSync(join(dir, 'model.json'))) throw new WavecvError('model', path, 'a folder with model.json, or a `wavecv train face` run folder');
-  const model = await loadModel(dir);
-  const metadata = model.getUserDefinedMetadata() as unknown as FaceModelMetadata | undefined;
-  if (!metadata || metadata.task !== 'face') {
-    model.dispose();
-    throw new WavecvError('model', path, 'a face model trained by `wavecv train face` (its metadata names task "face")');
-  }
-  return { model, metadata, dir };
+/** Loads a face model with its metadata from its folder or from a `train face` run folder (its `model/`). */
+export function loadFaceModel(path: string): Promise<LoadedFaceModel> {
+  return loadRunModel<FaceModelExtension>(path, 'face');
 }
 
 /** The decision threshold of a model: explicit, else learned, else stored by `eval verification`. */
@@ -46,12 +32,11 @@ export function decisionThreshold(metadata: FaceModelMetadata, explicit?: number
     check(Number.isFinite(explicit) && explicit >= -1 && explicit <= 1, 'threshold', explicit, 'a cosine in [-1, 1]');
     return { threshold: explicit, source: 'given on the command line' };
   }
-  if (metadata.threshold !== null && metadata.threshold !== undefined) return { threshold: metadata.threshold, source: metadata.thresholdSource ?? 'learned' };
-  const stored = metadata.verificationThreshold;
+  const stored = metadata.thresholds.learned ?? metadata.thresholds.verification;
   if (stored) return { threshold: stored.value, source: stored.source };
   throw new WavecvError(
     'threshold',
-    `none in the metadata of a ${metadata.loss} model`,
+    `none in the metadata of a ${metadata.extension.loss} model`,
     'a model trained with a unified-threshold loss (uce, uss, bce, epl-uniface), a threshold stored by `wavecv eval verification --store-threshold`, or --threshold',
   );
 }
@@ -63,14 +48,19 @@ export interface PrepareOptions {
   detector?: FaceDetector;
 }
 
-/** A model input [H, W, C] in (x − 0.5)/0.5 units, with the face found (when detecting). */
+/**
+ * A model input [H, W, C] — the crop's pixels scaled to [0, 1] (grey: the
+ * mean of R, G, B) and normalised by the model's metadata — with the face
+ * found (when detecting).
+ */
 export async function prepareFace(
   image: RgbImage,
   metadata: FaceModelMetadata,
   options: PrepareOptions,
   name = 'image',
 ): Promise<{ input: Float32Array; crop: RgbImage; face?: DetectedFace }> {
-  const [h, w, c] = metadata.inputShape;
+  const [h, w, c] = metadata.preprocessing.inputShape;
+  const { mean, std } = metadata.preprocessing.normalization;
   let crop: RgbImage;
   let face: DetectedFace | undefined;
   if (options.align === 'detect') {
@@ -82,21 +72,26 @@ export async function prepareFace(
     crop = await resizeImage(image, w, h);
   }
   const input = new Float32Array(h * w * c);
-  if (c === 3) normalizeInto(crop, input, 0);
-  else for (let p = 0; p < h * w; p++) input[p] = (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 127.5 - 1;
+  for (let p = 0; p < h * w; p++) {
+    for (let k = 0; k < c; k++) {
+      const value = c === 3 ? crop.data[p * 3 + k] / 255 : (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 255;
+      const j = mean.length === 1 ? 0 : k;
+      input[p * c + k] = (value - mean[j]) / std[j];
+    }
+  }
   return { input, crop, face };
 }
 
 /** L2-normalised embeddings of prepared inputs, flip-tested when the model's metadata says so. */
 export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, inputs: Float32Array[], batchSize = 64): Float32Array {
-  const [h, w, c] = metadata.inputShape;
+  const [h, w, c] = metadata.preprocessing.inputShape;
   const dim = model.outputs[0].shape[1] as number;
   const out = new Float32Array(inputs.length * dim);
   for (let start = 0; start < inputs.length; start += batchSize) {
     const chunk = inputs.slice(start, start + batchSize);
     const flat = new Float32Array(chunk.length * h * w * c);
     chunk.forEach((x, i) => flat.set(x, i * h * w * c));
-    const e = tf.tidy(() => embedFaces(model, tf.tensor4d(flat, [chunk.length, h, w, c]), { flip: metadata.flip, batchSize: chunk.length }));
+    const e = tf.tidy(() => embedFaces(model, tf.tensor4d(flat, [chunk.length, h, w, c]), { flip: metadata.extension.flip, batchSize: chunk.length }));
     out.set(e.dataSync(), start * dim);
     e.dispose();
   }
@@ -169,14 +164,14 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
       emb.set(embedInputs(model, metadata, inputs, batchSize), start * dim);
     }
     const similarities = pairSimilarities(emb, dim, a, b);
-    const learned = metadata.threshold ?? null;
+    const learned = metadata.thresholds.learned?.value ?? null;
     const v = verificationSummary(similarities, same, learned);
     const report = {
       model: dir,
-      loss: metadata.loss,
+      loss: metadata.extension.loss,
       pairs: { source: resolve(options.pairs), format: isBin ? 'insightface-bin' : 'pairs-list', count: same.length, same: same.filter(Boolean).length, images: sources.length },
       align,
-      flip: metadata.flip,
+      flip: metadata.extension.flip,
       accuracy: v.kfold.accuracy,
       folds: v.kfold.folds,
       bestThreshold: v.kfold.bestCosineThreshold,
@@ -191,12 +186,10 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
     };
     const outDir = resolve(options.out);
     writeJsonAtomic(join(outDir, 'verification.json'), report);
-    writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, metadata.loss, `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`));
+    writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, metadata.extension.loss, `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`));
     if (options.storeThreshold) {
-      const manifestPath = join(dir, 'model.json');
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-      manifest.userDefinedMetadata = { ...manifest.userDefinedMetadata, verificationThreshold: { value: v.kfold.bestCosineThreshold, source: `best threshold of eval verification on ${resolve(options.pairs)}` } };
-      writeFileAtomic(manifestPath, JSON.stringify(manifest));
+      const verification = { value: v.kfold.bestCosineThreshold, source: `best threshold of eval verification on ${resolve(options.pairs)}` };
+      updateModelMetadata(dir, (m) => ({ ...m, thresholds: { ...m.thresholds, verification } }));
     }
     return { ...report, outDir };
   } finally {

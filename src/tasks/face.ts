@@ -20,54 +20,50 @@
  *   10-fold protocol (mean ± std), TAR@FAR and the ROC curve, with the
  *   learned threshold's accuracy on those pairs.
  *
- * Outputs in the run folder: `model/` (the backbone, its metadata holding the
+ * A task of the run template (src/train/run.ts). Outputs in the run folder:
+ * `model/` (the backbone; its metadata, {@link FaceModelMetadata}, holds the
  * learned unified threshold), `metrics.json`, `training-curve.png`, and the
  * trainer's `config.json`, `log.jsonl`, `checkpoints/`; with an open-set
- * evaluation also `roc.png`.
+ * evaluation also `roc.png`. Every option, the open-set classes and pairs
+ * included, is checked before training starts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
 import type { Normalization } from '../data/normalization.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
-import { engineInfo } from '../engine/backend.js';
 import { check } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { saveModel } from '../io/model-io.js';
-import { createFaceLoss, ExplainableChannelLoss, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { createFaceLoss, ExplainableChannelLoss, FACE_LOSS_NAMES, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
 import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/face.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
-import { checkRunFolder, trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
+import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
+import { applyNormalization, type ModelMetadata, type Threshold } from '../train/run-folder.js';
 import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
-import { Trainer, type EpochSummary } from '../train/trainer.js';
+import type { EpochSummary } from '../train/trainer.js';
 import { ClassSubsetDataset, drawPairs, openFaceData, type FaceDataOptions } from './face-data.js';
 
-/** What a face model's metadata holds (written by {@link trainFace}, read by verify/explain/eval). */
-export interface FaceModelMetadata {
-  task: 'face';
-  backbone: string;
-  modelOptions: Record<string, unknown>;
+/** The face task's part of the model metadata ({@link ModelMetadata.extension}). */
+export interface FaceModelExtension {
+  /** The loss the backbone was trained with. */
   loss: string;
-  /** The learned unified threshold in cosine units (UCE: b/s, USS: b/γ), or null for losses without one. */
-  threshold: number | null;
-  /** Where `threshold` came from: the loss, or `eval verification --store-threshold`. */
-  thresholdSource: string | null;
-  inputShape: [number, number, number];
-  normalization: Normalization;
   /** Whether embeddings are flip-tested (sum of image and mirror). */
   flip: boolean;
-  classNames: string[];
   /** The ECLoss target layer, when trained with ECLoss. */
   ecloss?: { layer: string; weight: number };
-  /** A threshold stored by `eval verification --store-threshold`, used when the loss learned none. */
-  verificationThreshold?: { value: number; source: string };
-  trainedSteps: number;
-  seed: number;
 }
 
-export interface TrainFaceOptions extends EpochTrainingSettings {
+/**
+ * What a face model's metadata holds (written by {@link trainFace}, read by
+ * verify/explain/eval). Thresholds, in cosine units: `learned` — the learned
+ * unified threshold of the loss (UCE: b/s, USS: b/γ), absent for losses
+ * without one; `verification` — stored by `eval verification --store-threshold`.
+ */
+export type FaceModelMetadata = ModelMetadata<FaceModelExtension>;
+
+export interface TrainFaceOptions extends RunSettings {
   /** Registry name of the backbone (`iresnet18`, `iresnet-tiny`, `mobilefacenet`, …). */
   backbone: string;
   modelOptions?: Record<string, unknown>;
@@ -89,9 +85,6 @@ export interface TrainFaceOptions extends EpochTrainingSettings {
   closedSet?: boolean;
   /** Open-set verification on `pairs` seeded pairs of these (held-out) classes of the test split. */
   openSet?: { classes: number[]; pairs?: number; seed?: number };
-  batchSize?: number;
-  out: string;
-  resume?: boolean;
   evalBatchSize?: number;
 }
 
@@ -141,13 +134,14 @@ export function faceNormalization(channels: number): Normalization {
 }
 
 /**
- * Embeddings of a whole dataset (images in [0, 1]), L2-normalised, optionally
+ * Embeddings of a whole dataset (images in [0, 1], normalised as the model's
+ * metadata says), L2-normalised, optionally
  * flip-tested (sum of the embeddings of image and mirror before normalising).
  */
 export async function embedDataset(
   model: tf.LayersModel,
   dataset: ClassificationDataset,
-  options: { flip?: boolean; batchSize?: number } = {},
+  options: { normalization: Normalization; flip?: boolean; batchSize?: number },
 ): Promise<{ embeddings: Float32Array; dim: number; labels: Int32Array }> {
   const batchSize = options.batchSize ?? 256;
   const dim = model.outputs[0].shape[1] as number;
@@ -157,7 +151,7 @@ export async function embedDataset(
     const indices = Array.from({ length: Math.min(batchSize, dataset.length - start) }, (_, i) => start + i);
     const batch = await dataset.getBatch(indices);
     const e = tf.tidy(() => {
-      const x = tf.sub(tf.mul(tf.tensor(batch.image.data, batch.image.shape, 'float32'), 2), 1) as tf.Tensor4D;
+      const x = applyNormalization(tf.tensor(batch.image.data, batch.image.shape, 'float32'), options.normalization) as tf.Tensor4D;
       return embedFaces(model, x, { flip: options.flip, batchSize: indices.length });
     });
     out.set(e.dataSync(), start * dim);
@@ -248,152 +242,188 @@ function closedSet(loss: FaceLoss, emb: { embeddings: Float32Array; dim: number;
   };
 }
 
-async function trainingCurve(outDir: string, history: EpochSummary[]): Promise<void> {
-  if (history.length === 0) return;
+function trainingCurve(history: EpochSummary[]): RunChart[] {
+  if (history.length === 0) return [];
   const x = history.map((h) => h.epoch + 1);
   const series = [
     { label: 'loss / 10', x, y: history.map((h) => h.train.loss / 10) },
     { label: 'train accuracy', x, y: history.map((h) => h.train.accuracy ?? NaN) },
   ];
   if (history.some((h) => h.train.threshold !== undefined)) series.push({ label: 'threshold t', x, y: history.map((h) => h.train.threshold ?? NaN) });
-  writeFileAtomic(join(outDir, 'training-curve.png'), await lineChartPng(series, { title: 'face training (epoch means)', xLabel: 'epoch', yLabel: 'value' }));
+  return [{ file: 'training-curve.png', series, options: { title: 'face training (epoch means)', xLabel: 'epoch', yLabel: 'value' } }];
 }
+
+const classIndex = (what: string, count: number) => (c: number) => check(Number.isInteger(c) && c >= 0 && c < count, what, c, `a class index in [0, ${count})`);
+
+/** The opened data of a face run and its training classes. */
+interface FaceRunData {
+  data: ClassificationData;
+  classes: number[];
+  train: ClassificationDataset;
+}
+
+/** The face task of the run template (src/train/run.ts). */
+export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExtension, Omit<TrainFaceResult, keyof RunOutcomeFields>> = {
+  name: 'face',
+
+  validate(options) {
+    check(typeof options.backbone === 'string' && options.backbone !== '', 'backbone', options.backbone, 'a registry backbone name');
+    check((FACE_LOSS_NAMES as readonly string[]).includes(options.loss), 'loss', options.loss, `one of ${FACE_LOSS_NAMES.join(', ')}`);
+    const distinct = (list: number[], what: string) => {
+      check(Array.isArray(list) && list.length > 0, what, list, 'a non-empty list of class indices');
+      list.forEach((c) => check(Number.isInteger(c) && c >= 0, what, c, 'class indices (integers ≥ 0)'));
+      check(new Set(list).size === list.length, what, list, 'distinct class indices');
+    };
+    if (options.classes !== undefined) distinct(options.classes, 'classes');
+    if (options.perClass !== undefined) check(Number.isInteger(options.perClass) && options.perClass > 0, 'perClass', options.perClass, 'a positive integer');
+    if (options.evalBatchSize !== undefined) check(Number.isInteger(options.evalBatchSize) && options.evalBatchSize > 0, 'evalBatchSize', options.evalBatchSize, 'a positive integer');
+    if (options.openSet) {
+      distinct(options.openSet.classes, 'openSet');
+      check(options.classes !== undefined, 'openSet', options.openSet.classes, 'classes held out of training (give the training classes too, e.g. classes 0-6 with open set 7-9)');
+      for (const c of options.openSet.classes) check(!options.classes.includes(c), 'openSet', c, 'classes not used in training');
+      const pairs = options.openSet.pairs ?? 6000;
+      check(Number.isInteger(pairs) && pairs >= 20 && pairs % 20 === 0, 'pairs', pairs, 'a multiple of 20 (same and different pairs in each of 10 folds)');
+      if (options.openSet.seed !== undefined) check(Number.isInteger(options.openSet.seed) && options.openSet.seed >= 0, 'pairSeed', options.openSet.seed, 'an integer ≥ 0');
+    }
+    if (options.ecloss) {
+      check(typeof options.ecloss.layer === 'string' && options.ecloss.layer !== '', 'ecloss', options.ecloss.layer, 'a layer name, e.g. stage3');
+      check(Number.isFinite(options.ecloss.weight) && options.ecloss.weight >= 0, 'eclossWeight', options.ecloss.weight, 'a number ≥ 0');
+    }
+  },
+
+  async openData(options) {
+    const data = typeof options.data === 'string' ? await openFaceData(options.data, options.dataOptions) : options.data;
+    const classes = options.classes ?? data.classNames.map((_, i) => i);
+    classes.forEach(classIndex('classes', data.classNames.length));
+    if (options.openSet) {
+      check(data.test !== undefined, 'openSet', options.openSet.classes, 'data with a test split');
+      options.openSet.classes.forEach(classIndex('openSet', data.classNames.length));
+    }
+    const train: ClassificationDataset = new ClassSubsetDataset(data.train, classes, options.perClass);
+    check(train.length > 0, 'data', typeof options.data === 'string' ? options.data : data.source, 'training images of the chosen classes (there are none)');
+    const [height, width] = train.imageShape;
+    check(height === width, 'data', `${height}×${width} images`, 'square images');
+    return { data, classes, train };
+  },
+
+  preprocessing(_options, { train }) {
+    return { inputShape: train.imageShape, normalization: faceNormalization(train.imageShape[2]) };
+  },
+
+  setup(options, { data, classes, train }, { preprocessing }) {
+    const [height, , channels] = train.imageShape;
+    const flip = options.flip ?? channels === 3;
+    const normalization = preprocessing.normalization;
+    const transforms: BatchTransform[] = [];
+    if (flip) transforms.push(randomHorizontalFlip());
+    transforms.push(normalize(normalization));
+    const loader = new DataLoader(train, { batchSize: options.batchSize ?? 64, seed: options.seed, transform: compose(...transforms) });
+    const modelOptions = { ...options.modelOptions, inChannels: channels, inputSize: height, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit) };
+    const model = createModel(options.backbone, modelOptions);
+    const disposables: Array<{ dispose(): void }> = [];
+    try {
+      const embeddingDim = model.outputs[0].shape[1] as number;
+      const loss = createFaceLoss(options.loss, { ...options.lossOptions, numClasses: classes.length, embeddingDim, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit, 1) });
+      disposables.push(loss);
+      let trained: tf.LayersModel | undefined;
+      let ecloss: ExplainableChannelLoss | undefined;
+      if (options.ecloss) {
+        trained = featureModel(model, options.ecloss.layer);
+        ecloss = new ExplainableChannelLoss({ beta: options.ecloss.beta, diversityWeight: options.ecloss.diversityWeight });
+        disposables.push(ecloss);
+      }
+      const objective = faceObjective(loss, ecloss ? { featureOutput: 1, ecloss: { loss: ecloss, output: 0, weight: options.ecloss!.weight } } : {});
+      const classNames = classes.map((c) => data.classNames[c]);
+      const dataSummary = {
+        spec: typeof options.data === 'string' ? options.data : data.source,
+        source: data.source,
+        format: data.format,
+        classes: classNames,
+        trainSize: train.length,
+        perClass: options.perClass,
+        imageShape: train.imageShape,
+      };
+      const evalBatch = options.evalBatchSize ?? 256;
+      return {
+        model,
+        trained,
+        objective,
+        loader,
+        definition: {
+          backbone: options.backbone,
+          modelOptions,
+          loss: options.loss,
+          lossOptions: options.lossOptions ?? {},
+          ecloss: options.ecloss,
+          dataOptions: options.dataOptions,
+          classes: options.classes,
+          perClass: options.perClass,
+          flip,
+          data: dataSummary,
+        },
+        settings: { closedSet: options.closedSet, openSet: options.openSet, evalBatchSize: evalBatch },
+        metadata() {
+          const threshold = loss.threshold() ?? null;
+          const thresholds: Record<string, Threshold> = {};
+          if (threshold !== null) thresholds.learned = { value: threshold, source: `learned unified bias of ${options.loss} (t = b/s)` };
+          return {
+            model: { name: options.backbone, options: modelOptions },
+            classNames,
+            thresholds,
+            extension: { loss: options.loss, flip, ecloss: options.ecloss ? { layer: options.ecloss.layer, weight: options.ecloss.weight } : undefined },
+          };
+        },
+        async finish(result, run) {
+          const threshold = loss.threshold() ?? null;
+          let closed: ClosedSetResult | undefined;
+          let open: OpenSetResult | undefined;
+          if (result.stopped === 'completed') {
+            if (data.test && (options.closedSet ?? true)) {
+              const test = new ClassSubsetDataset(data.test, classes);
+              closed = closedSet(loss, await embedDataset(model, test, { normalization, flip, batchSize: evalBatch }));
+            }
+            if (options.openSet) {
+              const unseen = new ClassSubsetDataset(data.test!, options.openSet.classes);
+              const emb = await embedDataset(model, unseen, { normalization, flip, batchSize: evalBatch });
+              const pairs = drawPairs(emb.labels, options.openSet.pairs ?? 6000, options.openSet.seed ?? 0);
+              const similarities = pairSimilarities(emb.embeddings, emb.dim, pairs.a, pairs.b);
+              const v = verificationSummary(similarities, pairs.same, threshold);
+              open = {
+                classes: options.openSet.classes.map((c) => data.classNames[c]),
+                pairs: pairs.same.length,
+                accuracy: v.kfold.accuracy,
+                bestThreshold: v.kfold.bestCosineThreshold,
+                meanFoldThreshold: v.meanFoldThreshold,
+                tarAtFar: v.tarAtFar.map(({ far, tar, resolvable }) => ({ far, tar, resolvable })),
+                valAtFar: v.valAtFar,
+                accuracyAtLearned: v.accuracyAtLearned,
+                auc: v.auc,
+              };
+              writeFileAtomic(join(run.outDir, 'roc.png'), await rocChartPng(v.roc, options.loss, `ROC on ${pairs.same.length} pairs of unseen classes`));
+            }
+          }
+          return {
+            metrics: { backbone: options.backbone, loss: options.loss, data: dataSummary, learnedThreshold: threshold, closedSet: closed, openSet: open },
+            result: { threshold, closedSet: closed, openSet: open },
+          };
+        },
+        historyRow: (h) => ({ epoch: h.epoch + 1, step: h.step, lr: h.lr, ...h.train, seconds: h.seconds }),
+        charts: (history) => trainingCurve(history),
+        dispose: () => disposables.forEach((d) => d.dispose()),
+      };
+    } catch (error) {
+      disposables.forEach((d) => d.dispose());
+      model.dispose();
+      throw error;
+    }
+  },
+};
+
+type RunOutcomeFields = Pick<TrainFaceResult, 'outDir' | 'modelDir' | 'history' | 'steps' | 'stopped' | 'trainSeconds' | 'seconds'>;
 
 /** Trains a face-embedding backbone with a face loss (see the module comment). */
 export async function trainFace(options: TrainFaceOptions): Promise<TrainFaceResult> {
-  const started = Date.now();
-  const outDir = resolve(options.out);
-  checkRunFolder(options.out, outDir, options.resume);
-  const data = typeof options.data === 'string' ? await openFaceData(options.data, options.dataOptions) : options.data;
-  const allClasses = data.classNames.map((_, i) => i);
-  const classes = options.classes ?? allClasses;
-  const train: ClassificationDataset = new ClassSubsetDataset(data.train, classes, options.perClass);
-  const [height, width, channels] = train.imageShape;
-  check(height === width, 'data', `${height}×${width} images`, 'square images');
-  const flip = options.flip ?? channels === 3;
-  const normalization = faceNormalization(channels);
-  const transforms: BatchTransform[] = [];
-  if (flip) transforms.push(randomHorizontalFlip());
-  transforms.push(normalize(normalization));
-  const batchSize = options.batchSize ?? 64;
-  const loader = new DataLoader(train, { batchSize, seed: options.seed, transform: compose(...transforms) });
-
-  const modelOptions = { ...options.modelOptions, inChannels: channels, inputSize: height, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit) };
-  const model = createModel(options.backbone, modelOptions);
-  const embeddingDim = model.outputs[0].shape[1] as number;
-  const loss = createFaceLoss(options.loss, { ...options.lossOptions, numClasses: classes.length, embeddingDim, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit, 1) });
-  let trained = model;
-  let ecloss: ExplainableChannelLoss | undefined;
-  if (options.ecloss) {
-    check(Number.isFinite(options.ecloss.weight) && options.ecloss.weight >= 0, 'ecloss weight', options.ecloss.weight, 'a number ≥ 0');
-    trained = featureModel(model, options.ecloss.layer);
-    ecloss = new ExplainableChannelLoss({ beta: options.ecloss.beta, diversityWeight: options.ecloss.diversityWeight });
-  }
-  const objective = faceObjective(loss, ecloss ? { featureOutput: 1, ecloss: { loss: ecloss, output: 0, weight: options.ecloss!.weight } } : {});
-  const dataSummary = {
-    spec: typeof options.data === 'string' ? options.data : data.source,
-    source: data.source,
-    format: data.format,
-    classes: classes.map((c) => data.classNames[c]),
-    trainSize: train.length,
-    perClass: options.perClass,
-    imageShape: train.imageShape,
-  };
-  const trainer = new Trainer({
-    model: trained,
-    objective,
-    data: loader,
-    ...trainerLoopOptions(options, loader.stepsPerEpoch, outDir),
-    config: {
-      task: 'face',
-      backbone: options.backbone,
-      modelOptions,
-      loss: options.loss,
-      lossOptions: options.lossOptions ?? {},
-      ecloss: options.ecloss,
-      data: dataSummary,
-      flip,
-      normalization,
-      epochs: options.epochs,
-      scheduleInEpochs: options.schedule ?? { type: 'constant' },
-      closedSet: options.closedSet,
-      openSet: options.openSet,
-    },
-  });
-  try {
-    if (options.resume) await trainer.resume();
-    const result = await trainer.fit();
-    const modelDir = join(outDir, 'model');
-    const trainSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-    const threshold = loss.threshold() ?? null;
-    const metadata: FaceModelMetadata = {
-      task: 'face',
-      backbone: options.backbone,
-      modelOptions,
-      loss: options.loss,
-      threshold,
-      thresholdSource: threshold === null ? null : `learned unified bias of ${options.loss} (t = b/s)`,
-      inputShape: train.imageShape,
-      normalization,
-      flip,
-      classNames: classes.map((c) => data.classNames[c]),
-      ecloss: options.ecloss ? { layer: options.ecloss.layer, weight: options.ecloss.weight } : undefined,
-      trainedSteps: result.steps,
-      seed: options.seed,
-    };
-    let closed: ClosedSetResult | undefined;
-    let open: OpenSetResult | undefined;
-    if (result.stopped === 'completed') {
-      // JSON round trip: TF.js accepts only plain JSON (no undefined fields).
-      model.setUserDefinedMetadata(JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
-      await saveModel(model, modelDir);
-      const evalBatch = options.evalBatchSize ?? 256;
-      if (data.test && (options.closedSet ?? true)) {
-        const test = new ClassSubsetDataset(data.test, classes);
-        closed = closedSet(loss, await embedDataset(model, test, { flip, batchSize: evalBatch }));
-      }
-      if (options.openSet) {
-        check(data.test !== undefined, 'openSet', options.openSet.classes, 'data with a test split');
-        for (const c of options.openSet.classes) check(!classes.includes(c), 'openSet classes', c, 'classes not used in training');
-        const unseen = new ClassSubsetDataset(data.test!, options.openSet.classes);
-        const emb = await embedDataset(model, unseen, { flip, batchSize: evalBatch });
-        const pairs = drawPairs(emb.labels, options.openSet.pairs ?? 6000, options.openSet.seed ?? 0);
-        const similarities = pairSimilarities(emb.embeddings, emb.dim, pairs.a, pairs.b);
-        const v = verificationSummary(similarities, pairs.same, threshold);
-        open = {
-          classes: options.openSet.classes.map((c) => data.classNames[c]),
-          pairs: pairs.same.length,
-          accuracy: v.kfold.accuracy,
-          bestThreshold: v.kfold.bestCosineThreshold,
-          meanFoldThreshold: v.meanFoldThreshold,
-          tarAtFar: v.tarAtFar.map(({ far, tar, resolvable }) => ({ far, tar, resolvable })),
-          valAtFar: v.valAtFar,
-          accuracyAtLearned: v.accuracyAtLearned,
-          auc: v.auc,
-        };
-        writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, options.loss, `ROC on ${pairs.same.length} pairs of unseen classes`));
-      }
-    }
-    writeJsonAtomic(join(outDir, 'metrics.json'), {
-      task: 'face',
-      backbone: options.backbone,
-      loss: options.loss,
-      data: dataSummary,
-      stopped: result.stopped,
-      steps: result.steps,
-      learnedThreshold: threshold,
-      closedSet: closed,
-      openSet: open,
-      history: result.history.map((h) => ({ epoch: h.epoch + 1, step: h.step, lr: h.lr, ...h.train, seconds: h.seconds })),
-      trainSeconds,
-      backend: engineInfo()?.backend,
-    });
-    await trainingCurve(outDir, result.history);
-    return { outDir, modelDir, threshold, closedSet: closed, openSet: open, history: result.history, steps: result.steps, stopped: result.stopped, trainSeconds, seconds: (Date.now() - started) / 1000 };
-  } finally {
-    trainer.dispose();
-    loss.dispose();
-    ecloss?.dispose();
-    model.dispose();
-  }
+  const outcome = await runTraining(faceTask, options);
+  const { outDir, modelDir, history, steps, stopped, trainSeconds, seconds } = outcome;
+  return { outDir, modelDir, ...outcome.result, history, steps, stopped, trainSeconds, seconds };
 }

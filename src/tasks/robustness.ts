@@ -28,10 +28,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier } from '../attacks/index.js';
-import { checkNormalization, type Normalization } from '../data/normalization.js';
 import { addGaussianNoise, CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
 import type { ParameterSet } from '../data/corruptions/parameters.js';
 import { openClassificationData, type ClassificationDataset } from '../data/dataset.js';
@@ -42,11 +40,11 @@ import '../data/image-folder.js';
 import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { loadModel } from '../io/model-io.js';
 // registers the custom layers (WaveletPool2D, BatchNorm, …) that saved registry models need to load
 import '../models/index.js';
 import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/robustness.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
+import { loadRunModel, resolveModelDir } from '../train/run-folder.js';
 import { deriveSeed } from '../train/seed.js';
 
 export interface RobustnessOptions {
@@ -117,26 +115,9 @@ interface LoadedClassifier {
   classifier: Classifier;
 }
 
-/** The folder holding model.json: the folder itself or its `model/` sub-folder (run layout). */
-export function resolveModelDir(path: string): string {
-  const dir = resolve(path);
-  if (existsSync(join(dir, 'model.json'))) return dir;
-  if (existsSync(join(dir, 'model', 'model.json'))) return join(dir, 'model');
-  throw new WavecvError('model', path, 'a run folder of `wavecv train classify` (holding model/model.json) or a folder holding model.json');
-}
-
-/** The input normalisation recorded in a model's metadata by the classify task, if any. */
-export function normalizationFromMetadata(metadata: Record<string, unknown> | undefined, where: string): Normalization | undefined {
-  const n = metadata?.normalization;
-  if (n === undefined || n === null) return undefined;
-  return checkNormalization(n, `${where} normalization`);
-}
-
 async function loadClassifier(path: string, name: string): Promise<LoadedClassifier> {
-  const dir = resolveModelDir(path);
-  const model = await loadModel(dir);
-  const normalization = normalizationFromMetadata(model.getUserDefinedMetadata() as Record<string, unknown> | undefined, join(dir, 'model.json'));
-  return { name, path: dir, model, classifier: classifierFromModel(model, normalization) };
+  const { model, metadata, dir } = await loadRunModel(path);
+  return { name, path: dir, model, classifier: classifierFromModel(model, metadata.preprocessing.normalization) };
 }
 
 async function readImages(dataset: ClassificationDataset, count: number): Promise<{ images: ImageBatch; labels: Int32Array }> {

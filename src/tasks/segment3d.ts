@@ -42,7 +42,8 @@ import { segmentationCrossEntropy } from '../losses/segmentation.js';
 import { confusionMatrix, segmentationScores } from '../metrics/segmentation.js';
 import { createModel } from '../models/index.js';
 import { assembleCubes, planCubes, type Shape3 } from '../neuron/cubes.js';
-import { checkRunFolder, trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
+import { checkRunFolder } from '../train/run-folder.js';
+import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
 import { Trainer, type Objective } from '../train/trainer.js';
 

@@ -17,7 +17,8 @@ import { writeJsonAtomic } from '../io/atomic.js';
 
 export const CHECKPOINT_FORMAT = 'wavecv-checkpoint';
 export const CHECKPOINT_VERSION = 1;
-
+/** Names of the staging folders of {@link writeCheckpoint} (`.step-N.writing-PID`); group 1 is the PID. */
+export const CHECKPOINT_STAGING = /^\.step-\d+\.writing-(\d+)$/;
 
 interface TensorEntry {
   name: string;

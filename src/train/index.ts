@@ -33,7 +33,26 @@ export {
 export { clipGradients, type ClipSpec, type ClippedGradients } from './clip.js';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, type LoadedCheckpoint } from './checkpoint.js';
 export { deriveSeed, withSeededRandom, SEED_STREAMS } from './seed.js';
-export { trainerLoopOptions, type EpochTrainingSettings } from './task-settings.js';
 export { addAuxiliaryLoss, collectAuxiliaryLosses, withAuxiliaryLosses, type AuxiliaryLossTerm, type AuxiliaryLossLayer } from './auxiliary-losses.js';
 export { resolveParameters, isBiasOrNorm, describeSelector, type ParameterGroupSpec, type FreezeSpec, type ParameterSelector, type ParameterInfo, type ParameterSettings, type ResolvedParameters } from './parameter-groups.js';
 export { WeightEma, type EmaSpec } from './ema.js';
+export { trainerLoopOptions, type EpochTrainingSettings } from './task-settings.js';
+export { runTraining, firstDifference, checkResumeDefinition, type TrainingTask, type TaskRun, type TaskModelMetadata, type RunSettings, type RunContext, type RunChart, type RunOutcome } from './run.js';
+export {
+  resolveModelDir,
+  readModelMetadata,
+  parseModelMetadata,
+  updateModelMetadata,
+  loadRunModel,
+  setModelMetadata,
+  applyNormalization,
+  removeStaleStaging,
+  checkRunFolder,
+  readRunConfig,
+  MODEL_METADATA_FORMAT,
+  MODEL_METADATA_VERSION,
+  type ModelMetadata,
+  type Preprocessing,
+  type Threshold,
+  type LoadedRunModel,
+} from './run-folder.js';

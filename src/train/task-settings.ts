@@ -2,12 +2,10 @@
  * The trainer settings every task takes in epochs (what `addTrainerOptions`
  * offers on the CLI), and their one translation into {@link TrainerOptions}:
  * the schedule converted to steps, a checkpoint after every epoch (and every
- * `checkpointEverySteps` steps when given).
+ * `checkpointEverySteps` steps when given). The run template
+ * (src/train/run.ts) builds its trainer with it; tasks not yet on the
+ * template call it themselves.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { WavecvError } from '../errors.js';
-import { latestCheckpoint } from './checkpoint.js';
 import type { ClipSpec } from './clip.js';
 import type { OptimizerSpec } from './optimizers.js';
 import { scheduleInSteps, type EpochScheduleSpec } from './schedules.js';
@@ -42,14 +40,4 @@ export function trainerLoopOptions(
     progress: settings.progress,
     signal: settings.signal,
   };
-}
-
-/**
- * Refuses to start over a run: `outDir` must hold no checkpoint unless the
- * task resumes (`out` is the folder as the user gave it, for the message).
- */
-export function checkRunFolder(out: string, outDir: string, resume: boolean | undefined): void {
-  const checkpoints = join(outDir, 'checkpoints');
-  const existing = existsSync(checkpoints) ? latestCheckpoint(checkpoints) : undefined;
-  if (existing && !resume) throw new WavecvError('out', out, `a new run folder, or resume set to continue the run there (it holds ${existing})`);
 }

@@ -133,10 +133,12 @@ test('trainClassifier writes the model with metadata, metrics.json, curves, conf
     assert.equal(metrics.history[2].testTop1, metrics.test.top1);
     const manifest = JSON.parse(readFileSync(join(runs, 'whole', 'model', 'model.json'), 'utf8'));
     const meta = manifest.userDefinedMetadata;
-    assert.equal(meta.model, 'cnn28');
+    assert.equal(meta.task, 'classify');
+    assert.equal(meta.model.name, 'cnn28');
     assert.deepEqual(meta.classNames, ['0', '1', '2']);
-    assert.equal(meta.modelOptions.width, 4);
-    assert.equal(meta.normalization.mean.length, 1);
+    assert.equal(meta.model.options.width, 4);
+    assert.deepEqual(meta.preprocessing.inputShape, [8, 8, 1]);
+    assert.equal(meta.preprocessing.normalization.mean.length, 1);
     const config = JSON.parse(readFileSync(join(runs, 'whole', 'config.json'), 'utf8'));
     assert.deepEqual(config.augment, ['crop', 'flip']);
     assert.equal(config.trainer.schedule.warmupSteps, 3);
@@ -144,7 +146,7 @@ test('trainClassifier writes the model with metadata, metrics.json, curves, conf
     const loaded = await loadModel(join(runs, 'whole', 'model'));
     const { openClassificationData } = await import('../../src/data/dataset.js');
     const opened = await openClassificationData(data);
-    const again = await evaluateClassifier(loaded, opened.test!, { normalization: meta.normalization });
+    const again = await evaluateClassifier(loaded, opened.test!, { normalization: meta.preprocessing.normalization });
     assert.equal(again.top1, metrics.test.top1);
     loaded.dispose();
 

@@ -11,16 +11,20 @@ import { saveModel } from '../../src/io/model-io.js';
 import { createModel } from '../../src/models/index.js';
 import { decisionThreshold, evaluateVerification, loadFaceModel } from '../../src/tasks/face-inference.js';
 import { explainFace, heatColor } from '../../src/tasks/face-explain.js';
-import type { FaceModelMetadata } from '../../src/tasks/face.js';
 import { WavecvError } from '../../src/errors.js';
 
 const demo = join(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api/package.json')), 'demo');
 const fixtures = new URL('../fixtures/faces/', import.meta.url).pathname;
 
-/** An untrained tiny RGB face model with face metadata (enough to exercise the commands). */
+/**
+ * An untrained tiny RGB face model with face metadata (enough to exercise the
+ * commands), written in the first metadata format (flat keys): the commands
+ * read it through the compatibility reader, and `--store-threshold` rewrites
+ * it in the current format.
+ */
 async function tinyFaceModel(dir: string, threshold: number | null): Promise<string> {
   const model = createModel('iresnet-tiny', { inputSize: 32, widths: [8, 16], embeddingSize: 16, seed: 4 });
-  const metadata: FaceModelMetadata = {
+  const metadata = {
     task: 'face',
     backbone: 'iresnet-tiny',
     modelOptions: { inputSize: 32 },
@@ -34,7 +38,7 @@ async function tinyFaceModel(dir: string, threshold: number | null): Promise<str
     trainedSteps: 0,
     seed: 4,
   };
-  model.setUserDefinedMetadata(metadata as unknown as Record<string, unknown>);
+  model.setUserDefinedMetadata(metadata);
   await saveModel(model, join(dir, 'model'));
   model.dispose();
   return dir;

@@ -75,9 +75,12 @@ test('trainFace: tiny IResNet + USS on MNIST digits 0–6, closed-set and open-s
     const model = await loadModel(join(out, 'model'));
     const meta = model.getUserDefinedMetadata() as unknown as FaceModelMetadata;
     assert.equal(meta.task, 'face');
-    assert.equal(meta.threshold, result.threshold);
-    assert.deepEqual(meta.inputShape, [28, 28, 1]);
-    assert.equal(meta.flip, false);
+    assert.equal(meta.format, 'wavecv-model');
+    assert.equal(meta.thresholds.learned?.value, result.threshold);
+    assert.deepEqual(meta.preprocessing, { inputShape: [28, 28, 1], normalization: { mean: [0.5], std: [0.5] } });
+    assert.equal(meta.extension.flip, false);
+    assert.equal(meta.extension.loss, 'uss');
+    assert.equal(meta.model.name, 'iresnet-tiny');
     model.dispose();
     await assert.rejects(
       trainFace({ backbone: 'iresnet-tiny', loss: 'uss', data: 'mnist', epochs: 1, optimizer: { type: 'sgd', lr: 0.1 }, seed: 1, out }),

@@ -36,7 +36,8 @@ for loss in $LOSSES; do
   fi
   rm -rf "$OUT/$loss"
   echo "== $loss"
-  nice -n 10 $WAVECV train face --backbone iresnet-tiny --model-option 'widths=[8,16]' --model-option embeddingSize=32 --loss "$loss" --start-epoch 1 \
+  # --start-epoch applies to the losses with a second term (USS, EPL); the others take no such option.
+  nice -n 10 $WAVECV train face --backbone iresnet-tiny --model-option 'widths=[8,16]' --model-option embeddingSize=32 --loss "$loss" $(case $loss in uss|epl*|s2s-*) echo --start-epoch 1;; esac) \
     --data "$DATA" --classes 0-6 --per-class "$PER_CLASS" --open-set 7-9 --pairs 6000 --pair-seed 0 \
     --epochs "$EPOCHS" --batch-size 64 --optimizer sgd --lr 0.1 --momentum 0.9 --weight-decay 5e-4 \
     --schedule cosine --clip-norm 10 --seed "$SEED" --progress lines --out "$OUT/$loss"

@@ -54,7 +54,6 @@ export {
   trainClassifier,
   classifyTask,
   evaluateClassifier,
-  classificationObjective,
   AUGMENTATIONS,
   type ClassifyOptions,
   type ClassifyResult,

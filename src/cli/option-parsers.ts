@@ -58,13 +58,14 @@ export function alignMode(value: string): 'none' | 'detect' {
 }
 
 /**
- * Parser of repeated `--model-option key=value` flags (values as JSON when they
- * parse, else strings); `example` completes the error message.
+ * Parser of a repeated `--<flag> key=value` option (values as JSON when they
+ * parse, else strings), collecting an object; `example` completes the error
+ * message.
  */
-export function modelOptionParser(example: string) {
+export function keyValueParser(flag: string, example: string) {
   return (value: string, previous: Record<string, unknown> = {}): Record<string, unknown> => {
     const match = /^([A-Za-z][\w.-]*)=(.*)$/.exec(value);
-    check(match !== null, 'model-option', value, `key=value, e.g. ${example}`);
+    check(match !== null, flag, value, `key=value, e.g. ${example}`);
     let parsed: unknown = match[2];
     try {
       parsed = JSON.parse(match[2]);
@@ -74,3 +75,9 @@ export function modelOptionParser(example: string) {
     return { ...previous, [match[1]]: parsed };
   };
 }
+
+/** Parser of repeated `--model-option key=value` flags. */
+export const modelOptionParser = (example: string) => keyValueParser('model-option', example);
+
+/** Parser of repeated `--loss-option key=value` flags (the options the chosen loss takes; others are refused). */
+export const lossOptionParser = (example: string) => keyValueParser('loss-option', example);

@@ -35,7 +35,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/random.js';
 import { check, WavecvError } from '../errors.js';
-import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
+import { deriveSeed, SEED_STREAMS } from '../engine/seed.js';
 
 /** One array of a batch, in host memory, row-major. */
 export interface HostTensor {

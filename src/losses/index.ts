@@ -1,15 +1,10 @@
 /**
- * Face-recognition losses and heads (see each module for the paper and
- * equations), and {@link createFaceLoss}, the by-name factory the CLI uses.
+ * Losses (see each module for the paper and equations) and the loss registry
+ * (src/losses/registry.ts) through which tasks build them by name.
  */
-import { check } from '../errors.js';
-import { BceLoss } from './bce.js';
 import type { FaceLoss } from './common.js';
-import { EplLoss } from './epl.js';
-import { ArcFaceLoss, CosFaceLoss } from './margins.js';
-import { SoftmaxLoss } from './softmax.js';
-import { UceLoss } from './uce.js';
-import { SampleToSampleBceLoss, SampleToSampleSoftmaxLoss, UniTSFaceLoss, UssLoss } from './uss.js';
+import type { FaceLossContext, FaceLossOptions } from './face-losses.js';
+import { createLoss } from './registry.js';
 
 export {
   applyMargin,
@@ -49,79 +44,18 @@ export {
   type ExplainabilityMetrics,
 } from './ecloss.js';
 
-/** Names understood by {@link createFaceLoss}. */
-export const FACE_LOSS_NAMES = [
-  'softmax',
-  'cosface',
-  'arcface',
-  'bce',
-  'uce',
-  'uss',
-  's2s-softmax',
-  's2s-bce',
-  'epl',
-  'epl-arcface',
-  'epl-uniface',
-] as const;
-export type FaceLossName = (typeof FACE_LOSS_NAMES)[number];
+export { FACE_LOSS_NAMES, type FaceLossContext, type FaceLossOptions } from './face-losses.js';
+export { classificationObjective, type ClassificationLossContext } from './classification.js';
+export { LOSSES, lossNames, lossDefinition, checkLossOptions, createLoss, type LossDefinition } from './registry.js';
 
-export interface CreateFaceLossOptions {
-  numClasses: number;
-  embeddingDim: number;
-  seed?: number;
-  /** Scale s / γ of the sample-to-class head (default 64). */
-  scale?: number;
-  /** Margin of the sample-to-class head (default: the method's own). */
-  margin?: number;
-  /** UCE / BCE / EPL-UniFace: weight λ of the negatives (default 1). */
-  lambda?: number;
-  /** EPL: factor k of the adaptive margin (default 0.7). */
-  k?: number;
-  /** EPL: first 0-based epoch of the empirical term (default 3); sample-to-sample losses: first epoch used (default 1). */
-  startEpoch?: number;
-}
+export interface CreateFaceLossOptions extends FaceLossContext, FaceLossOptions {}
 
 /**
- * Builds a face loss by name with the papers' defaults:
- * `softmax` (s = 64), `cosface` (m = 0.4), `arcface` (m = 0.5), `bce` and `uce`
- * (cosine margin 0.4, bias log(10C)), `uss` / `s2s-softmax` / `s2s-bce`
- * (UniTSFace: CosFace s = 64, m = 0.4 alone in epoch 0, plus the
- * sample-to-sample loss with γ = 64, m = 0.1 from epoch 1), `epl` /
- * `epl-arcface` / `epl-uniface` (EPL with the CosFace, ArcFace or UniFace base,
- * k = 0.7, from epoch 3).
+ * Builds a face loss by name with the papers' defaults (see
+ * src/losses/face-losses.ts); options that do not apply to the loss are
+ * refused.
  */
 export function createFaceLoss(name: string, options: CreateFaceLossOptions): FaceLoss {
-  check((FACE_LOSS_NAMES as readonly string[]).includes(name), 'loss', name, `one of ${FACE_LOSS_NAMES.join(', ')}`);
-  const head = { numClasses: options.numClasses, embeddingDim: options.embeddingDim, seed: options.seed, scale: options.scale };
-  switch (name as FaceLossName) {
-    case 'softmax':
-      return new SoftmaxLoss(head);
-    case 'cosface':
-      return new CosFaceLoss({ ...head, margin: options.margin });
-    case 'arcface':
-      return new ArcFaceLoss({ ...head, margin: options.margin });
-    case 'bce':
-      return new BceLoss({ ...head, margin: options.margin, lambda: options.lambda });
-    case 'uce':
-      return new UceLoss({ ...head, margin: options.margin, lambda: options.lambda });
-    case 'uss':
-    case 's2s-softmax':
-    case 's2s-bce': {
-      const sampleOptions = { numClasses: options.numClasses, embeddingDim: options.embeddingDim, scale: options.scale };
-      const sampleToSample =
-        name === 'uss' ? new UssLoss(sampleOptions) : name === 's2s-bce' ? new SampleToSampleBceLoss(sampleOptions) : new SampleToSampleSoftmaxLoss(sampleOptions);
-      return new UniTSFaceLoss({ sampleToClass: new CosFaceLoss({ ...head, margin: options.margin }), sampleToSample, startEpoch: options.startEpoch });
-    }
-    case 'epl':
-    case 'epl-arcface':
-    case 'epl-uniface':
-      return new EplLoss({
-        ...head,
-        base: name === 'epl' ? 'cosface' : name === 'epl-arcface' ? 'arcface' : 'uniface',
-        margin: options.margin,
-        k: options.k,
-        lambda: options.lambda,
-        startEpoch: options.startEpoch,
-      });
-  }
+  const { numClasses, embeddingDim, seed, ...lossOptions } = options;
+  return createLoss<FaceLossContext, FaceLoss>('face', name, lossOptions, { numClasses, embeddingDim, seed });
 }

@@ -40,11 +40,12 @@ import '../data/cifar.js';
 import '../data/image-folder.js';
 import { Rng } from '../engine/random.js';
 import { check } from '../errors.js';
+import { createLoss, checkLossOptions, type ClassificationLossContext } from '../losses/index.js';
 import { countTopK } from '../metrics/robustness.js';
 import { createModel } from '../models/index.js';
 import type { Series } from '../plot/line-chart.js';
 import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
-import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
+import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
 
 export const AUGMENTATIONS = ['crop', 'flip'] as const;
@@ -59,7 +60,10 @@ export interface ClassifyOptions extends RunSettings {
   data: string | ClassificationData;
   /** Options for the data reader (e.g. `size` for image folders). */
   dataOptions?: Record<string, unknown>;
-  labelSmoothing?: number;
+  /** A classification loss of the registry (default `cross-entropy`). */
+  loss?: string;
+  /** Options of the loss (e.g. `labelSmoothing` of `cross-entropy`); options the loss does not take are refused. */
+  lossOptions?: Record<string, unknown>;
   /** `'auto'` (see module doc), `'none'`, or a list of augmentations. */
   augment?: 'auto' | 'none' | Augmentation[];
   /** Train on the first `trainLimit` training images only. */
@@ -88,27 +92,6 @@ export interface ClassifyResult {
   seconds: number;
   /** Training images used (after limits and any held-out split). */
   trainSize: number;
-}
-
-/**
- * Softmax cross-entropy over logits `[B, K]` against integer labels `B`,
- * with label smoothing ε: the target is (1 − ε)·onehot + ε/K. Logs
- * `accuracy` (top-1 of the batch).
- */
-export function classificationObjective(numClasses: number, labelSmoothing = 0): Objective {
-  check(Number.isInteger(numClasses) && numClasses > 1, 'numClasses', numClasses, 'an integer ≥ 2');
-  check(labelSmoothing >= 0 && labelSmoothing < 1, 'labelSmoothing', labelSmoothing, 'a number in [0, 1)');
-  return {
-    compute(outputs, batch) {
-      check(!Array.isArray(outputs) && outputs.rank === 2 && outputs.shape[1] === numClasses, 'model output', outputs, `logits of shape [batch, ${numClasses}]`);
-      const logits = outputs as tf.Tensor2D;
-      const labels = batch.label as tf.Tensor1D;
-      const onehot = tf.oneHot(labels, numClasses);
-      const loss = tf.losses.softmaxCrossEntropy(onehot, logits, undefined, labelSmoothing) as tf.Scalar;
-      const accuracy = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32')) as tf.Scalar;
-      return { loss, metrics: { accuracy } };
-    },
-  };
 }
 
 /**
@@ -202,7 +185,7 @@ export const classifyTask: TrainingTask<ClassifyOptions, ClassifySplits, Record<
   validate(options) {
     check(typeof options.model === 'string' && options.model !== '', 'model', options.model, 'a registry model name');
     check(typeof options.data === 'string' || (typeof options.data === 'object' && options.data !== null && 'train' in options.data), 'data', options.data, 'a data alias, a folder or opened data');
-    check(options.labelSmoothing === undefined || (options.labelSmoothing >= 0 && options.labelSmoothing < 1), 'labelSmoothing', options.labelSmoothing, 'a number in [0, 1)');
+    checkLossOptions('classification', options.loss ?? 'cross-entropy', options.lossOptions);
     for (const key of ['trainLimit', 'testLimit', 'evalBatchSize'] as const) {
       const v = options[key];
       if (v !== undefined) check(Number.isInteger(v) && v > 0, key, v, 'a positive integer');
@@ -254,7 +237,8 @@ export const classifyTask: TrainingTask<ClassifyOptions, ClassifySplits, Record<
     const modelOptions = { ...options.modelOptions, numClasses, inChannels: channels, inputSize: height };
     const model = withSeededRandom(deriveSeed(options.seed, SEED_STREAMS.modelInit), () => createModel(options.model, modelOptions));
     const evalBatchSize = options.evalBatchSize ?? 256;
-    const labelSmoothing = options.labelSmoothing ?? 0;
+    const loss = options.loss ?? 'cross-entropy';
+    const lossOptions = options.lossOptions ?? {};
     const dataSummary = {
       spec: typeof options.data === 'string' ? options.data : data.source,
       source: data.source,
@@ -268,7 +252,7 @@ export const classifyTask: TrainingTask<ClassifyOptions, ClassifySplits, Record<
     const evaluate = () => evaluateClassifier(model, test, { normalization, batchSize: evalBatchSize });
     return {
       model,
-      objective: classificationObjective(numClasses, labelSmoothing),
+      objective: createLoss<ClassificationLossContext, Objective>('classification', loss, lossOptions, { numClasses }),
       loader,
       evaluate: {
         everyEpochs: 1,
@@ -285,7 +269,8 @@ export const classifyTask: TrainingTask<ClassifyOptions, ClassifySplits, Record<
         dataOptions: options.dataOptions,
         data: dataSummary,
         augment,
-        labelSmoothing,
+        loss,
+        lossOptions,
       },
       settings: { evalBatchSize },
       metadata: () => ({ model: { name: options.model, options: modelOptions }, classNames: data.classNames, extension: {} }),

@@ -34,14 +34,14 @@ import type { Normalization } from '../data/normalization.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { createFaceLoss, ExplainableChannelLoss, FACE_LOSS_NAMES, faceObjective, type CreateFaceLossOptions, type FaceLoss } from '../losses/index.js';
+import { checkLossOptions, createLoss, ExplainableChannelLoss, faceObjective, type FaceLoss, type FaceLossContext, type FaceLossOptions } from '../losses/index.js';
 import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/face.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';
 import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
 import { applyNormalization, type ModelMetadata, type Threshold } from '../train/run-folder.js';
-import { deriveSeed, SEED_STREAMS } from '../train/seed.js';
+import { deriveSeed, SEED_STREAMS } from '../engine/seed.js';
 import type { EpochSummary } from '../train/trainer.js';
 import { ClassSubsetDataset, drawPairs, openFaceData, type FaceDataOptions } from './face-data.js';
 
@@ -67,9 +67,10 @@ export interface TrainFaceOptions extends RunSettings {
   /** Registry name of the backbone (`iresnet18`, `iresnet-tiny`, `mobilefacenet`, …). */
   backbone: string;
   modelOptions?: Record<string, unknown>;
-  /** A loss name of `createFaceLoss` (`softmax`, `cosface`, `uce`, `uss`, `epl`, …). */
+  /** A face loss of the registry (`softmax`, `cosface`, `uce`, `uss`, `epl`, …; src/losses/face-losses.ts). */
   loss: string;
-  lossOptions?: Omit<CreateFaceLossOptions, 'numClasses' | 'embeddingDim' | 'seed'>;
+  /** Options of the loss; options the loss does not take are refused. */
+  lossOptions?: FaceLossOptions;
   /** `mnist`, `fashion-mnist`, a classification folder, identity folders, or opened data. */
   data: string | ClassificationData;
   dataOptions?: FaceDataOptions;
@@ -268,7 +269,7 @@ export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExte
 
   validate(options) {
     check(typeof options.backbone === 'string' && options.backbone !== '', 'backbone', options.backbone, 'a registry backbone name');
-    check((FACE_LOSS_NAMES as readonly string[]).includes(options.loss), 'loss', options.loss, `one of ${FACE_LOSS_NAMES.join(', ')}`);
+    checkLossOptions('face', options.loss, options.lossOptions);
     const distinct = (list: number[], what: string) => {
       check(Array.isArray(list) && list.length > 0, what, list, 'a non-empty list of class indices');
       list.forEach((c) => check(Number.isInteger(c) && c >= 0, what, c, 'class indices (integers ≥ 0)'));
@@ -323,7 +324,7 @@ export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExte
     const disposables: Array<{ dispose(): void }> = [];
     try {
       const embeddingDim = model.outputs[0].shape[1] as number;
-      const loss = createFaceLoss(options.loss, { ...options.lossOptions, numClasses: classes.length, embeddingDim, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit, 1) });
+      const loss = createLoss<FaceLossContext, FaceLoss>('face', options.loss, options.lossOptions, { numClasses: classes.length, embeddingDim, seed: deriveSeed(options.seed, SEED_STREAMS.modelInit, 1) });
       disposables.push(loss);
       let trained: tf.LayersModel | undefined;
       let ecloss: ExplainableChannelLoss | undefined;

@@ -44,8 +44,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import '../models/index.js';
 import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/robustness.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
-import { loadRunModel, resolveModelDir } from '../train/run-folder.js';
-import { deriveSeed } from '../train/seed.js';
+import { loadModel } from '../io/model-io.js';
+import { findModelMetadata, resolveModelDir } from '../train/run-folder.js';
+import { deriveSeed } from '../engine/seed.js';
 
 export interface RobustnessOptions {
   /** Trained models: run folders of `wavecv train classify` or folders holding model.json. */
@@ -115,9 +116,15 @@ interface LoadedClassifier {
   classifier: Classifier;
 }
 
+/**
+ * A classifier with the normalisation its metadata records; a TF.js model
+ * without wavecv metadata (saved by other tools) takes images in [0, 1] as they are.
+ */
 async function loadClassifier(path: string, name: string): Promise<LoadedClassifier> {
-  const { model, metadata, dir } = await loadRunModel(path);
-  return { name, path: dir, model, classifier: classifierFromModel(model, metadata.preprocessing.normalization) };
+  const dir = resolveModelDir(path);
+  const metadata = findModelMetadata(dir);
+  const model = await loadModel(dir);
+  return { name, path: dir, model, classifier: classifierFromModel(model, metadata?.preprocessing.normalization) };
 }
 
 async function readImages(dataset: ClassificationDataset, count: number): Promise<{ images: ImageBatch; labels: Int32Array }> {

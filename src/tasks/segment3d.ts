@@ -44,7 +44,7 @@ import { createModel } from '../models/index.js';
 import { assembleCubes, planCubes, type Shape3 } from '../neuron/cubes.js';
 import { checkRunFolder } from '../train/run-folder.js';
 import { trainerLoopOptions, type EpochTrainingSettings } from '../train/task-settings.js';
-import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../train/seed.js';
+import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { Trainer, type Objective } from '../train/trainer.js';
 
 /** The reference's normalisation: samples/255, then (x − mean)/std with its data set's statistics. */

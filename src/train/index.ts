@@ -32,7 +32,7 @@ export {
 } from './schedules.js';
 export { clipGradients, type ClipSpec, type ClippedGradients } from './clip.js';
 export { writeCheckpoint, readCheckpoint, latestCheckpoint, listCheckpoints, type LoadedCheckpoint } from './checkpoint.js';
-export { deriveSeed, withSeededRandom, SEED_STREAMS } from './seed.js';
+export { deriveSeed, withSeededRandom, SEED_STREAMS } from '../engine/seed.js';
 export { addAuxiliaryLoss, collectAuxiliaryLosses, withAuxiliaryLosses, type AuxiliaryLossTerm, type AuxiliaryLossLayer } from './auxiliary-losses.js';
 export { resolveParameters, isBiasOrNorm, describeSelector, type ParameterGroupSpec, type FreezeSpec, type ParameterSelector, type ParameterInfo, type ParameterSettings, type ResolvedParameters } from './parameter-groups.js';
 export { WeightEma, type EmaSpec } from './ema.js';
@@ -41,6 +41,7 @@ export { runTraining, firstDifference, checkResumeDefinition, type TrainingTask,
 export {
   resolveModelDir,
   readModelMetadata,
+  findModelMetadata,
   parseModelMetadata,
   updateModelMetadata,
   loadRunModel,

@@ -133,16 +133,29 @@ export function parseModelMetadata(raw: unknown, where: string): ModelMetadata {
   return meta;
 }
 
-/** The metadata in `model.json` of a model folder (or run folder). */
-export function readModelMetadata(path: string): ModelMetadata {
+/**
+ * The metadata in `model.json` of a model folder (or run folder), or
+ * undefined when the model carries none of wavecv's (a TF.js model saved by
+ * other tools: neither `format` nor `task` in its userDefinedMetadata).
+ */
+export function findModelMetadata(path: string): ModelMetadata | undefined {
   const manifestPath = join(resolveModelDir(path), 'model.json');
-  let manifest: { userDefinedMetadata?: unknown };
+  let manifest: { userDefinedMetadata?: Record<string, unknown> };
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (error) {
     throw new WavecvError('model', manifestPath, `valid JSON (${(error as Error).message})`);
   }
-  return parseModelMetadata(manifest.userDefinedMetadata, manifestPath);
+  const raw = manifest.userDefinedMetadata;
+  if (raw === undefined || raw === null || (typeof raw === 'object' && raw.format === undefined && raw.task === undefined)) return undefined;
+  return parseModelMetadata(raw, manifestPath);
+}
+
+/** The metadata in `model.json` of a model folder (or run folder); a model without wavecv metadata is refused. */
+export function readModelMetadata(path: string): ModelMetadata {
+  const metadata = findModelMetadata(path);
+  if (!metadata) throw new WavecvError('model', path, 'a model saved by `wavecv train` (its model.json holds no wavecv metadata)');
+  return metadata;
 }
 
 /** Sets `metadata` on `model` before saving (as plain JSON, which is all TF.js stores). */

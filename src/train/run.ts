@@ -35,7 +35,8 @@
  *     figures are then the last evaluation's.
  *
  * Every option key in errors is the task's option name (`trainLimit`,
- * `modelOptions.wavelet`); the CLI maps them to its flags.
+ * `modelOptions.wavelet`); errors thrown before training starts pass through
+ * `renameError`, with which the CLI names its flags instead.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
@@ -76,6 +77,11 @@ export interface RunSettings extends EpochTrainingSettings {
    * own `trainer` options win over these).
    */
   trainer?: Partial<Omit<TrainerOptions, 'model' | 'objective' | 'data' | 'config'>>;
+  /**
+   * Applied to every error thrown while the options are resolved (before
+   * training starts): the CLI renames option keys to its flags with it.
+   */
+  renameError?: (error: unknown) => unknown;
 }
 
 /** A line chart the template draws into the run folder. */
@@ -263,18 +269,32 @@ function stepRecords(outDir: string): StepRecord[] {
 /** Runs `task` with `options` through the template (see the module comment). */
 export async function runTraining<O extends RunSettings, D, X extends object, R>(task: TrainingTask<O, D, X, R>, options: O): Promise<RunOutcome<R>> {
   const started = Date.now();
-  validateSettings(options);
-  task.validate(options);
+  const resolving = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (error) {
+      throw options.renameError ? options.renameError(error) : error;
+    }
+  };
   const outDir = resolve(options.out);
-  const latest = checkRunFolder(options.out, outDir, options.resume);
+  const configPath = join(outDir, 'config.json');
+  const latest = resolving(() => {
+    validateSettings(options);
+    task.validate(options);
+    return checkRunFolder(options.out, outDir, options.resume);
+  });
   removeStaleStaging(outDir);
   const recorded = latest ? readRunConfig(outDir) : undefined;
-  const configPath = join(outDir, 'config.json');
-
-  const data = await task.openData(options);
-  const preprocessing = (recorded && recordedPreprocessing(recorded, configPath)) || (await task.preprocessing(options, data));
+  let data: D;
+  let preprocessing: Preprocessing;
+  try {
+    data = await task.openData(options);
+    preprocessing = (recorded && recordedPreprocessing(recorded, configPath)) || (await task.preprocessing(options, data));
+  } catch (error) {
+    throw options.renameError ? options.renameError(error) : error;
+  }
   const context: RunContext = { outDir, modelDir: join(outDir, 'model'), preprocessing, resumed: latest !== undefined };
-  const run = task.setup(options, data, context);
+  const run = resolving(() => task.setup(options, data, context));
   let trainer: Trainer | undefined;
   try {
     const batchSize = run.loader.batchSize;
@@ -287,9 +307,9 @@ export async function runTraining<O extends RunSettings, D, X extends object, R>
       clip: options.clip,
       seed: options.seed,
     });
-    if (recorded) checkResumeDefinition(definition, recorded, configPath);
+    if (recorded) resolving(() => checkResumeDefinition(definition, recorded, configPath));
     const stepsPerEpoch = run.loader.stepsPerEpoch;
-    trainer = new Trainer({
+    trainer = resolving(() => new Trainer({
       ...options.trainer,
       ...run.trainer,
       model: run.trained ?? run.model,
@@ -298,8 +318,8 @@ export async function runTraining<O extends RunSettings, D, X extends object, R>
       ...trainerLoopOptions(options, stepsPerEpoch, outDir),
       evaluate: run.evaluate ? { ...run.evaluate, everySteps: options.evalEverySteps } : undefined,
       config: { task: task.name, ...definition, preprocessing, ...run.settings },
-    });
-    if (latest) await trainer.resume();
+    }));
+    if (latest) await trainer.resume().catch((error: unknown) => Promise.reject(options.renameError ? options.renameError(error) : error));
     const result = await trainer.fit();
     if (result.stopped === 'completed') {
       const part = run.metadata(result);

@@ -56,7 +56,7 @@ import { WeightEma, type EmaSpec } from './ema.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { DEFAULT_GROUP, FROZEN, resolveParameters, type FreezeSpec, type ParameterGroupSpec, type ParameterInfo, type ResolvedParameters } from './parameter-groups.js';
 import { createSchedule, type Schedule, type ScheduleSpec, type WarmupSpec } from './schedules.js';
-import { deriveSeed, SEED_STREAMS, withSeededRandom } from './seed.js';
+import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 
 /** What the objective and callbacks learn about the current step. */
 export interface StepContext {
@@ -649,6 +649,10 @@ export class Trainer {
           o.progress?.update(this.stepCount, { epoch, loss: record.loss, lr: record.lr, metrics: record.metrics });
           const epochEnded = loaded.batch + 1 === stepsPerEpoch;
           const finished = this.stepCount >= this.totalSteps;
+          // Yield to the event loop once per step: a step's promises resolve as
+          // microtasks, so without this a signal handler (Ctrl-C → signal.abort())
+          // would not run before the whole run ended.
+          await new Promise<void>((resolveYield) => setImmediate(resolveYield));
           if (o.signal?.aborted) stopped = 'aborted';
           let evalResult: Record<string, number> | undefined;
           if (o.evaluate && (this.due(o.evaluate, epochEnded, epoch) || (finished && lastEvalStep !== this.stepCount))) {

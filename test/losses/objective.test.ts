@@ -8,7 +8,7 @@ import { DataLoader, ImageArrayDataset } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
 import { createFaceLoss, ExplainableChannelLoss, faceObjective, modelWithLayerOutput, type EplLoss, type FaceLoss, type UniTSFaceLoss } from '../../src/losses/index.js';
-import { withSeededRandom } from '../../src/train/seed.js';
+import { withSeededRandom } from '../../src/engine/seed.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 before(async () => {

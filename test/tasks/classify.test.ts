@@ -8,9 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ImageArrayDataset } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
+import { WavecvError } from '../../src/errors.js';
 import { loadModel } from '../../src/io/model-io.js';
 import { channelStatistics } from '../../src/data/normalization.js';
-import { classificationObjective, evaluateClassifier, trainClassifier } from '../../src/tasks/classify.js';
+import { classificationObjective } from '../../src/losses/index.js';
+import { evaluateClassifier, trainClassifier } from '../../src/tasks/classify.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -177,6 +179,53 @@ test('trainClassifier writes the model with metadata, metrics.json, curves, conf
   }
 });
 
+test('resume refuses a run whose settings changed, naming the setting, and reuses the recorded normalisation', async () => {
+  await initEngine();
+  const data = mkdtempSync(join(tmpdir(), 'wavecv-classify-data-'));
+  const runs = mkdtempSync(join(tmpdir(), 'wavecv-classify-runs-'));
+  try {
+    writeTinyIdx(data, 48, 12);
+    const out = join(runs, 'run');
+    const controller = new AbortController();
+    const common = { model: 'cnn28', modelOptions: { width: 2 }, data, epochs: 2, batchSize: 16, optimizer: { type: 'sgd' as const, lr: 0.05 }, seed: 3, out };
+    const first = await trainClassifier({ ...common, signal: controller.signal, progress: { start() {}, update: (step) => step === 2 && controller.abort(), message() {}, stop() {} } });
+    assert.equal(first.stopped, 'aborted');
+    const refused = async (change: Record<string, unknown>, argument: string) =>
+      assert.rejects(trainClassifier({ ...common, ...change, resume: true }), (e: unknown) => e instanceof WavecvError && e.argument === argument && /as in the run being resumed/.test(e.message));
+    await refused({ modelOptions: { width: 2, wavelet: 'haar' } }, 'modelOptions.wavelet');
+    await refused({ trainLimit: 30 }, 'trainLimit');
+    await refused({ epochs: 3 }, 'epochs');
+    await refused({ optimizer: { type: 'sgd', lr: 0.1 } }, 'optimizer.lr');
+    await refused({ lossOptions: { labelSmoothing: 0.1 } }, 'lossOptions.labelSmoothing');
+    // The normalisation recorded at the start is what the resumed run uses (it is not recomputed).
+    const configPath = join(out, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    const recorded = { mean: [0.25], std: [0.5] };
+    config.preprocessing.normalization = recorded;
+    writeFileSync(configPath, JSON.stringify(config));
+    const resumed = await trainClassifier({ ...common, resume: true });
+    assert.equal(resumed.stopped, 'completed');
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata.preprocessing.normalization, recorded);
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('data too small to split is refused naming the empty split, before the run folder is made', async () => {
+  const one = new ImageArrayDataset(new Uint8Array(64), [1, 8, 8, 1], new Int32Array([0]), ['a', 'b']);
+  const out = join(tmpdir(), `wavecv-never-${process.pid}`);
+  await assert.rejects(
+    trainClassifier({ model: 'cnn28', data: { train: one, classNames: ['a', 'b'], source: 'one image', format: 'memory' }, epochs: 1, optimizer: { type: 'sgd', lr: 0.1 }, seed: 0, out }),
+    (e: unknown) => e instanceof WavecvError && /^data: got "one image", expected data with a non-empty training split \(it is empty after holding out 10% of its 1 image\(s\) for evaluation\)/.test(e.message),
+  );
+  await assert.rejects(
+    trainClassifier({ model: 'cnn28', data: { train: one, classNames: ['a', 'b'], source: 'one image', format: 'memory' }, trainLimit: 0, epochs: 1, optimizer: { type: 'sgd', lr: 0.1 }, seed: 0, out }),
+    (e: unknown) => e instanceof WavecvError && /^trainLimit: got 0/.test(e.message),
+  );
+  assert.ok(!existsSync(out));
+});
+
 function cli(args: string[]) {
   return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -221,6 +270,50 @@ test('wavecv train classify killed with SIGKILL and run again with --resume ends
     assert.match(resumed.stderr, /resuming at step \d+/);
     assert.match(whole.stdout, /test top-1 [\d.]+%, top-5 [\d.]+%/);
     assert.deepEqual(readFileSync(join(runs, 'killed', 'model', 'weights.bin')), readFileSync(join(runs, 'whole', 'model', 'weights.bin')));
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C (SIGINT) stops wavecv train classify after the current step with a checkpoint of that step and exit code 130', async () => {
+  const data = mkdtempSync(join(tmpdir(), 'wavecv-cli-data-'));
+  const runs = mkdtempSync(join(tmpdir(), 'wavecv-cli-runs-'));
+  try {
+    writeTinyIdx(data, 64, 16);
+    const out = join(runs, 'interrupted');
+    const child = cli(['train', 'classify', '--model', 'cnn28', '--model-option', 'width=2', '--data', data, '--epochs', '200', '--batch-size', '16', '--seed', '5', '--progress', 'lines', '--out', out]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const done = new Promise<{ code: number | null; signal: string | null }>((resolveRun) => child.on('close', (code, signal) => resolveRun({ code, signal })));
+    // Interrupt once a few steps are logged (mid-epoch: 4 steps per epoch, no checkpoint yet at step 2–3 unless an epoch ended).
+    const log = join(out, 'log.jsonl');
+    await new Promise<void>((resolveWait, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const steps = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"type":"train"')).length : 0;
+        if (steps >= 6) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolveWait();
+        } else if (Date.now() - started > 120_000) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          reject(new Error('no training steps within 120 s'));
+        }
+      }, 20);
+    });
+    const { code, signal } = await done;
+    assert.equal(signal, null, stderr);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted: stopping after this step/);
+    const stoppedAt = Number(/stopped at step (\d+); continue with the same command and --resume/.exec(stdout)?.[1]);
+    assert.ok(stoppedAt >= 6 && stoppedAt < 800, stdout);
+    assert.equal(JSON.parse(readFileSync(join(out, 'checkpoints', 'latest.json'), 'utf8')).step, stoppedAt);
+    assert.equal(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).stopped, 'aborted');
+    assert.ok(!existsSync(join(out, 'model')), 'no final model for an interrupted run');
   } finally {
     rmSync(data, { recursive: true, force: true });
     rmSync(runs, { recursive: true, force: true });

@@ -90,3 +90,17 @@ test('trainFace: tiny IResNet + USS on MNIST digits 0–6, closed-set and open-s
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('trainFace checks the open set, the classes and the pairs before any work', async () => {
+  const out = join(tmpdir(), `wavecv-face-never-${process.pid}`);
+  const common = { backbone: 'iresnet-tiny', loss: 'uss', data: 'mnist', epochs: 1, optimizer: { type: 'sgd' as const, lr: 0.1 }, seed: 1, out };
+  const refused = (options: Partial<Parameters<typeof trainFace>[0]>, pattern: RegExp) =>
+    assert.rejects(trainFace({ ...common, ...options }), (e: unknown) => e instanceof WavecvError && pattern.test(e.message));
+  await refused({ classes: [0, 1, 2], openSet: { classes: [2, 3] } }, /^openSet: got 2, expected classes not used in training/);
+  await refused({ openSet: { classes: [7, 8] } }, /^openSet: got \[7, 8\], expected classes held out of training/);
+  await refused({ classes: [0, 1], openSet: { classes: [7, 8], pairs: 30 } }, /^pairs: got 30, expected a multiple of 20/);
+  await refused({ classes: [0, 0, 1] }, /^classes: got \[0, 0, 1\], expected distinct class indices/);
+  await refused({ classes: [0, 12] }, /^classes: got 12, expected a class index in \[0, 10\)/);
+  await refused({ loss: 'sphereface' }, /^loss: got "sphereface"/);
+  assert.ok(!existsSync(out), 'nothing written');
+});

@@ -33,7 +33,10 @@ async function trainTiny(seed: number, units: number, normalization?: { mean: nu
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   await model.fit(x, y, { epochs: 3, batchSize: 60, shuffle: false, verbose: 0 });
   tf.dispose([x, y]);
-  if (normalization) model.setUserDefinedMetadata({ normalization });
+  if (normalization) {
+    const preprocessing = { inputShape: [28, 28, 1], normalization };
+    model.setUserDefinedMetadata({ format: 'wavecv-model', version: 2, task: 'classify', model: { name: 'dense', options: { units } }, preprocessing, thresholds: {}, training: { steps: 30, seed }, extension: {} });
+  }
   return model;
 }
 

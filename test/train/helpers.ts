@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ImageArrayDataset } from '../../src/data/dataset.js';
 import { Rng } from '../../src/engine/random.js';
-import { withSeededRandom } from '../../src/train/seed.js';
+import { withSeededRandom } from '../../src/engine/seed.js';
 import type { Objective } from '../../src/train/trainer.js';
 
 /** A dense net with BatchNorm and dropout over 4×4×1 inputs, 3 classes. */

@@ -5,7 +5,7 @@ import { randomFlip } from '../../src/data/augment.js';
 import { ArrayRecordDataset, DataLoader, hostTensor } from '../../src/data/dataset.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
-import { withSeededRandom } from '../../src/train/seed.js';
+import { withSeededRandom } from '../../src/engine/seed.js';
 import { Trainer } from '../../src/train/trainer.js';
 
 /** Synthetic pairs of 4×4×4 volumes: `moving` is `fixed` plus 0.5, no label; plus an int32 mask target. */

@@ -9,7 +9,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { createOptimizer, type OptimizerSpec } from '../../src/train/optimizers.js';
 import { isBiasOrNorm, resolveParameters, type ParameterInfo } from '../../src/train/parameter-groups.js';
 import { BatchNorm } from '../../src/browser.js';
-import { withSeededRandom } from '../../src/train/seed.js';
+import { withSeededRandom } from '../../src/engine/seed.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { crossEntropy, tinyDataset } from './helpers.js';
 

@@ -8,16 +8,18 @@
  *       --classes 0-6 --open-set 7-9 --per-class 500 --epochs 4 --out runs/fm-epl
  */
 import type { Command } from 'commander';
-import { FACE_LOSS_NAMES } from '../../losses/index.js';
+import { lossNames } from '../../losses/index.js';
 import { trainFace } from '../../tasks/face.js';
 import { startEngine } from '../engine-option.js';
-import { alignMode, modelOptionParser, nonNegative, nonNegativeInteger, parseIntegerList, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { withFlagName } from '../flag-names.js';
+import { alignMode, lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseIntegerList, positiveInteger } from '../option-parsers.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
   modelOption?: Record<string, unknown>;
   loss: string;
+  lossOption?: Record<string, unknown>;
   scale?: number;
   margin?: number;
   lambda?: number;
@@ -46,7 +48,8 @@ export function registerTrainFace(program: Command): void {
     .description('train a face-embedding backbone with a face loss (softmax, CosFace, ArcFace, BCE, UCE, USS, EPL; optional ECLoss)')
     .requiredOption('--backbone <name>', 'registry backbone: iresnet18|34|50|100, lresnet50e-ir, …, iresnet-tiny, mobilefacenet')
     .option('--model-option <key=value>', 'further backbone option, repeatable (e.g. embeddingSize=128, widths=[16,32])', modelOptionParser('embeddingSize=128'))
-    .requiredOption('--loss <name>', `face loss: ${FACE_LOSS_NAMES.join(', ')}`)
+    .requiredOption('--loss <name>', `face loss: ${lossNames('face').join(', ')}`)
+    .option('--loss-option <key=value>', 'option of the loss, repeatable (scale, margin, lambda, k, startEpoch — each loss takes its own; others are refused)', lossOptionParser('margin=0.35'))
     .option('--scale <s>', 'scale s / γ of the head (default 64)', nonNegative('scale'))
     .option('--margin <m>', "margin of the head (default: the method's own)", nonNegative('margin'))
     .option('--lambda <λ>', 'UCE/BCE: weight of the negatives (default 1)', nonNegative('lambda'))
@@ -70,6 +73,16 @@ export function registerTrainFace(program: Command): void {
     const { optimizer, schedule, clip } = trainerSettings(options, FACE_TRAINER_DEFAULTS);
     const classes = options.classes !== undefined ? parseIntegerList(options.classes, 'classes', 0, 1_000_000) : undefined;
     const openSet = options.openSet !== undefined ? { classes: parseIntegerList(options.openSet, 'open-set', 0, 1_000_000), pairs: options.pairs, seed: options.pairSeed } : undefined;
+    const { lossOptions, flags } = lossOptionsOf(
+      {
+        scale: { flag: '--scale', value: options.scale },
+        margin: { flag: '--margin', value: options.margin },
+        lambda: { flag: '--lambda', value: options.lambda },
+        k: { flag: '--k', value: options.k },
+        startEpoch: { flag: '--start-epoch', value: options.startEpoch },
+      },
+      options.lossOption,
+    );
     const interrupt = interruptSignal();
     process.stderr.write(`backend ${engine.backend}; training ${options.backbone} with ${options.loss} on ${options.data} into ${options.out}\n`);
     try {
@@ -77,7 +90,7 @@ export function registerTrainFace(program: Command): void {
         backbone: options.backbone,
         modelOptions: options.modelOption,
         loss: options.loss,
-        lossOptions: { scale: options.scale, margin: options.margin, lambda: options.lambda, k: options.k, startEpoch: options.startEpoch },
+        lossOptions,
         data: options.data,
         dataOptions: { size: options.size, align: options.align },
         classes,
@@ -97,6 +110,7 @@ export function registerTrainFace(program: Command): void {
         evalBatchSize: options.evalBatchSize,
         progress: progressFor(options.progress),
         signal: interrupt.signal,
+        renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--size', 'dataOptions.align': '--align' }),
       });
       if (result.stopped !== 'completed') {
         process.stdout.write(`stopped at step ${result.steps}; continue with the same command and --resume\n`);
@@ -119,6 +133,8 @@ export function registerTrainFace(program: Command): void {
       process.stdout.write(lines.join('\n') + '\n');
     } finally {
       interrupt.release();
+      // Stopped by Ctrl-C: the checkpoint is written; exit as an interrupted program does.
+      if (interrupt.signal.aborted) process.exitCode = 130;
     }
   });
 }

@@ -20,7 +20,9 @@ import type { OptimizerSpec } from '../../train/optimizers.js';
 import { SCHEDULE_TYPES, type EpochScheduleSpec } from '../../train/schedules.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
-import { modelOptionParser, nonNegative, nonNegativeInteger, parseNumberList, positive, positiveInteger } from '../option-parsers.js';
+import { lossNames } from '../../losses/index.js';
+import { withFlagName } from '../flag-names.js';
+import { lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseNumberList, positive, positiveInteger } from '../option-parsers.js';
 
 /** Registers one `train` sub-command on the `train` command it is given. */
 export type TrainSubcommand = (train: Command) => void;
@@ -155,6 +157,27 @@ export function interruptSignal(): { signal: AbortSignal; release: () => void } 
   return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
 }
 
+/**
+ * The loss options of a `train` command: shorthand flags (`--margin 0.3`,
+ * `--label-smoothing 0.1`) and repeated `--loss-option key=value`, merged; a
+ * key given both ways is refused. `flags` maps each key given by a shorthand
+ * to that flag, so that errors name the flag the user typed.
+ */
+export function lossOptionsOf(
+  shorthands: Record<string, { flag: string; value: unknown }>,
+  keyValues: Record<string, unknown> = {},
+): { lossOptions: Record<string, unknown>; flags: Record<string, string> } {
+  const lossOptions: Record<string, unknown> = { ...keyValues };
+  const flags: Record<string, string> = {};
+  for (const [key, { flag, value }] of Object.entries(shorthands)) {
+    if (value === undefined) continue;
+    check(!(key in keyValues), flag, value, `no --loss-option ${key} as well (give the option once)`);
+    lossOptions[key] = value;
+    flags[`lossOptions.${key}`] = flag;
+  }
+  return { lossOptions, flags };
+}
+
 interface ClassifyCliOptions extends TrainerCliOptions {
   model: string;
   wavelet?: string;
@@ -163,7 +186,9 @@ interface ClassifyCliOptions extends TrainerCliOptions {
   data: string;
   imageSize?: number;
   augment: string;
-  labelSmoothing: number;
+  loss: string;
+  lossOption?: Record<string, unknown>;
+  labelSmoothing?: number;
   trainLimit?: number;
   testLimit?: number;
   evalBatchSize: number;
@@ -180,7 +205,9 @@ function registerTrainClassify(train: Command): void {
     .requiredOption('--data <path|alias>', 'fashion-mnist, or a folder of IDX files, CIFAR binaries or class sub-folders of images')
     .option('--image-size <n>', 'image folders: resize images to n×n', positiveInteger('image-size'))
     .option('--augment <list>', `auto, none, or a comma-separated list of ${AUGMENTATIONS.join(', ')}`, 'auto')
-    .option('--label-smoothing <ε>', 'label smoothing of the cross-entropy', nonNegative('label-smoothing'), 0)
+    .option('--loss <name>', `classification loss: ${lossNames('classification').join(', ')}`, 'cross-entropy')
+    .option('--loss-option <key=value>', 'option of the loss, repeatable (e.g. labelSmoothing=0.1); options the loss does not take are refused', lossOptionParser('labelSmoothing=0.1'))
+    .option('--label-smoothing <ε>', 'cross-entropy: label smoothing in [0, 1) (default 0)', nonNegative('label-smoothing'))
     .option('--train-limit <n>', 'train on the first n training images only', positiveInteger('train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n test images only', positiveInteger('test-limit'))
     .option('--eval-batch-size <n>', 'images per evaluation batch', positiveInteger('eval-batch-size'), 256);
@@ -193,6 +220,7 @@ function registerTrainClassify(train: Command): void {
     const modelOptions: Record<string, unknown> = { ...options.modelOption };
     if (options.wavelet !== undefined) modelOptions.wavelet = options.wavelet;
     if (options.bands !== undefined) modelOptions.bands = options.bands;
+    const { lossOptions, flags } = lossOptionsOf({ labelSmoothing: { flag: '--label-smoothing', value: options.labelSmoothing } }, options.lossOption);
     const interrupt = interruptSignal();
     process.stderr.write(`backend ${engine.backend}; training ${options.model}${options.wavelet ? ` (${options.wavelet})` : ''} on ${options.data} into ${options.out}\n`);
     try {
@@ -206,7 +234,8 @@ function registerTrainClassify(train: Command): void {
         optimizer,
         schedule,
         clip,
-        labelSmoothing: options.labelSmoothing,
+        loss: options.loss,
+        lossOptions,
         augment,
         seed: options.seed,
         out: options.out,
@@ -218,6 +247,7 @@ function registerTrainClassify(train: Command): void {
         checkpointEverySteps: options.checkpointEvery,
         progress: progressFor(options.progress),
         signal: interrupt.signal,
+        renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size' }),
       });
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
       process.stdout.write(
@@ -228,6 +258,8 @@ function registerTrainClassify(train: Command): void {
       );
     } finally {
       interrupt.release();
+      // Stopped by Ctrl-C: the checkpoint is written; exit as an interrupted program does.
+      if (interrupt.signal.aborted) process.exitCode = 130;
     }
   });
 }

@@ -17,7 +17,7 @@
  * afterwards. Model initialisation is thus seeded without re-initialising the
  * weights ourselves (which would need to know every layer's initialiser).
  */
-import { Rng } from '../engine/random.js';
+import { Rng } from './random.js';
 import { check } from '../errors.js';
 
 /** Tags that keep the derived streams of one run apart. */

@@ -62,35 +62,9 @@ export {
   type MarginSpec,
   type FaceObjectiveOptions,
 } from './losses/index.js';
-export {
-  sampleWiseAccuracy,
-  uniformAccuracy,
-  uniformAccuracyAt,
-  thresholdGap,
-  verificationKFold,
-  verificationValAtFar,
-  verificationAccuracyAt,
-  pairScores,
-  rocCurve,
-  tarAtFar,
-  tarAtFars,
-  STANDARD_FARS,
-  rankIdentification,
-  cosineSimilarityMatrix,
-  type UniformAccuracyResult,
-  type ThresholdGapResult,
-  type VerificationResult,
-  type ValAtFarResult,
-  type RocCurve,
-  type TarAtFar,
-  type IdentificationResult,
-  type ScoreMatrix,
-} from './metrics/face.js';
+export * from './metrics/index.js';
 export { iresnet, mobileFaceNet, embedFaces, featureModel, IRESNET_DEPTHS, type IResNetOptions, type IResNetStyle, type MobileFaceNetOptions, type EmbedOptions } from './models/face/index.js';
 export { fgsm, pgd, adversarialAccuracy, classifierFromModel, inputGradient, type Classifier, type PgdOptions, type AttackSpec } from './attacks/index.js';
-export { countTopK, topKAccuracy, corruptionError, relativeCorruptionError, summarizeCorruptionErrors, type CorruptionErrorSummary } from './metrics/robustness.js';
-export { confusionMatrix, segmentationScores, addCounts, emptyCounts, IGNORE_INDEX, type SegmentationCounts, type SegmentationScores, type BoundaryCounts, type ConfusionOptions, type LabelMaps } from './metrics/segmentation.js';
 export { segmentationCrossEntropy, diceLoss, medianFrequencyWeights, type CrossEntropyOptions, type SegmentationLossOptions } from './losses/segmentation.js';
 export { volumeValues, VOXEL_TYPES, type Volume, type VoxelType, type VoxelArray } from './io/volume.js';
 export { ncc, mse, gradientSmoothness, type NccOptions, type SmoothnessPenalty } from './losses/registration.js';
-export { jacobianDeterminant, foldingPercentage, dice, hd95, labelsIn, type GridValues, type Hd95Options } from './metrics/registration.js';

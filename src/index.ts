@@ -18,14 +18,11 @@ export {
   stackExamples,
   batchToTensors,
   hostTensor,
-  openClassificationData,
-  registerClassificationSource,
-  registerDataAlias,
-  listDataAliases,
   type Dataset,
   type ClassificationDataset,
   type ClassificationData,
   type ClassificationSource,
+  type DataAlias,
   type DataLoaderOptions,
   type LoadedBatch,
   type HostBatch,
@@ -49,6 +46,7 @@ export {
   type PerKey,
 } from './data/augment.js';
 export { cropAt, flipSample, zoomAboutCentre, spatialLayout, type SpatialAxis, type SpatialLayout, type Interpolation } from './data/spatial.js';
+export { openClassificationData, listDataAliases, CLASSIFICATION_SOURCES, DATA_ALIASES } from './data/readers.js';
 export { readIdx, parseIdx, openIdxFolder, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, type IdxFile, type IdxArray } from './data/idx.js';
 export {
   trainClassifier,

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/random.js';
 import { check } from '../errors.js';
 import type { ImageBatch } from '../data/corruptions/image.js';
-import { countTopK } from '../metrics/robustness.js';
+import { countTopK } from '../metrics/classification.js';
 import type { Classifier } from './classifier.js';
 import { fgsm } from './fgsm.js';
 import { pgd } from './pgd.js';

@@ -19,7 +19,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { check, WavecvError } from '../errors.js';
-import { ImageArrayDataset, registerClassificationSource, type ClassificationData } from './dataset.js';
+import { ImageArrayDataset, type ClassificationData, type ClassificationSource } from './dataset.js';
 
 export type CifarVariant = 'cifar10' | 'cifar100';
 
@@ -185,9 +185,10 @@ export async function openCifarFolder(path: string, hints: { classNames?: string
   };
 }
 
-registerClassificationSource({
+/** The CIFAR binary reader (src/data/readers.ts lists it). */
+export const CIFAR_SOURCE: ClassificationSource = {
   format: 'cifar',
   detect: isCifarFolder,
   // `labels` ('fine' | 'coarse') arrives with the hints (`openClassificationData(spec, { labels })`).
   open: (path, hints) => openCifarFolder(path, { classNames: hints.classNames }, { labels: hints.labels as CifarOpenOptions['labels'] }),
-});
+};

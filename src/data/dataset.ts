@@ -402,36 +402,11 @@ export interface ClassificationSource {
   open(path: string, hints: { classNames?: string[]; [option: string]: unknown }): Promise<ClassificationData>;
 }
 
-const sources: ClassificationSource[] = [];
-const aliases = new Map<string, { path: string; classNames?: string[]; description: string }>();
-
-/** Adds a reader that {@link openClassificationData} tries, in registration order. */
-export function registerClassificationSource(source: ClassificationSource): void {
-  if (sources.some((s) => s.format === source.format)) throw new Error(`classification source ${source.format} registered twice`);
-  sources.push(source);
-}
-
-/** Lets `--data <alias>` stand for a folder (e.g. `fashion-mnist`). */
-export function registerDataAlias(alias: string, path: string, description: string, classNames?: string[]): void {
-  if (aliases.has(alias)) throw new Error(`data alias ${alias} registered twice`);
-  aliases.set(alias, { path, classNames, description });
-}
-
-export function listDataAliases(): Array<{ alias: string; path: string; description: string }> {
-  return [...aliases].map(([alias, { path, description }]) => ({ alias, path, description }));
-}
-
-/**
- * Opens `spec` (a registered alias or a path) with the first reader that
- * recognises it; `options` are passed on to the reader.
- */
-export async function openClassificationData(spec: string, options: Record<string, unknown> = {}): Promise<ClassificationData> {
-  const alias = aliases.get(spec);
-  const path = alias?.path ?? spec;
-  const source = sources.find((s) => s.detect(path));
-  if (!source) {
-    const known = [...aliases.keys()].join(', ');
-    throw new WavecvError('data', spec, `a data alias (${known || 'none registered'}) or a folder in a known format (${sources.map((s) => s.format).join(', ') || 'no readers loaded'})`);
-  }
-  return source.open(path, alias?.classNames ? { ...options, classNames: alias.classNames } : options);
+/** A name that stands for a data folder (`--data fashion-mnist`). */
+export interface DataAlias {
+  alias: string;
+  path: string;
+  description: string;
+  /** Class names the folder does not carry itself. */
+  classNames?: string[];
 }

@@ -21,7 +21,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { WavecvError } from '../errors.js';
-import { ImageArrayDataset, registerClassificationSource, registerDataAlias, type ClassificationData } from './dataset.js';
+import { ImageArrayDataset, type ClassificationData, type ClassificationSource, type DataAlias } from './dataset.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -149,5 +149,13 @@ export async function openIdxFolder(path: string, hints: { classNames?: string[]
   return { train: trainSet, test: testSet, classNames, source: dir, format: 'idx' };
 }
 
-registerClassificationSource({ format: 'idx', detect: isIdxFolder, open: openIdxFolder });
-registerDataAlias('fashion-mnist', FASHION_MNIST_DIR, 'Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 + 10,000 28×28 grey images, 10 classes', FASHION_MNIST_CLASSES);
+/** The IDX reader (src/data/readers.ts lists it). */
+export const IDX_SOURCE: ClassificationSource = { format: 'idx', detect: isIdxFolder, open: openIdxFolder };
+
+/** `--data fashion-mnist`: Debian's dataset-fashion-mnist. */
+export const FASHION_MNIST_ALIAS: DataAlias = {
+  alias: 'fashion-mnist',
+  path: FASHION_MNIST_DIR,
+  description: 'Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 + 10,000 28×28 grey images, 10 classes',
+  classNames: FASHION_MNIST_CLASSES,
+};

@@ -24,7 +24,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import sharp, { type OutputInfo } from 'sharp';
 import { check, WavecvError } from '../errors.js';
-import { hostTensor, registerClassificationSource, type ClassificationData, type ClassificationDataset, type HostBatch } from './dataset.js';
+import { hostTensor, type ClassificationData, type ClassificationSource, type ClassificationDataset, type HostBatch } from './dataset.js';
 
 /** File extensions read as images (lower case). */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'];
@@ -273,10 +273,11 @@ export async function openImageFolder(path: string, _hints: { classNames?: strin
   };
 }
 
-registerClassificationSource({
+/** The image-folder reader (src/data/readers.ts lists it). */
+export const IMAGE_FOLDER_SOURCE: ClassificationSource = {
   format: 'image-folder',
   detect: isImageFolder,
   // Reader options arrive with the hints (`openClassificationData(spec, { size })`).
   open: (path, hints) =>
     openImageFolder(path, {}, { size: hints.size as ImageFolderOptions['size'], channels: hints.channels as ImageFolderOptions['channels'], cacheBytes: hints.cacheBytes as number | undefined }),
-});
+};

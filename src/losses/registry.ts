@@ -63,9 +63,19 @@ export function checkLossOptions(kind: string, name: string, options: object = {
   }
 }
 
-/** Builds loss `name` of `kind` with `options` (checked by {@link checkLossOptions}) for the task's `context`. */
+/**
+ * Builds loss `name` of `kind` with `options` (checked by
+ * {@link checkLossOptions}) for the task's `context`; a value the loss
+ * refuses is reported as `lossOptions.<option>`.
+ */
 export function createLoss<C, L>(kind: string, name: string, options: object | undefined, context: C): L {
   checkLossOptions(kind, name, options);
   const defined = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
-  return (lossDefinition(kind, name) as unknown as LossDefinition<C, L>).create(defined, context);
+  try {
+    return (lossDefinition(kind, name) as unknown as LossDefinition<C, L>).create(defined, context);
+  } catch (error) {
+    // A loss names a bad option value by its own key; report it as the option it was given as.
+    if (error instanceof WavecvError && error.argument in defined) throw new WavecvError(`lossOptions.${error.argument}`, error.value, error.expected);
+    throw error;
+  }
 }

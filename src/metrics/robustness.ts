@@ -8,41 +8,10 @@
  *   relative mCE         mean of rCE_c^f
  *
  * with E the top-1 error (1 − accuracy) at severity s, and "base" the
- * baseline model (AlexNet in the paper; any model here). Plus top-k accuracy
- * from logits. Errors are fractions in [0, 1]; CE values are ratios (the
+ * baseline model (AlexNet in the paper; any model here). Errors are fractions in [0, 1]; CE values are ratios (the
  * paper prints them ×100 as percentages).
  */
-import * as tf from '@tensorflow/tfjs';
 import { check, WavecvError } from '../errors.js';
-
-/**
- * How many rows have their label among the `k` largest logits (ties broken
- * towards the lower class index, as tf.topk does).
- */
-export function countTopK(logits: tf.Tensor2D, labels: Int32Array, k: number): number {
-  check(logits.rank === 2, 'logits', logits, 'a [batch, classes] tensor');
-  check(labels.length === logits.shape[0], 'labels', labels.length, `${logits.shape[0]} labels (one per row of logits)`);
-  check(Number.isInteger(k) && k >= 1, 'k', k, 'a positive integer');
-  const kk = Math.min(k, logits.shape[1]);
-  const indices = tf.tidy(() => tf.topk(logits, kk).indices);
-  const top = indices.dataSync();
-  indices.dispose();
-  let correct = 0;
-  for (let row = 0; row < labels.length; row++) {
-    for (let j = 0; j < kk; j++) {
-      if (top[row * kk + j] === labels[row]) {
-        correct++;
-        break;
-      }
-    }
-  }
-  return correct;
-}
-
-/** Top-k accuracy (fraction in [0, 1]) of logits against labels. */
-export function topKAccuracy(logits: tf.Tensor2D, labels: Int32Array, k = 1): number {
-  return labels.length === 0 ? NaN : countTopK(logits, labels, k) / labels.length;
-}
 
 function checkErrors(errors: number[], argument: string): void {
   check(Array.isArray(errors) && errors.length > 0, argument, errors, 'a non-empty list of errors, one per severity');

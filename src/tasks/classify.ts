@@ -33,15 +33,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { compose, normalize, randomCrop, randomHorizontalFlip } from '../data/augment.js';
 import { channelStatistics, type Normalization } from '../data/normalization.js';
-import { DataLoader, openClassificationData, subsetDataset, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
-// The readers register themselves as classification sources when imported.
-import '../data/idx.js';
-import '../data/cifar.js';
-import '../data/image-folder.js';
+import { openClassificationData } from '../data/readers.js';
+import { DataLoader, subsetDataset, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { Rng } from '../engine/random.js';
 import { check } from '../errors.js';
 import { createLoss, checkLossOptions, type ClassificationLossContext } from '../losses/index.js';
-import { countTopK } from '../metrics/robustness.js';
+import { countTopK } from '../metrics/classification.js';
 import { createModel } from '../models/index.js';
 import type { Series } from '../plot/line-chart.js';
 import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';

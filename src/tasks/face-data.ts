@@ -8,10 +8,8 @@
 import { createRequire } from 'node:module';
 import { check, WavecvError } from '../errors.js';
 import { Rng } from '../engine/random.js';
-import { ImageArrayDataset, openClassificationData, type ClassificationData, type ClassificationDataset, type HostBatch } from '../data/dataset.js';
-import '../data/idx.js';
-import '../data/cifar.js';
-import '../data/image-folder.js';
+import { ImageArrayDataset, type ClassificationData, type ClassificationDataset, type HostBatch } from '../data/dataset.js';
+import { openClassificationData } from '../data/readers.js';
 import { isIdentityFolderTree, openIdentityFolders } from '../data/faces/identity-folders.js';
 import { FaceDetector } from '../data/faces/detect.js';
 

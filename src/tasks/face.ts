@@ -3,7 +3,7 @@
  * trained with a face loss (`src/losses/`: softmax, CosFace, ArcFace, BCE,
  * UCE, USS/UniTSFace, EPL, optionally plus ECLoss on a stage) by the one
  * trainer (`src/train/`), then evaluated with the face metrics
- * (`src/metrics/face.ts`).
+ * (`src/metrics/`).
  *
  * Inputs are images in [0, 1] mapped to (x − 0.5)/0.5 (insightface's
  * normalisation). Training on RGB faces uses random horizontal flips
@@ -35,7 +35,7 @@ import { DataLoader, type BatchTransform, type ClassificationData, type Classifi
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkLossOptions, createLoss, ExplainableChannelLoss, faceObjective, type FaceLoss, type FaceLossContext, type FaceLossOptions } from '../losses/index.js';
-import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/face.js';
+import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/index.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
 import { lineChartPng } from '../plot/line-chart.js';

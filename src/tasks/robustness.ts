@@ -32,17 +32,14 @@ import { basename, join, resolve } from 'node:path';
 import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier } from '../attacks/index.js';
 import { addGaussianNoise, CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
 import type { ParameterSet } from '../data/corruptions/parameters.js';
-import { openClassificationData, type ClassificationDataset } from '../data/dataset.js';
-// the readers register themselves as classification sources when imported
-import '../data/idx.js';
-import '../data/cifar.js';
-import '../data/image-folder.js';
+import type { ClassificationDataset } from '../data/dataset.js';
+import { openClassificationData } from '../data/readers.js';
 import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 // registers the custom layers (WaveletPool2D, BatchNorm, …) that saved registry models need to load
 import '../models/index.js';
-import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/robustness.js';
+import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/index.js';
 import { lineChartPng, type Series } from '../plot/line-chart.js';
 import { loadModel } from '../io/model-io.js';
 import { findModelMetadata, resolveModelDir } from '../train/run-folder.js';

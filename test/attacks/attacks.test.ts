@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { adversarialAccuracy, classifierFromModel, fgsm, inputGradient, pgd, type Classifier } from '../../src/attacks/index.js';
-import { countTopK } from '../../src/metrics/robustness.js';
+import { countTopK } from '../../src/metrics/classification.js';
 import { demoImages } from '../data/demo-images.js';
 
 const { images, labels } = demoImages(600, 'train');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WavecvError } from '../../src/errors.js';
 import { openCifarFolder, parseCifarRecords, CIFAR10_CLASSES } from '../../src/data/cifar.js';
-import { openClassificationData } from '../../src/data/dataset.js';
+import { openClassificationData } from '../../src/data/readers.js';
 
 /** One CIFAR record whose pixel (channel c, row y, column x) is (label·7 + c·50 + y + x) mod 256. */
 function record(labels: number[]): Uint8Array {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { WavecvError } from '../../src/errors.js';
-import { openClassificationData } from '../../src/data/dataset.js';
+import { openClassificationData } from '../../src/data/readers.js';
 import { isImageFolder, openImageFolder } from '../../src/data/image-folder.js';
 
 /** Writes a width×height image filled with `rgb` (grey when one value) as PNG or JPEG by extension. */

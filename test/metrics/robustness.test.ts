@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
-import { corruptionError, countTopK, relativeCorruptionError, summarizeCorruptionErrors, topKAccuracy } from '../../src/metrics/robustness.js';
+import { countTopK, topKAccuracy } from '../../src/metrics/classification.js';
+import { corruptionError, relativeCorruptionError, summarizeCorruptionErrors } from '../../src/metrics/robustness.js';
 
 test('top-1 and top-5 accuracy count a label among the k largest logits', async () => {
   await initEngine();

@@ -146,7 +146,7 @@ test('trainClassifier writes the model with metadata, metrics.json, curves, conf
     assert.equal(config.trainer.schedule.warmupSteps, 3);
     // The saved model reproduces the reported accuracy.
     const loaded = await loadModel(join(runs, 'whole', 'model'));
-    const { openClassificationData } = await import('../../src/data/dataset.js');
+    const { openClassificationData } = await import('../../src/data/readers.js');
     const opened = await openClassificationData(data);
     const again = await evaluateClassifier(loaded, opened.test!, { normalization: meta.preprocessing.normalization });
     assert.equal(again.top1, metrics.test.top1);

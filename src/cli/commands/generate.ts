@@ -13,8 +13,7 @@
  * `generate` command whichever file creates it first.
  */
 import type { Command } from 'commander';
-import { openClassificationData } from '../../data/dataset.js';
-import '../../data/idx.js';
+import { openClassificationData } from '../../data/readers.js';
 import { generateAnatomy } from '../../data/segmentation/anatomy.js';
 import { generateScenes } from '../../data/segmentation/scenes.js';
 import { check } from '../../errors.js';

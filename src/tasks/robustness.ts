@@ -119,8 +119,8 @@ interface LoadedClassifier {
  */
 async function loadClassifier(path: string, name: string): Promise<LoadedClassifier> {
   const dir = resolveModelDir(path);
-  const metadata = findModelMetadata(dir);
   const model = await loadModel(dir);
+  const metadata = findModelMetadata(dir);
   return { name, path: dir, model, classifier: classifierFromModel(model, metadata?.preprocessing.normalization) };
 }
 

@@ -189,10 +189,16 @@ export interface LoadedRunModel<E extends object = Record<string, unknown>> {
  */
 export async function loadRunModel<E extends object = Record<string, unknown>>(path: string, task?: string): Promise<LoadedRunModel<E>> {
   const dir = resolveModelDir(path);
-  const metadata = readModelMetadata(dir) as unknown as ModelMetadata<E>;
-  if (task !== undefined && metadata.task !== task) throw new WavecvError('model', path, `a model trained by \`wavecv train ${task}\` (its metadata names task "${metadata.task}")`);
+  // The model first: loadModel names what is damaged in a model folder.
   const model = await loadModel(dir);
-  return { model, metadata, dir };
+  try {
+    const metadata = readModelMetadata(dir) as unknown as ModelMetadata<E>;
+    if (task !== undefined && metadata.task !== task) throw new WavecvError('model', path, `a model trained by \`wavecv train ${task}\` (its metadata names task "${metadata.task}")`);
+    return { model, metadata, dir };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }
 
 /** Images in [0, 1] (channels last) → model inputs, by the metadata's normalisation. Pure tensor op; the caller owns the result. */

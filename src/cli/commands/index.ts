@@ -15,5 +15,7 @@ import { registerGenerateNeurons } from './generate-neurons.js';
 import { registerRegistrationCommands } from './register.js';
 import { registerTrainSegment3d } from './train-segment3d.js';
 import { registerSegment3d } from './segment3d.js';
+import { registerTrainSegment } from './train-segment.js';
+import { registerSegment } from './segment.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment];

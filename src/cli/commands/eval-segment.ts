@@ -1,0 +1,84 @@
+/**
+ * `wavecv eval segment --model RUN --data DATA [--json]`: the scores of
+ * src/metrics/segmentation.ts (pixel accuracy, mean class accuracy, mIoU,
+ * fwIoU, boundary F1 at 2 px, per-class IoU) of a `wavecv train segment`
+ * model on the evaluation split of a segmentation folder, clean or under
+ * additive Gaussian noise (`--noise-sigma`, pixels in [0, 1], seeded).
+ * Registered in the `eval` group's list (src/cli/commands/eval.ts).
+ */
+import type { Command } from 'commander';
+import { openSegmentationData } from '../../data/segmentation/index.js';
+import { check } from '../../errors.js';
+import { loadRunModel } from '../../train/run-folder.js';
+import { evaluateSegmentation } from '../../tasks/segment-eval.js';
+import { startEngine } from '../engine-option.js';
+import { nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
+
+interface EvalSegmentCliOptions {
+  model: string;
+  data: string;
+  split: 'test' | 'train';
+  imageSize?: number;
+  noiseSigma: number;
+  seed: number;
+  limit?: number;
+  batchSize: number;
+  json?: boolean;
+}
+
+export function registerEvalSegment(evalCommand: Command): void {
+  evalCommand
+    .command('segment')
+    .description('segmentation scores (pixel accuracy, mean class accuracy, mIoU, fwIoU, boundary F1, per-class IoU) of a `wavecv train segment` model')
+    .requiredOption('--model <dir>', 'a `wavecv train segment` run folder or its model/ folder')
+    .requiredOption('--data <dir>', 'a segmentation folder (VOC, CamVid, Cityscapes, images/ + masks/)')
+    .option('--split <name>', 'test (the evaluation split) or train', 'test')
+    .option('--image-size <n>', 'the fixed-scale crop the model was trained with, if any', positiveInteger('image-size'))
+    .option('--noise-sigma <σ>', 'additive Gaussian noise on pixels in [0, 1]', nonNegative('noise-sigma'), 0)
+    .option('--seed <n>', 'seed of the noise', nonNegativeInteger('seed'), 0)
+    .option('--limit <n>', 'evaluate the first n images only', positiveInteger('limit'))
+    .option('--batch-size <n>', 'images per forward pass', positiveInteger('batch-size'), 16)
+    .option('--json', 'print one JSON object')
+    .action(async (o: EvalSegmentCliOptions, command: Command) => {
+      await startEngine(command.parent!);
+      check(o.split === 'test' || o.split === 'train', '--split', o.split, 'test or train');
+      const data = await openSegmentationData(o.data, o.imageSize ? { size: o.imageSize } : {});
+      const dataset = o.split === 'train' ? data.train : data.test;
+      check(dataset !== undefined, '--data', o.data, 'a folder with an evaluation split');
+      const { model, metadata } = await loadRunModel(o.model, 'segment');
+      try {
+        const classNames = metadata.classNames ?? [];
+        check(classNames.length === data.classNames.length, '--data', o.data, `${classNames.length} classes like the model's training data (it has ${data.classNames.length})`);
+        const started = Date.now();
+        const r = await evaluateSegmentation(model, dataset!, { normalization: metadata.preprocessing.normalization, batchSize: o.batchSize, noiseSigma: o.noiseSigma, seed: o.seed, limit: o.limit });
+        const s = r.scores;
+        const report = {
+          pixelAccuracy: s.pixelAccuracy,
+          meanClassAccuracy: s.meanClassAccuracy,
+          mIoU: s.mIoU,
+          fwIoU: s.fwIoU,
+          boundaryF1: s.boundaryF1,
+          boundaryPrecision: s.boundaryPrecision,
+          boundaryRecall: s.boundaryRecall,
+          perClassIoU: s.perClassIoU.map((v) => (Number.isNaN(v) ? null : v)),
+          classNames,
+          images: r.images,
+          pixels: s.pixels,
+          noiseSigma: o.noiseSigma,
+          seconds: (Date.now() - started) / 1000,
+        };
+        if (o.json) {
+          process.stdout.write(JSON.stringify(report) + '\n');
+          return;
+        }
+        const pct = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : `${(100 * v).toFixed(2)}`);
+        process.stdout.write(
+          `${r.images} images${o.noiseSigma > 0 ? `, Gaussian noise σ=${o.noiseSigma}` : ''}: mIoU ${pct(s.mIoU)}, pixel accuracy ${pct(s.pixelAccuracy)}, mean class accuracy ${pct(s.meanClassAccuracy)}, fwIoU ${pct(s.fwIoU)}, boundary F1 ${pct(s.boundaryF1)}\n` +
+            classNames.map((name, i) => `  ${name.padEnd(24)} IoU ${pct(report.perClassIoU[i])}`).join('\n') +
+            '\n',
+        );
+      } finally {
+        model.dispose();
+      }
+    });
+}

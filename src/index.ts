@@ -97,3 +97,24 @@ export { MultiHeadSelfAttention } from './nn/attention.js';
 export { LocallyEnhancedFeedForward } from './nn/leff.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './nn/vit.js';
 export { binaryScores, videoScores, frameAndVideoScores, type BinaryScores, type VideoScores } from './metrics/binary.js';
+export { buildWiNet, WINET_SIZE_MULTIPLE, type WiNetOptions } from './models/winet/winet.js';
+export { buildVoxelMorph, type VoxelMorphOptions } from './models/winet/voxelmorph.js';
+export { registrationField, registrationSize, type FieldKind } from './models/winet/index.js';
+export { readScan, listPairs, normalizeMinMax, centerFit, resampleTo, type Scan, type PairPaths } from './data/registration.js';
+export { randomDeformation, type DeformationOptions } from './data/deformations.js';
+export { generateRegistrationSet, type RegistrationSetOptions } from './data/registration-sets.js';
+export {
+  trainRegistration,
+  registrationObjective,
+  registerScans,
+  loadRegistrationModel,
+  loadTrainingPairs,
+  evaluatePair,
+  displacementOf,
+  networkSize,
+  DEFAULT_REGISTRATION_LOSS,
+  type RegistrationMetadata,
+  type RegistrationLoss,
+  type RegistrationOutput,
+  type PairEvaluation,
+} from './tasks/register.js';

@@ -23,6 +23,8 @@
  *    a field in normalised [−1, 1] coordinates (`grid_sample` with
  *    `align_corners=True`); this multiplies component i by (size_i − 1)/2 to
  *    give the voxel units of `nn/warp.ts`, a fixed parameter-free scaling.
+ *  - {@link NearestUpsample}: ×2 nearest-neighbour up-sampling in 2-D and 3-D
+ *    for the VoxelMorph U-Net baseline (`voxelmorph.ts`).
  * Channels of a coefficient tensor are band-major: band b, component c at
  * channel b·n + c (n = number of spatial axes), bands in PyWavelets' order —
  * the stacked layout the IDWT layers of `wavelets/layers.ts` take.

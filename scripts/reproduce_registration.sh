@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Registration on real anatomy, small enough for 2 CPU cores: the Colin27 brain
-# and its AAL atlas (Debian's mricron-data) reduced 4× (45×54×45 voxels of
-# 4 mm), training pairs under seeded random smooth diffeomorphic deformations
+# and its AAL atlas (Debian's mricron-data) reduced FACTOR× (default 4:
+# 45×54×45 voxels of 4 mm), training pairs under seeded random smooth diffeomorphic deformations
 # (synthetic) and held-out test pairs from another seed range; WiNet and
 # WiNet-Diff and the VoxelMorph U-Net baseline trained with the same seed and budget, then evaluated (Dice
 # before/after over the AAL labels, folding %, HD95, seconds per pair).
-# Variables: OUT, TRAIN, TEST, EPOCHS, C (WiNet start channels), LR, SEED, MODELS.
+# Variables: OUT, TRAIN, TEST, EPOCHS, C (WiNet start channels), LR, SEED, MODELS,
+# FACTOR, MAGNITUDE and SPACING (of the deformations, in reduced voxels).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/register-3d}
@@ -16,8 +17,11 @@ C=${C:-8}
 LR=${LR:-0.001}
 SEED=${SEED:-1}
 MODELS=${MODELS:-"winet winet-diff vxm-unet"}
+FACTOR=${FACTOR:-4}
+MAGNITUDE=${MAGNITUDE:-3}
+SPACING=${SPACING:-16}
 WAVECV="node dist/cli/main.js"
-[ -d "$OUT/data/train" ] || $WAVECV generate registration --dims 3 --out "$OUT/data" --train "$TRAIN" --test "$TEST" --seed "$SEED" --magnitude 3 --spacing 16
+[ -d "$OUT/data/train" ] || $WAVECV generate registration --dims 3 --out "$OUT/data" --train "$TRAIN" --test "$TEST" --seed "$SEED" --magnitude "$MAGNITUDE" --spacing "$SPACING" --factor "$FACTOR"
 for model in $MODELS; do
   [ -f "$OUT/$model/registration.json" ] || $WAVECV train register --data "$OUT/data/train" --model "$model" --start-channels "$C" \
     --epochs "$EPOCHS" --optimizer adam --lr "$LR" --weight-decay 0 --seed "$SEED" --progress lines --out "$OUT/$model"

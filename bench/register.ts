@@ -41,7 +41,7 @@ function parseSize(spec: string, dims: number): number[] {
 
 async function measure(name: string, size: number[], steps: number, startChannels: number): Promise<Measure> {
   const field = registrationField(name)!;
-  const model = createModel(name, { dims: size.length, size, startChannels, seed: 1 });
+  const model = createModel(name, { dims: size.length, size, seed: 1, ...(name.startsWith('winet') ? { startChannels } : {}) });
   const objective = registrationObjective(field);
   const optimizer = tf.train.adam(1e-4);
   const fixed = tf.randomUniform([1, ...size, 1], 0, 1, 'float32', 1);

@@ -115,7 +115,7 @@ export interface TrainRegistrationResult {
 /** Trains a registration network on prepared pairs and writes the run folder (model/, registration.json, log, checkpoints). */
 export async function trainRegistration(options: TrainRegistrationOptions): Promise<TrainRegistrationResult> {
   const field = registrationField(options.model);
-  if (!field) throw new WavecvError('model', options.model, 'a registration model (winet, winet-diff)');
+  if (!field) throw new WavecvError('model', options.model, 'a registration model (winet, winet-diff, vxm-unet)');
   const modelOptions = { ...options.modelOptions, seed: options.seed };
   const size = registrationSize(modelOptions);
   const voxels = size.reduce((a, b) => a * b, 1);

@@ -82,10 +82,10 @@ export function registerRegistrationCommands(program: Command): void {
       .command('register')
       .description('train an unsupervised registration network (winet, winet-diff) on pair folders')
       .requiredOption('--data <dir>', 'folder of pair folders (fixed.*, moving.*), e.g. DIR/train of `wavecv generate registration`')
-      .option('--model <name>', 'winet or winet-diff', 'winet')
+      .option('--model <name>', 'winet, winet-diff or the baseline vxm-unet', 'winet')
       .option('--size <DxHxW>', 'network input size (multiples of 16; default: the scans rounded up)')
-      .option('--start-channels <n>', 'C of WiNet', positiveInteger('start-channels'), 8)
-      .option('--wavelet <name>', 'wavelet of the DWT/IDWT', 'haar')
+      .option('--start-channels <n>', 'C of WiNet (WiNet models only)', positiveInteger('start-channels'), 8)
+      .option('--wavelet <name>', 'wavelet of the DWT/IDWT (WiNet models only)', 'haar')
       .option('--similarity <name>', 'ncc or mse', choice('similarity', ['ncc', 'mse'] as const), 'ncc')
       .option('--window <n>', 'NCC window', positiveInteger('window'), 9)
       .option('--lambda <λ>', 'smoothness weight', nonNegative('lambda'), 2),
@@ -98,7 +98,7 @@ export function registerRegistrationCommands(program: Command): void {
     try {
       const result = await trainRegistration({
         model: o.model,
-        modelOptions: { dims: data.size.length, size: data.size, startChannels: o.startChannels, wavelet: o.wavelet },
+        modelOptions: { dims: data.size.length, size: data.size, ...(o.model.startsWith('winet') ? { startChannels: o.startChannels, wavelet: o.wavelet } : {}) },
         fixed: data.fixed,
         moving: data.moving,
         count: data.count,

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import type { Objective } from '../train/trainer.js';
-import type { LossDefinition } from './registry.js';
+import type { LossDefinition } from './loss-definition.js';
 
 /** What the classify task supplies to build a classification loss. */
 export interface ClassificationLossContext {

@@ -12,7 +12,7 @@ import { BceLoss } from './bce.js';
 import type { FaceLoss } from './common.js';
 import { EplLoss } from './epl.js';
 import { ArcFaceLoss, CosFaceLoss } from './margins.js';
-import type { LossDefinition } from './registry.js';
+import type { LossDefinition } from './loss-definition.js';
 import { SoftmaxLoss } from './softmax.js';
 import { UceLoss } from './uce.js';
 import { SampleToSampleBceLoss, SampleToSampleSoftmaxLoss, UniTSFaceLoss, UssLoss } from './uss.js';

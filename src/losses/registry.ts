@@ -17,19 +17,9 @@
 import { check, WavecvError } from '../errors.js';
 import { CLASSIFICATION_LOSSES } from './classification.js';
 import { FACE_LOSSES } from './face-losses.js';
+import type { LossDefinition } from './loss-definition.js';
 
-/** A loss of the registry; `C` is what the task supplies (class count, embedding size, seed), `L` what it builds. */
-export interface LossDefinition<C = never, L = unknown> {
-  name: string;
-  /** The kind of task it serves (`classification`, `face`, …). */
-  kind: string;
-  /** One line for `--help` and error messages. */
-  description: string;
-  /** The options it takes, each with a one-line description. */
-  options: Record<string, string>;
-  /** Builds the loss from checked option names; the loss checks the values. */
-  create(options: Record<string, unknown>, context: C): L;
-}
+export type { LossDefinition } from './loss-definition.js';
 
 /** Every registered loss. */
 export const LOSSES: readonly LossDefinition<never, unknown>[] = [...CLASSIFICATION_LOSSES, ...FACE_LOSSES] as readonly LossDefinition<never, unknown>[];

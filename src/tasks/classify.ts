@@ -41,7 +41,7 @@ import { createLoss, checkLossOptions, type ClassificationLossContext } from '..
 import { countTopK } from '../metrics/classification.js';
 import { createModel } from '../models/index.js';
 import type { Series } from '../plot/line-chart.js';
-import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
+import { runTraining, windowedStepCurves, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
 
@@ -149,16 +149,7 @@ interface ClassifySplits {
 
 /** Training curves averaged over windows of a tenth of an epoch, from the log's step records. */
 function classifyCharts(history: EpochSummary[], steps: StepRecord[], stepsPerEpoch: number): RunChart[] {
-  const window = Math.max(1, Math.floor(stepsPerEpoch / 10));
-  const x: number[] = [];
-  const loss: number[] = [];
-  const accuracy: number[] = [];
-  for (let i = 0; i + window <= steps.length; i += window) {
-    const slice = steps.slice(i, i + window);
-    x.push(slice[slice.length - 1].step / stepsPerEpoch);
-    loss.push(slice.reduce((s, r) => s + r.loss, 0) / slice.length);
-    accuracy.push(slice.reduce((s, r) => s + (r.metrics?.accuracy ?? NaN), 0) / slice.length);
-  }
+  const { x, loss, metric: accuracy } = windowedStepCurves(steps, stepsPerEpoch, 'accuracy');
   const evaluated = history.filter((h) => h.eval);
   const ex = evaluated.map((h) => h.step / stepsPerEpoch);
   const accuracySeries: Series[] = [

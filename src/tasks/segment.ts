@@ -36,7 +36,7 @@ import { medianFrequencyWeights, segmentationObjective } from '../losses/segment
 import { IGNORE_INDEX, type SegmentationScores } from '../metrics/segmentation.js';
 import { createModel } from '../models/index.js';
 import type { Series } from '../plot/line-chart.js';
-import { runTraining, type RunChart, type RunOutcome, type RunSettings, type TrainingTask } from '../train/run.js';
+import { runTraining, windowedStepCurves, type RunChart, type RunOutcome, type RunSettings, type TrainingTask } from '../train/run.js';
 import type { EpochSummary, StepRecord } from '../train/trainer.js';
 import { evaluateSegmentation } from './segment-eval.js';
 import { channelStatistics } from '../data/normalization.js';
@@ -110,16 +110,7 @@ function evalFigures(s: SegmentationScores): Record<string, number> {
 }
 
 function segmentCharts(history: EpochSummary[], steps: StepRecord[], stepsPerEpoch: number): RunChart[] {
-  const window = Math.max(1, Math.floor(stepsPerEpoch / 10));
-  const x: number[] = [];
-  const loss: number[] = [];
-  const accuracy: number[] = [];
-  for (let i = 0; i + window <= steps.length; i += window) {
-    const slice = steps.slice(i, i + window);
-    x.push(slice[slice.length - 1].step / stepsPerEpoch);
-    loss.push(slice.reduce((s, r) => s + r.loss, 0) / slice.length);
-    accuracy.push(slice.reduce((s, r) => s + (r.metrics?.pixelAccuracy ?? NaN), 0) / slice.length);
-  }
+  const { x, loss, metric: accuracy } = windowedStepCurves(steps, stepsPerEpoch, 'pixelAccuracy');
   const evaluated = history.filter((h) => h.eval);
   const ex = evaluated.map((h) => h.step / stepsPerEpoch);
   const scores: Series[] = [

@@ -92,6 +92,28 @@ export interface RunChart {
   options: LineChartOptions;
 }
 
+/** Per-step training curves averaged over windows of a tenth of an epoch (at least one step). */
+export interface WindowedCurves {
+  /** Epoch (fractional) at the end of each window. */
+  x: number[];
+  loss: number[];
+  /** Mean of the step metric `metric` over each window (NaN where a step did not log it). */
+  metric: number[];
+}
+
+/** Averages the log's step records over windows of a tenth of an epoch, for the task's charts. */
+export function windowedStepCurves(steps: StepRecord[], stepsPerEpoch: number, metric: string): WindowedCurves {
+  const window = Math.max(1, Math.floor(stepsPerEpoch / 10));
+  const curves: WindowedCurves = { x: [], loss: [], metric: [] };
+  for (let i = 0; i + window <= steps.length; i += window) {
+    const slice = steps.slice(i, i + window);
+    curves.x.push(slice[slice.length - 1].step / stepsPerEpoch);
+    curves.loss.push(slice.reduce((s, r) => s + r.loss, 0) / slice.length);
+    curves.metric.push(slice.reduce((s, r) => s + (r.metrics?.[metric] ?? NaN), 0) / slice.length);
+  }
+  return curves;
+}
+
 /** What the task's `metadata` contributes to the saved model's {@link ModelMetadata}. */
 export interface TaskModelMetadata<X extends object> {
   model: { name: string; options: Record<string, unknown> };

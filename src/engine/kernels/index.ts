@@ -15,6 +15,7 @@ import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-
 import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } from './conv3d.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
 import { sharedIdentityKernel } from './identity.js';
+import { maxPoolGradKernel } from './max-pool-grad.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { warpGradKernel, warpKernel } from './warp.js';
 import { registerTrainingGradients } from '../gradients.js';
@@ -24,7 +25,8 @@ import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
- * the depthwise gradients and UnsortedSegmentSum (missing), and conv3d with
+ * the depthwise gradients and UnsortedSegmentSum (missing), the max-pool
+ * gradient (wrong for some shapes), and conv3d with
  * both gradients (slow, and the input gradient is wrong there); an Identity
  * that shares memory instead of copying. On wasm and cpu: wavecv's own
  * sampling kernel for registration (`warp.ts`) and its gradient.
@@ -35,6 +37,7 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   depthwiseBackpropFilterKernel('wasm'),
   depthwiseBackpropInputKernel('wasm'),
   unsortedSegmentSumKernel('wasm'),
+  maxPoolGradKernel('wasm'),
   conv3dKernel('wasm'),
   conv3dBackpropFilterKernel('wasm'),
   conv3dBackpropInputKernel('wasm'),

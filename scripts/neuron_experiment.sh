@@ -23,12 +23,14 @@ for noise in $NOISES; do
     esa=0; dsa=0; pds=0; f1=0; n=0
     for image in "$data"/test/images/*.tif; do
       name=$(basename "$image" .tif)
-      $WAVECV segment3d "$image" --model "$run" --out "$run/seg-$name.tif" --swc "$run/seg-$name.swc" >/dev/null 2>&1
+      if ! $WAVECV segment3d "$image" --model "$run" --out "$run/seg-$name.tif" --swc "$run/seg-$name.swc" > "$run/seg-$name.log" 2>&1; then
+        echo "$run: $name not traced ($(tail -n 1 "$run/seg-$name.log"))" >&2; continue
+      fi
       read -r e d p f < <($WAVECV eval swc "$run/seg-$name.swc" "$data/test/swc/$name.swc" --json | node -e "const r=JSON.parse(require('fs').readFileSync(0,'utf8'));console.log(r.esa,r.dsa,r.pds,r.f1)")
       esa=$(node -e "console.log($esa+$e)"); dsa=$(node -e "console.log($dsa+$d)"); pds=$(node -e "console.log($pds+$p)"); f1=$(node -e "console.log($f1+$f)"); n=$((n+1))
     done
-    row=$(node -e "const n=$n;console.log('| $noise | $variant | $dice | '+[$esa/n,$dsa/n,$pds/n,$f1/n].map(v=>v.toFixed(3)).join(' | ')+' |')")
+    row=$(node -e "const n=$n;console.log('| $noise | $variant | $dice | '+(n?[$esa/n,$dsa/n,$pds/n,$f1/n].map(v=>v.toFixed(3)).join(' | '):'no tree (empty mask) | – | – | –')+' | $n of $TEST |')")
     rows+=("$row"); echo "$row"
   done
 done
-{ echo '| noise | model | voxel Dice | ESA | DSA | PDS | F1 (2 vox) |'; echo '|---|---|---:|---:|---:|---:|---:|'; printf '%s\n' "${rows[@]}"; } | tee "$OUT/results.md"
+{ echo '| noise | model | voxel Dice | ESA | DSA | PDS | F1 (2 vox) | traced |'; echo '|---|---|---:|---:|---:|---:|---:|---:|'; printf '%s\n' "${rows[@]}"; } | tee "$OUT/results.md"

@@ -16,6 +16,7 @@ import { conv3dBackpropFilterKernel, conv3dBackpropInputKernel, conv3dKernel } f
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
 import { sharedIdentityKernel } from './identity.js';
 import { maxPoolGradKernel } from './max-pool-grad.js';
+import { maxPool3DGradKernel, maxPool3DKernel } from './max-pool-3d.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { warpGradKernel, warpKernel } from './warp.js';
 import { registerTrainingGradients } from '../gradients.js';
@@ -26,7 +27,7 @@ import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
  * the depthwise gradients and UnsortedSegmentSum (missing), the max-pool
- * gradient (wrong for some shapes), and conv3d with
+ * gradient and the 3-D max pool with its gradient (wrong for some shapes), and conv3d with
  * both gradients (slow, and the input gradient is wrong there); an Identity
  * that shares memory instead of copying. On wasm and cpu: wavecv's own
  * sampling kernel for registration (`warp.ts`) and its gradient.
@@ -38,6 +39,8 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   depthwiseBackpropInputKernel('wasm'),
   unsortedSegmentSumKernel('wasm'),
   maxPoolGradKernel('wasm'),
+  maxPool3DKernel('wasm'),
+  maxPool3DGradKernel('wasm'),
   conv3dKernel('wasm'),
   conv3dBackpropFilterKernel('wasm'),
   conv3dBackpropInputKernel('wasm'),

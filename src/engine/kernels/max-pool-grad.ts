@@ -6,12 +6,12 @@
  * some shapes — e.g. input [2, 4, 8, C], 2×2 stride 2, C ∈ {1, 4, 6, 8}: up to
  * 0.64 off against the cpu backend — so wavecv replaces it.
  *
- * One pass over the output positions with typed arrays on the backend's
- * memory: for each window it finds the arg-max in the input and adds dy
- * there; O(output size × window size), no intermediate tensors.
+ * It routes through {@link poolArgMax} (2-D pooling as 3-D with depth 1),
+ * on the backend's memory, no intermediate tensors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { allocateAndView, heapBackend } from './heap.js';
+import { poolArgMax, routeToArgMax } from './pool-arg-max.js';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -32,36 +32,19 @@ export function maxPoolGradKernel(backendName: string): tf.KernelConfig {
       const heap = heapBackend(backend, `MaxPoolGrad on '${backendName}'`);
       const { outputs, views } = allocateAndView(heap, [dy, input], [input.shape], 'float32');
       const [dyValues, x, dx] = views;
-      dx.fill(0);
-      const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-      const { top, left } = info.padInfo;
-      for (let b = 0; b < batchSize; b++) {
-        for (let oy = 0; oy < outHeight; oy++) {
-          const y0 = oy * strideHeight - top;
-          for (let ox = 0; ox < outWidth; ox++) {
-            const x0 = ox * strideWidth - left;
-            const outBase = ((b * outHeight + oy) * outWidth + ox) * channels;
-            for (let c = 0; c < channels; c++) {
-              let best = -Infinity;
-              let at = -1;
-              for (let fy = 0; fy < filterHeight; fy++) {
-                const y = y0 + fy;
-                if (y < 0 || y >= inHeight) continue;
-                for (let fx = 0; fx < filterWidth; fx++) {
-                  const xx = x0 + fx;
-                  if (xx < 0 || xx >= inWidth) continue;
-                  const i = ((b * inHeight + y) * inWidth + xx) * channels + c;
-                  if (x[i] > best || at < 0) {
-                    best = x[i];
-                    at = i;
-                  }
-                }
-              }
-              if (at >= 0) dx[at] += dyValues[outBase + c];
-            }
-          }
-        }
-      }
+      const at = poolArgMax(
+        {
+          batch: info.batchSize,
+          channels: info.inChannels,
+          input: [1, info.inHeight, info.inWidth],
+          output: [1, info.outHeight, info.outWidth],
+          filter: [1, info.filterHeight, info.filterWidth],
+          strides: [1, info.strideHeight, info.strideWidth],
+          padBefore: [0, info.padInfo.top, info.padInfo.left],
+        },
+        x,
+      );
+      routeToArgMax(at, dyValues, dx);
       return outputs[0];
     },
   };

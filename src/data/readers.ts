@@ -10,6 +10,9 @@
 import { WavecvError } from '../errors.js';
 import { CIFAR_SOURCE } from './cifar.js';
 import type { ClassificationData, ClassificationSource, DataAlias } from './dataset.js';
+import type { ForgeryData, ForgeryReaderOptions, ForgerySource } from './forgery/dataset.js';
+import { FACEFORENSICS_SOURCE } from './forgery/faceforensics.js';
+import { REAL_FAKE_SOURCE } from './forgery/real-fake.js';
 import { FASHION_MNIST_ALIAS, IDX_SOURCE } from './idx.js';
 import { IMAGE_FOLDER_SOURCE } from './image-folder.js';
 
@@ -34,4 +37,26 @@ export async function openClassificationData(spec: string, options: Record<strin
     throw new WavecvError('data', spec, `a data alias (${known}) or a folder in a known format (${CLASSIFICATION_SOURCES.map((s) => s.format).join(', ')})`);
   }
   return source.open(path, alias?.classNames ? { ...options, classNames: alias.classNames } : options);
+}
+
+/**
+ * The face-forgery readers, most specific first: FaceForensics++ frame trees
+ * (`original_sequences/`, `manipulated_sequences/`), then real/fake folders.
+ * Kept apart from the classification sources because a real/fake folder is
+ * also an image folder, whose sorted classes would make `fake` class 0;
+ * here `real` is 0 and `fake` is 1 (see src/data/forgery/dataset.ts).
+ */
+export const FORGERY_SOURCES: readonly ForgerySource[] = [FACEFORENSICS_SOURCE, REAL_FAKE_SOURCE];
+
+/**
+ * Opens forgery data at `path` with the first forgery reader that
+ * recognises it. Batches hold `image` (float32 [B, size, size, 3] in
+ * [0, 1]), `label` (int32, 1 = fake) and `video` (int32, an index into
+ * `dataset.videos`); `options` sets the size, the frames kept per video and
+ * the FaceForensics++ compression and methods.
+ */
+export async function openForgeryData(path: string, options: ForgeryReaderOptions = {}): Promise<ForgeryData> {
+  const source = FORGERY_SOURCES.find((s) => s.detect(path));
+  if (!source) throw new WavecvError('data', path, `a forgery data folder (${FORGERY_SOURCES.map((s) => s.format).join(', ')}): real/ and fake/ image folders, or FaceForensics++ original_sequences/ and manipulated_sequences/`);
+  return source.open(path, options);
 }

@@ -95,6 +95,8 @@ export { readMetaImage } from './io/metaimage.js';
 export * from './neuron/index.js';
 export { MultiHeadSelfAttention } from './nn/attention.js';
 export { LocallyEnhancedFeedForward } from './nn/leff.js';
+export { MixtureOfExperts, MOE_BALANCE_TERM, type MixtureOfExpertsArgs } from './nn/moe.js';
+export { selfDistillationObjective, selfDistillationTerms, type SelfDistillationOptions } from './losses/distillation.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './nn/vit.js';
 export { binaryScores, videoScores, frameAndVideoScores, type BinaryScores, type VideoScores } from './metrics/binary.js';
 export { buildWiNet, WINET_SIZE_MULTIPLE, type WiNetOptions } from './models/winet/winet.js';

@@ -46,6 +46,7 @@ export {
 
 export { FACE_LOSS_NAMES, type FaceLossContext, type FaceLossOptions } from './face-losses.js';
 export { classificationObjective, type ClassificationLossContext } from './classification.js';
+export { selfDistillationObjective, selfDistillationTerms, type SelfDistillationOptions } from './distillation.js';
 export { LOSSES, lossNames, lossDefinition, checkLossOptions, createLoss, type LossDefinition } from './registry.js';
 
 export interface CreateFaceLossOptions extends FaceLossContext, FaceLossOptions {}

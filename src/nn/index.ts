@@ -68,3 +68,4 @@ export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
 export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './vit.js';
 export { LocallyEnhancedFeedForward, type LocallyEnhancedFeedForwardArgs } from './leff.js';
+export { MixtureOfExperts, MOE_BALANCE_TERM, type MixtureOfExpertsArgs } from './moe.js';

@@ -43,6 +43,19 @@ export function parseNumberList(spec: string, argument: string, lo: number, hi: 
   return values;
 }
 
+/**
+ * Parser of a flag holding exactly `length` comma-separated integers that
+ * each pass `test` (a volume or cube size such as `48,160,160`);
+ * `expected` says what they must be, `example` completes the message.
+ */
+export function integerTuple(argument: string, length: number, test: (n: number) => boolean, expected: string, example: string) {
+  return (spec: string): number[] => {
+    const values = spec.split(',').map((p) => (p.trim() === '' ? NaN : Number(p)));
+    check(values.length === length && values.every((v) => Number.isInteger(v) && test(v)), argument, spec, `${length} comma-separated ${expected}, e.g. ${example}`);
+    return values;
+  };
+}
+
 /** One of `choices` (a flag with a fixed set of values). */
 export function choice<T extends string>(argument: string, choices: readonly T[]) {
   return (value: string): T => {

@@ -2,11 +2,15 @@
  * The data readers of wavecv, registered in this one place: the
  * classification sources `openClassificationData` tries in order (IDX, CIFAR
  * binaries, image folders — the most specific layout first, since an image
- * folder is any folder of class sub-folders) and the data aliases
- * (`--data fashion-mnist`). A new reader exports its source from its own
- * module and is added to the list here; tasks import `openClassificationData`
+ * folder is any folder of class sub-folders), the data aliases
+ * (`--data fashion-mnist`), and the segmentation layouts
+ * `openSegmentationData` tries in order (VOC and Cityscapes before CamVid and
+ * plain `images/` + `masks/` folders, since their roots may also hold
+ * unrelated image folders). A new reader exports its source from its own
+ * module and is added to a list here; tasks import the `open…Data` functions
  * from here and need no imports of the readers for their side effects.
  */
+import { resolve } from 'node:path';
 import { WavecvError } from '../errors.js';
 import { CIFAR_SOURCE } from './cifar.js';
 import type { ClassificationData, ClassificationSource, DataAlias } from './dataset.js';
@@ -15,8 +19,15 @@ import { FACEFORENSICS_SOURCE } from './forgery/faceforensics.js';
 import { REAL_FAKE_SOURCE } from './forgery/real-fake.js';
 import { FASHION_MNIST_ALIAS, IDX_SOURCE } from './idx.js';
 import { IMAGE_FOLDER_SOURCE } from './image-folder.js';
+import { CAMVID_SOURCE } from './segmentation/camvid.js';
+import { CITYSCAPES_SOURCE } from './segmentation/cityscapes.js';
+import type { SegmentationData, SegmentationFolderOptions, SegmentationSource } from './segmentation/dataset.js';
+import { MASK_FOLDERS_SOURCE } from './segmentation/mask-folders.js';
+import { VOC_SOURCE } from './segmentation/voc.js';
 
 export const CLASSIFICATION_SOURCES: readonly ClassificationSource[] = [IDX_SOURCE, CIFAR_SOURCE, IMAGE_FOLDER_SOURCE];
+
+export const SEGMENTATION_SOURCES: readonly SegmentationSource[] = [VOC_SOURCE, CITYSCAPES_SOURCE, CAMVID_SOURCE, MASK_FOLDERS_SOURCE];
 
 export const DATA_ALIASES: readonly DataAlias[] = [FASHION_MNIST_ALIAS];
 
@@ -59,4 +70,12 @@ export async function openForgeryData(path: string, options: ForgeryReaderOption
   const source = FORGERY_SOURCES.find((s) => s.detect(path));
   if (!source) throw new WavecvError('data', path, `a forgery data folder (${FORGERY_SOURCES.map((s) => s.format).join(', ')}): real/ and fake/ image folders, or FaceForensics++ original_sequences/ and manipulated_sequences/`);
   return source.open(path, options);
+}
+
+/** Opens the segmentation folder `path` with the first reader that recognises its layout. */
+export async function openSegmentationData(path: string, options: SegmentationFolderOptions = {}): Promise<SegmentationData> {
+  const root = resolve(path);
+  const source = SEGMENTATION_SOURCES.find((s) => s.detect(root));
+  if (!source) throw new WavecvError('data', path, `a folder in a known segmentation layout: ${SEGMENTATION_SOURCES.map((s) => `${s.format} (${s.layout})`).join('; ')}`);
+  return source.open(root, options);
 }

@@ -28,7 +28,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { compose, normalize, randomCrop, randomFlip, randomScale } from '../data/augment.js';
 import { DataLoader, type BatchTransform } from '../data/dataset.js';
-import { openSegmentationData, type SegmentationData, type SegmentationDataset } from '../data/segmentation/index.js';
+import { openSegmentationData } from '../data/readers.js';
+import type { SegmentationData, SegmentationDataset } from '../data/segmentation/index.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
 import type { Palette } from '../io/indexed-png.js';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WavecvError } from '../../src/errors.js';
-import { choice, numberInRange, parseIntegerList, parseNumberList } from '../../src/cli/option-parsers.js';
+import { choice, integerTuple, numberInRange, parseIntegerList, parseNumberList } from '../../src/cli/option-parsers.js';
 import { oneErrorLine, runCli } from './helpers.js';
 
 test('option parsers: ranges, lists and choices name the flag and what was expected', () => {
@@ -17,6 +17,11 @@ test('option parsers: ranges, lists and choices name the flag and what was expec
   refused(() => parseNumberList('0.1,,0.2', 'eps', 0, 1), /^eps: got "0.1,,0.2", expected comma-separated numbers in \[0, 1\]$/);
   assert.equal(choice('parameter-set', ['auto', 'cifar'])('cifar'), 'cifar');
   refused(() => choice('parameter-set', ['auto', 'cifar'])('imagenet-c'), /^parameter-set: got "imagenet-c", expected auto, cifar$/);
+  const cube = integerTuple('cube', 3, (v) => v > 0 && v % 16 === 0, 'positive multiples of 16', '32,128,128');
+  assert.deepEqual(cube(' 16, 32,48'), [16, 32, 48]);
+  for (const bad of ['16,32', '16,32,48,64', '16,,32', '16,32,40', '16,32,48.0001', 'a,b,c']) {
+    refused(() => cube(bad), new RegExp(`^cube: got "${bad.replace('.', '\\.')}", expected 3 comma-separated positive multiples of 16, e\\.g\\. 32,128,128$`));
+  }
 });
 
 test('CLI: fractional --level, --seed, --pair-seed and an out-of-range --threshold are refused in one line', () => {
@@ -25,6 +30,8 @@ test('CLI: fractional --level, --seed, --pair-seed and an out-of-range --thresho
     [['eval', 'robustness', '--model', 'none', '--data', 'fashion-mnist', '--seed', '0.5', '--out', 'never'], /^wavecv: seed: got "0.5", expected an integer ≥ 0$/],
     [['train', 'face', '--backbone', 'iresnet-tiny', '--loss', 'uce', '--data', 'mnist', '--pair-seed', '2.5', '--out', 'never'], /^wavecv: pair-seed: got "2.5", expected an integer ≥ 0$/],
     [['verify', 'a.jpg', 'b.jpg', '--model', 'none', '--threshold', '1.5'], /^wavecv: threshold: got "1.5", expected a number in \[-1, 1\]$/],
+    [['generate', 'neurons', '--out', 'never', '--shape', '48,160'], /^wavecv: shape: got "48,160", expected 3 comma-separated integers ≥ 8, e\.g\. 48,160,160$/],
+    [['train', 'segment3d', '--data', 'none', '--out', 'never', '--cube', '32,128,100'], /^wavecv: cube: got "32,128,100", expected 3 comma-separated positive multiples of 16, e\.g\. 32,128,128$/],
   ];
   for (const [args, pattern] of cases) assert.match(oneErrorLine(runCli(args)), pattern, args.join(' '));
 });

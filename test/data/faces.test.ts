@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import {
   applyAffine,
   decodeImage,
   estimateSimilarity,
+  facesToTensor,
   fivePointsFrom68,
   invertAffine,
   openIdentityFolders,
@@ -20,8 +21,11 @@ import {
   warpAffine,
   type Affine,
   type Point,
+  type RgbImage,
 } from '../../src/data/faces/index.js';
+import { faceNormalization } from '../../src/tasks/face.js';
 import { WavecvError } from '../../src/errors.js';
+import { initEngine } from '../../src/engine/backend.js';
 
 const fixtures = new URL('../fixtures/faces/', import.meta.url);
 const fixturePath = (name: string) => new URL(name, fixtures).pathname;
@@ -194,4 +198,24 @@ test('identity folders: sorted identities, labels, [0,1] batches of the requeste
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+before(async () => {
+  await initEngine();
+});
+
+test('facesToTensor normalises by the normalisation it is given (a model metadata), per channel or shared, and refuses mixed sizes', () => {
+  const a: RgbImage = { width: 2, height: 1, data: Uint8Array.from([0, 51, 255, 102, 204, 153]) };
+  const b: RgbImage = { width: 2, height: 1, data: Uint8Array.from([255, 255, 255, 0, 0, 0]) };
+  const face = facesToTensor([a, b], faceNormalization(3));
+  assert.deepEqual(face.shape, [2, 1, 2, 3]);
+  const expected = [...a.data, ...b.data].map((v) => (v / 255 - 0.5) / 0.5);
+  Array.from(face.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `${i}: ${v} vs ${expected[i]}`));
+  face.dispose();
+  const perChannel = facesToTensor([a], { mean: [0, 0.2, 0.4], std: [1, 0.5, 0.25] });
+  const channelExpected = Array.from(a.data, (v, k) => (v / 255 - [0, 0.2, 0.4][k % 3]) / [1, 0.5, 0.25][k % 3]);
+  Array.from(perChannel.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - channelExpected[i]) < 1e-6, `${i}: ${v} vs ${channelExpected[i]}`));
+  perChannel.dispose();
+  assert.throws(() => facesToTensor([a, { width: 1, height: 1, data: Uint8Array.from([1, 2, 3]) }], faceNormalization(3)), (e) => e instanceof WavecvError && /images\[1\]/.test(e.message));
+  assert.throws(() => facesToTensor([a], { mean: [0.5, 0.5], std: [0.5, 0.5] }), (e) => e instanceof WavecvError && /^normalization/.test(e.message));
 });

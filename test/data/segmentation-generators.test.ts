@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { ImageArrayDataset, type ClassificationData } from '../../src/data/dataset.js';
 import { FASHION_MNIST_DIR, openIdxFolder } from '../../src/data/idx.js';
 import { ANATOMY_CLASSES, anatomySplit, generateAnatomy } from '../../src/data/segmentation/anatomy.js';
-import { openSegmentationData } from '../../src/data/segmentation/index.js';
+import { openSegmentationData } from '../../src/data/readers.js';
 import { generateScenes } from '../../src/data/segmentation/scenes.js';
 import { WavecvError } from '../../src/errors.js';
 import { FASHION_MNIST, MRICRON_DATA, requireSystem } from '../helpers/requirements.js';

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { openSegmentationData, vocColourMap, CITYSCAPES_TRAIN_IDS } from '../../src/data/segmentation/index.js';
+import { openSegmentationData } from '../../src/data/readers.js';
+import { vocColourMap, CITYSCAPES_TRAIN_IDS } from '../../src/data/segmentation/index.js';
 import { WavecvError } from '../../src/errors.js';
 import { encodeIndexedPng } from '../../src/io/indexed-png.js';
 

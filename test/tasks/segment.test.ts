@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
-import { openSegmentationData } from '../../src/data/segmentation/index.js';
+import { openSegmentationData } from '../../src/data/readers.js';
 import { trainSegmenter } from '../../src/tasks/segment.js';
 import { evaluateSegmentation } from '../../src/tasks/segment-eval.js';
 import { segmentImageFile } from '../../src/tasks/segment-image.js';

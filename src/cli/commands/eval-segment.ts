@@ -7,7 +7,7 @@
  * Registered in the `eval` group's list (src/cli/commands/eval.ts).
  */
 import type { Command } from 'commander';
-import { openSegmentationData } from '../../data/segmentation/index.js';
+import { openSegmentationData } from '../../data/readers.js';
 import { check } from '../../errors.js';
 import { loadRunModel } from '../../train/run-folder.js';
 import { evaluateSegmentation } from '../../tasks/segment-eval.js';

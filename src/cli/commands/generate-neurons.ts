@@ -4,8 +4,7 @@
  */
 import type { Command } from 'commander';
 import { writeSyntheticNeurons } from '../../neuron/synthetic-set.js';
-import { check } from '../../errors.js';
-import { choice, nonNegativeInteger } from '../option-parsers.js';
+import { choice, integerTuple, nonNegativeInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
 
 interface NeuronsCliOptions {
@@ -14,7 +13,7 @@ interface NeuronsCliOptions {
   test: number;
   seed: number;
   noise: 'low' | 'high';
-  shape: string;
+  shape: [number, number, number];
 }
 
 export function registerGenerateNeurons(program: Command): void {
@@ -25,12 +24,10 @@ export function registerGenerateNeurons(program: Command): void {
     .option('--train <n>', 'training volumes', nonNegativeInteger('train'), 8)
     .option('--test <n>', 'held-out volumes', nonNegativeInteger('test'), 4)
     .option('--noise <level>', 'noise preset: low or high', choice('noise', ['low', 'high'] as const), 'low')
-    .option('--shape <d,h,w>', 'volume size depth,height,width', '48,160,160')
+    .option('--shape <d,h,w>', 'volume size depth,height,width', integerTuple('shape', 3, (v) => v >= 8, 'integers ≥ 8', '48,160,160'), [48, 160, 160])
     .option('--seed <n>', 'seed of every draw', nonNegativeInteger('seed'), 1)
     .action((o: NeuronsCliOptions) => {
-      const shape = o.shape.split(',').map((p) => Number(p.trim()));
-      check(shape.length === 3 && shape.every((v) => Number.isInteger(v) && v >= 8), 'shape', o.shape, 'three integers ≥ 8, e.g. 48,160,160');
-      writeSyntheticNeurons(o.out, { train: o.train, test: o.test, seed: o.seed, noise: o.noise, shape: shape as [number, number, number], onVolume: (split, i) => process.stderr.write(`\r${split} ${i + 1}`) });
+      writeSyntheticNeurons(o.out, { train: o.train, test: o.test, seed: o.seed, noise: o.noise, shape: o.shape, onVolume: (split, i) => process.stderr.write(`\r${split} ${i + 1}`) });
       process.stderr.write('\n');
       process.stdout.write(`wrote ${o.train} training and ${o.test} test volumes (SYNTHETIC) to ${o.out}\n`);
     });

@@ -4,17 +4,16 @@
  * reference's normalisation and augmentation (src/tasks/segment3d.ts).
  */
 import type { Command } from 'commander';
-import { check } from '../../errors.js';
 import { trainSegment3d } from '../../tasks/segment3d.js';
 import { startEngine } from '../engine-option.js';
-import { modelOptionParser, positiveInteger } from '../option-parsers.js';
+import { integerTuple, modelOptionParser, positiveInteger } from '../option-parsers.js';
 import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 
 interface Segment3dCliOptions extends TrainerCliOptions {
   model: string;
   modelOption?: Record<string, unknown>;
   data: string;
-  cube: string;
+  cube: [number, number, number];
   cubesPerVolume: number;
   testLimit?: number;
 }
@@ -26,14 +25,12 @@ export function registerTrainSegment3d(program: Command): void {
     .option('--model <name>', 'registry model name', 'waveunet3d')
     .option('--model-option <key=value>', 'model option, repeatable (variant=wavesnet-v3, width=4, wavelet=haar)', modelOptionParser('variant=wavesnet-v4'))
     .requiredOption('--data <dir>', 'folder with train/ and test/ (images/*.tif, masks/*.tif), e.g. from wavecv generate neurons')
-    .option('--cube <d,h,w>', 'training cube size (multiples of 16)', '32,128,128')
+    .option('--cube <d,h,w>', 'training cube size (multiples of 16)', integerTuple('cube', 3, (v) => v > 0 && v % 16 === 0, 'positive multiples of 16', '32,128,128'), [32, 128, 128])
     .option('--cubes-per-volume <n>', 'random cubes drawn from each training volume per epoch', positiveInteger('cubes-per-volume'), 4)
     .option('--test-limit <n>', 'evaluate on the first n test volumes only', positiveInteger('test-limit'));
   addTrainerOptions(command, { epochs: 30, batchSize: 2, schedule: 'poly', sgdLr: 0.1 }).action(async (o: Segment3dCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
     const { optimizer, schedule, clip } = trainerSettings(o, { sgdLr: 0.1 });
-    const cube = o.cube.split(',').map((p) => Number(p.trim()));
-    check(cube.length === 3 && cube.every((c) => Number.isInteger(c) && c > 0 && c % 16 === 0), 'cube', o.cube, 'three multiples of 16, e.g. 32,128,128');
     const interrupt = interruptSignal();
     process.stderr.write(`backend ${engine.backend}; training ${o.model} ${JSON.stringify(o.modelOption ?? {})} on ${o.data} into ${o.out}\n`);
     try {
@@ -41,7 +38,7 @@ export function registerTrainSegment3d(program: Command): void {
         model: o.model,
         modelOptions: o.modelOption,
         data: o.data,
-        cube: cube as [number, number, number],
+        cube: o.cube,
         cubesPerVolume: o.cubesPerVolume,
         testLimit: o.testLimit,
         epochs: o.epochs,

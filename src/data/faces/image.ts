@@ -1,11 +1,14 @@
 /**
  * Face images in host memory: decoding (sharp/libvips: JPEG, PNG, WebP, …,
- * EXIF orientation applied), resizing, and the insightface input
- * normalisation (x/255 − 0.5)/0.5 in RGB (`eval/verification.py`).
+ * EXIF orientation applied), resizing, and stacking into a model input
+ * normalised as the model's metadata says (no normalisation constants of
+ * its own: a model's `preprocessing.normalization`, e.g. the insightface
+ * (x/255 − 0.5)/0.5 of the face task, is passed in).
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { check, WavecvError } from '../../errors.js';
+import { checkNormalization, type Normalization } from '../normalization.js';
 
 /** An 8-bit RGB image, rows top to bottom, channels interleaved. */
 export interface RgbImage {
@@ -35,21 +38,23 @@ export async function resizeImage(image: RgbImage, width: number, height = width
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-/** Writes `image` normalised to (x/255 − 0.5)/0.5 into `out` at `offset` (HWC order). */
-export function normalizeInto(image: RgbImage, out: Float32Array, offset: number): void {
-  const n = image.width * image.height * 3;
-  for (let k = 0; k < n; k++) out[offset + k] = image.data[k] / 127.5 - 1;
-}
-
-/** A `[N, H, W, 3]` float tensor of equally sized images, normalised to [−1, 1]. */
-export function facesToTensor(images: RgbImage[]): tf.Tensor4D {
+/**
+ * A `[N, H, W, 3]` float tensor of equally sized images: pixels / 255, then
+ * `normalization` (a model's `metadata.preprocessing.normalization`).
+ */
+export function facesToTensor(images: RgbImage[], normalization: Normalization): tf.Tensor4D {
   check(images.length > 0, 'images', images.length, 'at least one image');
+  const { mean, std } = checkNormalization(normalization, 'normalization');
+  check(mean.length === 1 || mean.length === 3, 'normalization', normalization, '1 or 3 values per statistic (RGB images)');
   const { width, height } = images[0];
   const size = width * height * 3;
   const out = new Float32Array(images.length * size);
   images.forEach((image, i) => {
     check(image.width === width && image.height === height, `images[${i}]`, `${image.width}×${image.height}`, `${width}×${height} like images[0]`);
-    normalizeInto(image, out, i * size);
+    for (let k = 0; k < size; k++) {
+      const c = mean.length === 1 ? 0 : k % 3;
+      out[i * size + k] = (image.data[k] / 255 - mean[c]) / std[c];
+    }
   });
   return tf.tensor4d(out, [images.length, height, width, 3]);
 }

@@ -1,5 +1,5 @@
 /** Face data: images, alignment, detection, identity folders, pair lists and insightface `.bin` sets. */
-export { decodeImage, resizeImage, facesToTensor, normalizeInto, type RgbImage } from './image.js';
+export { decodeImage, resizeImage, facesToTensor, type RgbImage } from './image.js';
 export {
   ARCFACE_TEMPLATE_112,
   alignFace,

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WavecvError } from '../../errors.js';
-import { indexTable, registerSegmentationSource, SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions } from './dataset.js';
+import { indexTable, SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions, type SegmentationSource } from './dataset.js';
 import { areFolders, imageFiles, stem } from './files.js';
 import { CAMVID_CLASSES, CAMVID_PALETTE, CAMVID_VOID } from './palettes.js';
 
@@ -39,4 +39,5 @@ export async function openCamVid(root: string, options: SegmentationFolderOption
   return { train, test, testSplit, classNames: CAMVID_CLASSES, palette: CAMVID_PALETTE, source: root, format: 'camvid' };
 }
 
-registerSegmentationSource({ format: 'camvid', layout: 'train/ + trainannot/, test/ + testannot/ (or val/ + valannot/)', detect: isCamVidFolder, open: openCamVid });
+/** The reader of the CamVid layout (one entry of `SEGMENTATION_SOURCES` in src/data/readers.ts). */
+export const CAMVID_SOURCE: SegmentationSource = { format: 'camvid', layout: 'train/ + trainannot/, test/ + testannot/ (or val/ + valannot/)', detect: isCamVidFolder, open: openCamVid };

@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WavecvError } from '../../errors.js';
-import { registerSegmentationSource, SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions } from './dataset.js';
+import { SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions, type SegmentationSource } from './dataset.js';
 import { areFolders, imageFiles, requireFile } from './files.js';
 import { CITYSCAPES_CLASSES, CITYSCAPES_PALETTE, CITYSCAPES_TRAIN_IDS } from './palettes.js';
 
@@ -50,4 +50,5 @@ export async function openCityscapes(root: string, options: SegmentationFolderOp
   return { train, test, testSplit: 'val', classNames: CITYSCAPES_CLASSES, palette: CITYSCAPES_PALETTE, source: root, format: 'cityscapes' };
 }
 
-registerSegmentationSource({ format: 'cityscapes', layout: 'leftImg8bit/{train,val}/<city>/ + gtFine/{train,val}/<city>/*_gtFine_labelIds.png', detect: isCityscapesFolder, open: openCityscapes });
+/** The reader of the Cityscapes layout (one entry of `SEGMENTATION_SOURCES` in src/data/readers.ts). */
+export const CITYSCAPES_SOURCE: SegmentationSource = { format: 'cityscapes', layout: 'leftImg8bit/{train,val}/<city>/ + gtFine/{train,val}/<city>/*_gtFine_labelIds.png', detect: isCityscapesFolder, open: openCityscapes };

@@ -25,11 +25,10 @@
  *  - decoded images and masks are cached in memory (uint8) while the whole
  *    split fits in `cacheBytes` (default 1 GiB).
  *
- * Readers of the layouts (VOC, CamVid, Cityscapes, image/mask folders)
- * register a {@link SegmentationSource}; {@link openSegmentationData} opens a
- * folder with the first reader that recognises it.
+ * Each layout (VOC, CamVid, Cityscapes, image/mask folders) has a reader, a
+ * {@link SegmentationSource} exported by its module; src/data/readers.ts
+ * lists them and opens a folder with the first that recognises it.
  */
-import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { check, WavecvError } from '../../errors.js';
 import type { Palette } from '../../io/indexed-png.js';
@@ -288,25 +287,4 @@ export class SegmentationFolderDataset implements SegmentationDataset {
     const samples = await Promise.all(indices.map((i) => this.decode(i)));
     return samples.map((s) => Int32Array.from(s.mask));
   }
-}
-
-const sources: SegmentationSource[] = [];
-
-/** Adds a layout reader that {@link openSegmentationData} tries, in registration order. */
-export function registerSegmentationSource(source: SegmentationSource): void {
-  if (sources.some((s) => s.format === source.format)) throw new Error(`segmentation source ${source.format} registered twice`);
-  sources.push(source);
-}
-
-/** The registered layouts (format and description). */
-export function segmentationFormats(): Array<{ format: string; layout: string }> {
-  return sources.map(({ format, layout }) => ({ format, layout }));
-}
-
-/** Opens `path` with the first registered reader that recognises its layout. */
-export async function openSegmentationData(path: string, options: SegmentationFolderOptions = {}): Promise<SegmentationData> {
-  const root = resolve(path);
-  const source = sources.find((s) => s.detect(root));
-  if (!source) throw new WavecvError('data', path, `a folder in a known segmentation layout: ${sources.map((s) => `${s.format} (${s.layout})`).join('; ')}`);
-  return source.open(root, options);
 }

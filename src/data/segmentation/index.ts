@@ -1,12 +1,8 @@
 /**
- * The segmentation data layouts. Importing this module registers every
- * layout reader with {@link openSegmentationData}, most specific first (a
- * VOC or Cityscapes root could also hold unrelated `images/` folders).
+ * The segmentation data package: the dataset contract and folder reader
+ * (./dataset.ts) and the class palettes (./palettes.ts). The layout readers
+ * are listed, and folders opened, in src/data/readers.ts
+ * (`openSegmentationData`).
  */
-import './voc.js';
-import './cityscapes.js';
-import './camvid.js';
-import './mask-folders.js';
-
 export * from './dataset.js';
 export * from './palettes.js';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { check, WavecvError } from '../../errors.js';
 import { IGNORE_INDEX } from '../../metrics/segmentation.js';
-import { indexTable, registerSegmentationSource, SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions, type SegmentationPair } from './dataset.js';
+import { indexTable, SegmentationFolderDataset, type SegmentationData, type SegmentationFolderOptions, type SegmentationSource, type SegmentationPair } from './dataset.js';
 import { areFolders, imageFiles, stem } from './files.js';
 import { defaultPalette } from './palettes.js';
 
@@ -76,4 +76,5 @@ export async function openMaskFolders(root: string, options: SegmentationFolderO
   return { train, test, testSplit: splits.testSplit, classNames, palette, source: root, format: 'mask-folders' };
 }
 
-registerSegmentationSource({ format: 'mask-folders', layout: 'images/ + masks/, or train/ and test/ (or val/) of them, optional classes.txt', detect: isMaskFolder, open: openMaskFolders });
+/** The reader of the images/ + masks/ layout (one entry of `SEGMENTATION_SOURCES` in src/data/readers.ts). */
+export const MASK_FOLDERS_SOURCE: SegmentationSource = { format: 'mask-folders', layout: 'images/ + masks/, or train/ and test/ (or val/) of them, optional classes.txt', detect: isMaskFolder, open: openMaskFolders };

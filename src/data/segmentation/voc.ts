@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IGNORE_INDEX } from '../../metrics/segmentation.js';
-import { registerSegmentationSource, SegmentationFolderDataset, paletteColours, type SegmentationData, type SegmentationFolderOptions } from './dataset.js';
+import { SegmentationFolderDataset, paletteColours, type SegmentationData, type SegmentationFolderOptions, type SegmentationSource } from './dataset.js';
 import { areFolders, requireFile } from './files.js';
 import { VOC_CLASSES, vocColourMap } from './palettes.js';
 
@@ -44,4 +44,5 @@ export async function openVoc(root: string, options: SegmentationFolderOptions):
   return { train, test, testSplit: 'val', classNames: VOC_CLASSES, palette, source: root, format: 'voc' };
 }
 
-registerSegmentationSource({ format: 'voc', layout: 'JPEGImages/, SegmentationClass/, ImageSets/Segmentation/{train,val}.txt', detect: isVocFolder, open: openVoc });
+/** The reader of the Pascal VOC layout (one entry of `SEGMENTATION_SOURCES` in src/data/readers.ts). */
+export const VOC_SOURCE: SegmentationSource = { format: 'voc', layout: 'JPEGImages/, SegmentationClass/, ImageSets/Segmentation/{train,val}.txt', detect: isVocFolder, open: openVoc };

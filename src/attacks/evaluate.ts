@@ -36,7 +36,7 @@ export async function adversarialAccuracy(classifier: Classifier, images: ImageB
     const y = tf.tensor1d(labels.subarray(start, end), 'int32');
     const adversarial = attack.kind === 'fgsm' ? fgsm(classifier, x, y, attack.epsilon) : pgd(classifier, x, y, { ...attack, rng });
     const logits = classifier(adversarial);
-    correct += countTopK(logits, labels.subarray(start, end), 1);
+    correct += await countTopK(logits, labels.subarray(start, end), 1);
     tf.dispose([x, y, adversarial, logits]);
     await tf.nextFrame();
   }

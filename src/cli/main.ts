@@ -9,7 +9,7 @@ import { cliErrorMessage } from './error-message.js';
 
 const program = new Command('wavecv')
   .description('Wavelet-integrated deep networks and unified-threshold face analysis')
-  .option('--backend <name>', 'TensorFlow.js backend (wasm, cpu, tensorflow); default: WAVECV_BACKEND or the fastest available')
+  .option('--backend <name>', 'TensorFlow.js backend (wasm, cpu, tensorflow, webgpu); default: WAVECV_BACKEND or the fastest available')
   .showHelpAfterError();
 
 for (const register of COMMANDS) register(program);

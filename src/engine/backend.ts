@@ -10,12 +10,15 @@
  *     native oneDNN addon when it is built (`npm run build:native`);
  *  5. `cpu` as the fallback when wasm fails to start.
  * In a browser the order is webgpu, webgl, wasm, cpu.
+ * `webgpu` in Node (Dawn from the npm package `webgpu`, `./webgpu.ts`) is
+ * started only when asked for by 1 or 2, and its adapter is reported.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { WavecvError } from '../errors.js';
 import { registerTrainingKernels } from './kernels/index.js';
 import { loadNative, nativeInfo, type NativeInfo } from './native.js';
+import { prepareWebGpu, type WebGpuAdapterInfo } from './webgpu.js';
 
 export const KNOWN_BACKENDS = ['wasm', 'cpu', 'tensorflow', 'webgl', 'webgpu'] as const;
 export type BackendName = (typeof KNOWN_BACKENDS)[number];
@@ -33,6 +36,8 @@ export interface EngineInfo {
   tfjsNode: boolean;
   /** wavecv's native oneDNN convolutions, when built and loaded (wasm in Node only). */
   native?: NativeInfo;
+  /** The WebGPU adapter (webgpu in Node only), with whether it is a software one. */
+  adapter?: WebGpuAdapterInfo;
   nodeVersion: string;
   attempted: string[];
 }
@@ -85,6 +90,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const attempted: string[] = [];
   for (const name of order) {
     attempted.push(name);
+    const adapter = name === 'webgpu' && isNode ? await prepareWebGpu() : undefined;
     let ok = false;
     try {
       ok = await tf.setBackend(name);
@@ -106,6 +112,7 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       wasmSimd: name === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined,
       tfjsNode,
       native: name === 'wasm' ? nativeInfo() : undefined,
+      adapter,
       nodeVersion: isNode ? process.versions.node : 'n/a',
       attempted,
     };

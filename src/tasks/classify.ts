@@ -115,11 +115,14 @@ export async function evaluateClassifier(
     const logits = tf.tidy(() => model.apply(tf.tensor(batch.image.data, batch.image.shape, 'float32'), { training: false }) as tf.Tensor2D);
     try {
       check(logits.rank === 2 && logits.shape[1] === numClasses, 'model output', logits, `logits of shape [batch, ${numClasses}]`);
-      top1 += countTopK(logits, labels, 1);
-      top5 += countTopK(logits, labels, 5);
+      top1 += await countTopK(logits, labels, 1);
+      top5 += await countTopK(logits, labels, 5);
       const loss = tf.tidy(() => tf.sum(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), logits, undefined, 0, tf.Reduction.NONE)));
-      lossSum += loss.dataSync()[0];
-      loss.dispose();
+      try {
+        lossSum += (await loss.data())[0];
+      } finally {
+        loss.dispose();
+      }
     } finally {
       logits.dispose();
     }

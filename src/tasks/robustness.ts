@@ -132,7 +132,7 @@ async function readImages(dataset: ClassificationDataset, count: number): Promis
   return { images: { data: image.data as Float32Array, shape: [n, h, w, c] }, labels: Int32Array.from(batch.label.data) };
 }
 
-function accuracies(classifier: Classifier, images: ImageBatch, labels: Int32Array, batchSize: number): AccuracyPair {
+async function accuracies(classifier: Classifier, images: ImageBatch, labels: Int32Array, batchSize: number): Promise<AccuracyPair> {
   const [n, h, w, c] = images.shape;
   const per = h * w * c;
   let top1 = 0;
@@ -142,8 +142,8 @@ function accuracies(classifier: Classifier, images: ImageBatch, labels: Int32Arr
     const x = tf.tensor4d(images.data.subarray(start * per, end * per), [end - start, h, w, c]);
     const logits = classifier(x);
     const y = labels.subarray(start, end);
-    top1 += countTopK(logits, y, 1);
-    top5 += countTopK(logits, y, 5);
+    top1 += await countTopK(logits, y, 1);
+    top5 += await countTopK(logits, y, 5);
     tf.dispose([x, logits]);
   }
   return { top1: top1 / n, top5: top5 / n };
@@ -200,19 +200,20 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
     }
     all.forEach((m) => checkInputShape(m, images.shape.slice(1)));
 
-    const clean = all.map((m) => accuracies(m.classifier, images, labels, batchSize));
+    const clean: AccuracyPair[] = [];
+    for (const m of all) clean.push(await accuracies(m.classifier, images, labels, batchSize));
     all.forEach((m, i) => say(`${m.name}: clean top-1 ${(100 * clean[i].top1).toFixed(2)}%  top-5 ${(100 * clean[i].top5).toFixed(2)}%`));
     const byCorruption = all.map(() => ({}) as Record<string, { top1: number[]; top5: number[] }>);
     for (const name of corruptions) {
       const index = CORRUPTIONS.indexOf(name);
       for (const s of severities) {
         const corrupted = await corrupt(images, name, s, { seed: deriveSeed(seed, index, s), parameterSet: options.parameterSet });
-        all.forEach((m, i) => {
-          const acc = accuracies(m.classifier, corrupted, labels, batchSize);
+        for (let i = 0; i < all.length; i++) {
+          const acc = await accuracies(all[i].classifier, corrupted, labels, batchSize);
           const entry = (byCorruption[i][name] ??= { top1: [], top5: [] });
           entry.top1.push(acc.top1);
           entry.top5.push(acc.top5);
-        });
+        }
         await tf.nextFrame();
       }
       say(`${name}: ${all.map((m, i) => `${m.name} ${byCorruption[i][name].top1.map((a) => (100 * a).toFixed(1)).join('/')}`).join('  ')}`);
@@ -221,11 +222,11 @@ export async function evaluateRobustness(options: RobustnessOptions): Promise<Ro
     const noise = all.map(() => ({ sigma: [...noiseSigmas], top1: [] as number[], top5: [] as number[] }));
     for (let k = 0; k < noiseSigmas.length; k++) {
       const noisy = addGaussianNoise(images, noiseSigmas[k], { seed: deriveSeed(seed, 2000, Math.round(noiseSigmas[k] * 1e6)) });
-      all.forEach((m, i) => {
-        const acc = accuracies(m.classifier, noisy, labels, batchSize);
+      for (let i = 0; i < all.length; i++) {
+        const acc = await accuracies(all[i].classifier, noisy, labels, batchSize);
         noise[i].top1.push(acc.top1);
         noise[i].top5.push(acc.top5);
-      });
+      }
       say(`gaussian noise σ=${noiseSigmas[k]}: ${all.map((m, i) => `${m.name} ${(100 * noise[i].top1[k]).toFixed(2)}%`).join('  ')}`);
       await tf.nextFrame();
     }

@@ -47,6 +47,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { batchToTensors, type DataLoader, type LoadedBatch } from '../data/dataset.js';
 import { engineInfo } from '../engine/backend.js';
+import { readScalars } from '../engine/read.js';
 import { check, WavecvError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { collectAuxiliaryLosses, withAuxiliaryLosses, type AuxiliaryLossLayer } from './auxiliary-losses.js';
@@ -530,8 +531,14 @@ export class Trainer {
     return results;
   }
 
-  /** One forward/backward/update on a loaded batch. */
-  private trainStep(loaded: LoadedBatch): StepRecord {
+  /**
+   * One forward/backward/update on a loaded batch. The step's scalars (loss,
+   * metrics, the clipped gradients' norm) are read back together, in one
+   * asynchronous transfer after the backward pass and before the update, so a
+   * GPU backend is stalled once per step and a non-finite loss still stops
+   * the run before the weights change.
+   */
+  private async trainStep(loaded: LoadedBatch): Promise<StepRecord> {
     const started = Date.now();
     const step = this.stepCount;
     const lr = this.schedule(step);
@@ -584,18 +591,18 @@ export class Trainer {
       );
       value = result.value;
       grads = this.params.map((p) => result.grads[p.name] ?? null);
-      const loss = value.dataSync()[0];
-      if (!Number.isFinite(loss)) throw new TrainingDivergedError(step + 1, loss, this.lastCheckpointDir);
-      const metricValues: Record<string, number> = {};
-      for (const [name, m] of Object.entries(metrics)) metricValues[name] = m.dataSync()[0];
-      let gradNorm: number | undefined;
       if (this.options.clip && (this.options.clip.globalNorm !== undefined || this.options.clip.value !== undefined)) {
         const clipped = clipGradients(grads, this.options.clip);
         tf.dispose(grads.filter((g): g is tf.Tensor => g !== null));
         grads = clipped.grads;
         clippedNorm = clipped.norm;
-        if (clippedNorm) gradNorm = clippedNorm.dataSync()[0];
       }
+      const metricNames = Object.keys(metrics);
+      const [loss, ...rest] = await readScalars([value, ...metricNames.map((name) => metrics[name]), ...(clippedNorm ? [clippedNorm] : [])]);
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(step + 1, loss, this.lastCheckpointDir);
+      const metricValues: Record<string, number> = {};
+      metricNames.forEach((name, i) => (metricValues[name] = rest[i]));
+      const gradNorm = clippedNorm ? rest[metricNames.length] : undefined;
       this.optimizer.applyGradients(grads);
       this.ema?.update();
       if (this.objective.onStepEnd && outputs) this.objective.onStepEnd(outputs, batch, context);
@@ -638,7 +645,7 @@ export class Trainer {
         const { epoch, batch: startBatch } = this.position;
         if (startBatch === 0) this.objective.onEpochStart?.(epoch);
         for await (const loaded of this.loader.batches(epoch, startBatch)) {
-          const record = this.trainStep(loaded);
+          const record = await this.trainStep(loaded);
           this.stepCount += 1;
           this.position = { epoch, batch: loaded.batch + 1 };
           this.running.count += 1;

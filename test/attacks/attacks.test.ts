@@ -34,9 +34,9 @@ before(async () => {
   convClassifier = classifierFromModel(conv);
 });
 
-function accuracy(classifier: Classifier, x: tf.Tensor4D, y: Int32Array): number {
+async function accuracy(classifier: Classifier, x: tf.Tensor4D, y: Int32Array): Promise<number> {
   const logits = classifier(x);
-  const acc = countTopK(logits, y, 1) / y.length;
+  const acc = await countTopK(logits, y, 1) / y.length;
   logits.dispose();
   return acc;
 }
@@ -112,7 +112,7 @@ test('PGD stays inside the ε-ball and [0, 1], is seeded, and with one step of s
 
 test('the attacks reduce the accuracy of a trained model, PGD at least as much as FGSM', async () => {
   const x = tf.tensor4d(evalSet.images.data, evalSet.images.shape);
-  const clean = accuracy(convClassifier, x, evalSet.labels);
+  const clean = await accuracy(convClassifier, x, evalSet.labels);
   x.dispose();
   const start = tf.memory().numTensors;
   const fgsmAcc = await adversarialAccuracy(convClassifier, evalSet.images, evalSet.labels, { kind: 'fgsm', epsilon: 0.1 }, { batchSize: 64 });

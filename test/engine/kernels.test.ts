@@ -1,21 +1,25 @@
-// The wasm training kernels against the cpu backend's own kernels, on random
-// shapes (odd sizes, strides 1–2, dilations 1–2, same/valid/explicit pads,
-// batch > 1, channel multipliers 1–3), and the tensors they leave behind.
+// The training kernels of the backend under test (wasm: wavecv's own; webgpu:
+// TF.js's, with WAVECV_TEST_BACKEND=webgpu, test/helpers/backend.ts) against
+// the cpu backend's own kernels, on random shapes (odd sizes, strides 1–2,
+// dilations 1–2, same/valid/explicit pads, batch > 1, channel multipliers
+// 1–3), and the tensors they leave behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initEngine } from '../../src/engine/backend.js';
+import { initEngine, type BackendName } from '../../src/engine/backend.js';
+import { readScalars } from '../../src/engine/read.js';
 import { Rng } from '../../src/engine/random.js';
+import { backendSkip, TEST_BACKEND } from '../helpers/backend.js';
 import { uniform } from './helpers.js';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 
-/** Values of `fn()` computed on `backend`, all its tensors disposed. */
-async function on(backend: 'cpu' | 'wasm', fn: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
+/** Values of `fn()` computed on `backend` (read asynchronously, as webgpu needs), all its tensors disposed. */
+async function on(backend: BackendName, fn: () => tf.Tensor): Promise<{ values: Float32Array; shape: number[] }> {
   await initEngine({ backend });
   const t = fn();
-  const out = { values: Float32Array.from(t.dataSync()), shape: t.shape };
+  const out = { values: Float32Array.from(await t.data()), shape: t.shape };
   t.dispose();
   return out;
 }
@@ -97,7 +101,7 @@ function caseData(k: ConvCase, depthwise: boolean): { x: tf.Tensor4D; filter: tf
   return { x, filter, dy };
 }
 
-/** Runs a kernel on wasm and checks it leaves exactly its output behind. */
+/** Runs a kernel on the backend under test and checks it leaves exactly its output behind. */
 function runCounted(kernel: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor {
   const before = tf.memory().numTensors;
   const out = tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
@@ -105,7 +109,7 @@ function runCounted(kernel: string, inputs: tf.NamedTensorMap, attrs: object): t
   return out;
 }
 
-test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu (random shapes, strides, dilations, pads)', async () => {
+test(`Conv2DBackpropFilter and Conv2DBackpropInput on ${TEST_BACKEND} match cpu (random shapes, strides, dilations, pads)`, { skip: backendSkip }, async () => {
   for (const k of convCases(28, 11, false)) {
     const label = JSON.stringify(k);
     const attrs = { strides: k.stride, pad: k.pad, dataFormat: 'NHWC' };
@@ -123,18 +127,18 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu (random sha
       }),
     );
     const { x, filter, dy } = await (async () => {
-      await initEngine({ backend: 'wasm' });
+      await initEngine({ backend: TEST_BACKEND });
       return caseData(k, false);
     })();
-    const gotW = await on('wasm', () => runCounted('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: k.filter, dilations: k.dilation }));
-    const gotX = await on('wasm', () => runCounted('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: k.x, dilations: k.dilation }));
+    const gotW = await on(TEST_BACKEND, () => runCounted('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: k.filter, dilations: k.dilation }));
+    const gotX = await on(TEST_BACKEND, () => runCounted('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: k.x, dilations: k.dilation }));
     tf.dispose([x, filter, dy]);
     assertClose(gotW, refW, `dW ${label}`);
     assertClose(gotX, refX, `dx ${label}`);
   }
 });
 
-test('Conv2D gradient kernels on wasm accept NCHW', async () => {
+test(`Conv2D gradient kernels on ${TEST_BACKEND} accept NCHW`, { skip: backendSkip }, async () => {
   const k: ConvCase = { x: [2, 7, 6, 3], filter: [3, 3, 3, 4], stride: 2, dilation: 1, pad: 'same', seed: 5 };
   const attrs = { strides: 2, pad: 'same' };
   const ref = await on('cpu', () =>
@@ -145,7 +149,7 @@ test('Conv2D gradient kernels on wasm accept NCHW', async () => {
       return tf.concat([dW.flatten(), tf.transpose(dx, [0, 3, 1, 2]).flatten()]);
     }),
   );
-  const got = await on('wasm', () =>
+  const got = await on(TEST_BACKEND, () =>
     tf.tidy(() => {
       const { x, filter, dy } = caseData(k, false);
       const xc = tf.transpose(x, [0, 3, 1, 2]);
@@ -158,7 +162,7 @@ test('Conv2D gradient kernels on wasm accept NCHW', async () => {
   assertClose(got, ref, 'NCHW');
 });
 
-test('DepthwiseConv2dNative gradients on wasm match cpu (any channel multiplier)', async () => {
+test(`DepthwiseConv2dNative gradients on ${TEST_BACKEND} match cpu (any channel multiplier)`, { skip: backendSkip }, async () => {
   for (const k of convCases(28, 23, true)) {
     const label = JSON.stringify(k);
     // The cpu depthwise gradient kernels ignore dilations, so dilated cases use
@@ -177,18 +181,18 @@ test('DepthwiseConv2dNative gradients on wasm match cpu (any channel multiplier)
         return tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: dilateFilter(filter, k.dilation) }, { ...attrs, inputShape: k.x }) as tf.Tensor;
       }),
     );
-    await initEngine({ backend: 'wasm' });
+    await initEngine({ backend: TEST_BACKEND });
     const { x, filter, dy } = caseData(k, true);
-    const wasmAttrs = { strides: k.stride, pad: k.pad, dilations: k.dilation };
-    const gotW = await on('wasm', () => runCounted('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...wasmAttrs, filterShape: k.filter }));
-    const gotX = await on('wasm', () => runCounted('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...wasmAttrs, inputShape: k.x }));
+    const testedAttrs = { strides: k.stride, pad: k.pad, dilations: k.dilation };
+    const gotW = await on(TEST_BACKEND, () => runCounted('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...testedAttrs, filterShape: k.filter }));
+    const gotX = await on(TEST_BACKEND, () => runCounted('DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...testedAttrs, inputShape: k.x }));
     tf.dispose([x, filter, dy]);
     assertClose(gotW, refW, `depthwise dW ${label}`);
     assertClose(gotX, refX, `depthwise dx ${label}`);
   }
 });
 
-test('UnsortedSegmentSum on wasm matches cpu (dropped ids, rank-2 ids, int32)', async () => {
+test(`UnsortedSegmentSum on ${TEST_BACKEND} matches cpu (dropped ids, rank-2 ids, int32)`, { skip: backendSkip }, async () => {
   const rng = new Rng(7);
   const cases = [
     { x: [9, 5], ids: [9], segments: 4 },
@@ -211,16 +215,16 @@ test('UnsortedSegmentSum on wasm matches cpu (dropped ids, rank-2 ids, int32)', 
           return tf.cast(tf.reshape(sum, [c.segments, ...c.x.slice(c.ids.length)]), 'float32');
         }),
       );
-      await initEngine({ backend: 'wasm' });
+      await initEngine({ backend: TEST_BACKEND });
       const [x, segmentIds] = make();
-      const got = await on('wasm', () => runCounted('UnsortedSegmentSum', { x, segmentIds }, { numSegments: c.segments }));
+      const got = await on(TEST_BACKEND, () => runCounted('UnsortedSegmentSum', { x, segmentIds }, { numSegments: c.segments }));
       tf.dispose([x, segmentIds]);
       assertClose(got, ref, `segment sum ${dtype} ${JSON.stringify(c)}`);
     }
   }
 });
 
-test('Conv3D and both of its gradients on wasm match cpu (non-cubic filters, strides 1–2, same/valid)', async () => {
+test(`Conv3D and both of its gradients on ${TEST_BACKEND} match cpu (non-cubic filters, strides 1–2, same/valid)`, { skip: backendSkip }, async () => {
   const rng = new Rng(31);
   for (let trial = 0; trial < 10; trial++) {
     const stride = 1 + (trial % 2);
@@ -238,10 +242,10 @@ test('Conv3D and both of its gradients on wasm match cpu (non-cubic filters, str
     const label = JSON.stringify({ x, filter, stride, pad });
     const attrs = { strides: stride, pad };
     const results: Record<string, Array<{ values: Float32Array; shape: number[] }>> = {};
-    for (const backend of ['cpu', 'wasm'] as const) {
+    for (const backend of ['cpu', TEST_BACKEND]) {
       await initEngine({ backend });
       const { xt, ft, dy } = make();
-      const count = backend === 'wasm' ? runCounted : (k: string, i: tf.NamedTensorMap, a: object) => tf.engine().runKernel(k, i, a as tf.NamedAttrMap) as tf.Tensor;
+      const count = backend === TEST_BACKEND ? runCounted : (k: string, i: tf.NamedTensorMap, a: object) => tf.engine().runKernel(k, i, a as tf.NamedAttrMap) as tf.Tensor;
       results[backend] = [
         await on(backend, () => count('Conv3D', { x: xt, filter: ft }, { ...attrs, dilations: 1, dataFormat: 'NDHWC' })),
         await on(backend, () => count('Conv3DBackpropFilterV2', { x: xt, dy }, { ...attrs, filterShape: filter })),
@@ -251,22 +255,24 @@ test('Conv3D and both of its gradients on wasm match cpu (non-cubic filters, str
     }
     // The cpu input gradient is the reference; wasm's own kernel (replaced by
     // ours) fails this comparison.
-    ['conv3d', 'dW', 'dx'].forEach((name, i) => assertClose(results.wasm[i], results.cpu[i], `${name} ${label}`));
+    ['conv3d', 'dW', 'dx'].forEach((name, i) => assertClose(results[TEST_BACKEND][i], results.cpu[i], `${name} ${label}`));
   }
 });
 
-test('conv3d gradients on wasm satisfy the adjoint identities', async () => {
-  await initEngine({ backend: 'wasm' });
+test(`conv3d gradients on ${TEST_BACKEND} satisfy the adjoint identities`, { skip: backendSkip }, async () => {
+  await initEngine({ backend: TEST_BACKEND });
   const rng = new Rng(41);
   const x = uniform(rng, [2, 5, 6, 4, 3]) as tf.Tensor5D;
   const w = uniform(rng, [3, 2, 3, 3, 4]) as tf.Tensor5D;
   for (const stride of [1, 2]) {
-    const [lhs, viaX, viaW] = tf.tidy(() => {
+    const products = tf.tidy(() => {
       const y = tf.conv3d(x, w, stride, 'same');
       const dy = uniform(rng, y.shape);
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, stride, 'same'), dy)))([x, w]);
-      return [tf.sum(tf.mul(dy, y)), tf.sum(tf.mul(dx, x)), tf.sum(tf.mul(dw, w))].map((t) => t.dataSync()[0]);
+      return [tf.sum(tf.mul(dy, y)), tf.sum(tf.mul(dx, x)), tf.sum(tf.mul(dw, w))];
     });
+    const [lhs, viaX, viaW] = await readScalars(products);
+    tf.dispose(products);
     assert.ok(Math.abs(lhs - viaX) <= 1e-4 * Math.max(1, Math.abs(lhs)), `stride ${stride}: <dy,Ax> ${lhs} vs <dx,x> ${viaX}`);
     assert.ok(Math.abs(lhs - viaW) <= 1e-4 * Math.max(1, Math.abs(lhs)), `stride ${stride}: <dy,Ax> ${lhs} vs <dW,W> ${viaW}`);
   }

@@ -14,6 +14,7 @@
 // WAVECV_TEST_HIDE=name,name treats those requirements as missing, to rehearse
 // a machine without them (e.g. WAVECV_TEST_HIDE=chromium npm test).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,19 @@ export const NATIVE: SystemRequirement = {
   check: () => existsSync(NATIVE_ADDON) && process.env.WAVECV_NATIVE !== '0',
   reason: process.env.WAVECV_NATIVE === '0' ? 'the native addon is switched off (WAVECV_NATIVE=0)' : 'the native addon is not built',
   enable: process.env.WAVECV_NATIVE === '0' ? 'unset WAVECV_NATIVE (after sudo apt-get install libdnnl-dev g++ && npm run build:native)' : 'sudo apt-get install libdnnl-dev g++ && npm run build:native',
+};
+
+/**
+ * A WebGPU adapter from Dawn (npm `webgpu`), for the suites run with
+ * WAVECV_TEST_BACKEND=webgpu: asked for in a child process (the check is
+ * synchronous, Dawn's adapter request is not). Debian 12's own Vulkan CPU
+ * driver (mesa 22) gives Dawn no adapter; mesa 25 from bookworm-backports does.
+ */
+export const WEBGPU: SystemRequirement = {
+  check: () =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', "import { create, globals } from 'webgpu'; Object.assign(globalThis, globals); process.exit((await create([]).requestAdapter()) ? 0 : 1);"], { stdio: 'ignore', timeout: 60_000 }).status === 0,
+  reason: 'Dawn (npm webgpu) finds no WebGPU adapter (no Vulkan driver it can use)',
+  enable: 'sudo apt-get install -y -t bookworm-backports mesa-vulkan-drivers (after adding deb http://deb.debian.org/debian bookworm-backports main to the apt sources)',
 };
 
 /** The `skip` option for tests that need `requirement` (see the file comment). */

@@ -15,10 +15,10 @@ test('top-1 and top-5 accuracy count a label among the k largest logits', async 
   ]);
   const labels = Int32Array.from([1, 4, 0]);
   const before = tf.memory().numTensors;
-  assert.equal(countTopK(logits, labels, 1), 1);
-  assert.equal(topKAccuracy(logits, labels, 5), 1); // row 2: label 0 ties with four others, tf.topk keeps lower indices first
-  assert.equal(countTopK(logits, Int32Array.from([6, 6, 6]), 5), 1);
-  assert.equal(countTopK(logits, labels, 50), 3, 'k above the class count means every label is counted');
+  assert.equal(await countTopK(logits, labels, 1), 1);
+  assert.equal(await topKAccuracy(logits, labels, 5), 1); // row 2: label 0 ties with four others, tf.topk keeps lower indices first
+  assert.equal(await countTopK(logits, Int32Array.from([6, 6, 6]), 5), 1);
+  assert.equal(await countTopK(logits, labels, 50), 3, 'k above the class count means every label is counted');
   assert.equal(tf.memory().numTensors, before);
   logits.dispose();
 });

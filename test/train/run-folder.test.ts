@@ -43,7 +43,7 @@ test('an old classify run folder reproduces its recorded test accuracy with the 
     const classifier = classifierFromModel(model, metadata.preprocessing.normalization);
     const x = tf.tensor4d(batch.image.data as Float32Array, batch.image.shape as [number, number, number, number]);
     const logits = classifier(x);
-    const top1 = countTopK(logits, Int32Array.from(batch.label.data), 1) / data.test!.length;
+    const top1 = await countTopK(logits, Int32Array.from(batch.label.data), 1) / data.test!.length;
     tf.dispose([x, logits]);
     const recorded = JSON.parse(readFileSync(join(V1, 'classify', 'metrics.json'), 'utf8'));
     assert.equal(top1, recorded.test.top1);

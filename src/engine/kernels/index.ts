@@ -8,7 +8,9 @@
  * registered (once, for every backend) from `../gradients.ts`. When wavecv's
  * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
  * on wasm run through it, with the kernels below as their fallback, and so
- * does training-mode batch norm (`native-batchnorm.ts`).
+ * does training-mode batch norm (`native-batchnorm.ts`). On webgpu, the
+ * backend's own kernels are kept and the ones that are wrong for some inputs
+ * are corrected (`webgpu-fixes.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -23,6 +25,7 @@ import { registerTrainingGradients } from '../gradients.js';
 import { nativeAddon } from '../native.js';
 import { nativeBatchNormKernels } from './native-batchnorm.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
+import { webgpuKernelFixes } from './webgpu-fixes.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
@@ -65,6 +68,7 @@ export function registerTrainingKernels(backendName: string): void {
   if (registered.has(backendName)) return;
   registered.add(backendName);
   for (const config of TRAINING_KERNELS) if (config.backendName === backendName) replaceKernel(config);
+  if (backendName === 'webgpu') for (const config of webgpuKernelFixes()) replaceKernel(config);
   const addon = nativeAddon();
   if (backendName !== 'wasm' || !addon) return;
   const fallbacks: Record<string, tf.KernelFunc> = {};

@@ -1,0 +1,81 @@
+/**
+ * Corrections to kernels of TF.js 4.22's `webgpu` backend, found by comparing
+ * them with the cpu backend (test/engine/kernels.test.ts with
+ * WAVECV_TEST_BACKEND=webgpu). Each wraps the backend's own kernel, which
+ * keeps the cases it gets right (and its speed there):
+ *
+ * - `Conv2DBackpropFilter`, `Conv2DBackpropInput` and the two depthwise
+ *   backprop kernels ignore `dilations` (the depthwise ones take it in TF.js's
+ *   kernel contract; wavecv's conv2d ones take it too, see `conv2d-grad.ts`).
+ *   With a dilation > 1 they run wavecv's op compositions
+ *   (`conv2d-grad.ts`, `depthwise-grad.ts`), which build each gradient from
+ *   forward convolutions that take dilations; with dilation 1, the backend's
+ *   own kernel.
+ * - `UnsortedSegmentSum` takes `segmentId % numSegments` for ids at or above
+ *   `numSegments` where TensorFlow drops them, and reads only rank-1 ids.
+ *   Here ids of any rank are flattened with the leading axes of x, ids at or
+ *   above `numSegments` become −1 (which the kernel drops, as it drops every
+ *   negative id), and the backend's kernel sums. Its int32 path adds the bit
+ *   patterns of float values (garbage), so int32 input is summed in float32
+ *   and cast back: exact while every partial sum stays within ±2^24.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
+import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise-grad.js';
+
+const BACKEND = 'webgpu';
+
+function dilated(attrs: tf.NamedAttrMap): boolean {
+  const d = (attrs as { dilations?: number | number[] }).dilations ?? 1;
+  return (Array.isArray(d) ? d : [d]).some((v) => v !== 1);
+}
+
+/** `composed` (an op composition that handles dilations) when the kernel is dilated, else the backend's `original`. */
+function withDilatedComposition(composed: tf.KernelConfig, original: tf.KernelFunc): tf.KernelConfig {
+  return {
+    kernelName: composed.kernelName,
+    backendName: BACKEND,
+    kernelFunc: (args) => (dilated(args.attrs ?? {}) ? composed.kernelFunc(args) : original(args)),
+  };
+}
+
+/** `UnsortedSegmentSum` with TensorFlow's semantics on top of the backend's kernel `original`. */
+function segmentSumDroppingOutOfRange(original: tf.KernelFunc): tf.KernelConfig {
+  return {
+    kernelName: tf.UnsortedSegmentSum,
+    backendName: BACKEND,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const x = inputs.x as tf.Tensor;
+      const ids = inputs.segmentIds as tf.Tensor;
+      const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
+      const rows = ids.size;
+      const inner = x.shape.slice(ids.rank);
+      return tf.tidy(() => {
+        const flatIds = tf.reshape(ids, [rows]);
+        const kept = tf.where(tf.less(flatIds, numSegments), flatIds, tf.fill([rows], -1, 'int32'));
+        const flatX = tf.cast(tf.reshape(x, [rows, ...inner]), 'float32');
+        const summed = original({ inputs: { x: flatX, segmentIds: kept }, backend, attrs: { numSegments } }) as tf.TensorInfo;
+        return tf.cast(tf.engine().makeTensorFromTensorInfo(summed), x.dtype);
+      });
+    },
+  };
+}
+
+/**
+ * The corrected kernels, each wrapping the backend's current kernel of the
+ * same name; call once, after the webgpu backend is registered.
+ */
+export function webgpuKernelFixes(): tf.KernelConfig[] {
+  const original = (name: string): tf.KernelFunc => {
+    const kernel = tf.getKernel(name, BACKEND);
+    if (!kernel) throw new Error(`webgpuKernelFixes: the webgpu backend has no ${name} kernel`);
+    return kernel.kernelFunc;
+  };
+  return [
+    ...[conv2dBackpropFilterKernel, conv2dBackpropInputKernel, depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel].map((make) => {
+      const composed = make(BACKEND);
+      return withDilatedComposition(composed, original(composed.kernelName));
+    }),
+    segmentSumDroppingOutOfRange(original(tf.UnsortedSegmentSum)),
+  ];
+}

@@ -1,0 +1,18 @@
+// The backend under test of the backend-parameterised suites (the kernel and
+// layer suites, and a short training run): WAVECV_TEST_BACKEND, default wasm.
+// `npm run test:webgpu` runs them with WAVECV_TEST_BACKEND=webgpu, where their
+// results are compared with the cpu backend's and every read is asynchronous
+// (webgpu in Node has no dataSync). On a machine without a WebGPU adapter
+// those tests are skipped with the reason (under CI=true they fail).
+import { initEngine, type BackendName } from '../../src/engine/backend.js';
+import { requireSystem, WEBGPU } from './requirements.js';
+
+export const TEST_BACKEND = (process.env.WAVECV_TEST_BACKEND ?? 'wasm') as BackendName;
+
+/** The `skip` option of a test that runs on {@link TEST_BACKEND}. */
+export const backendSkip: false | string = TEST_BACKEND === 'webgpu' ? requireSystem('webgpu', WEBGPU) : false;
+
+/** Starts the backend under test. */
+export function initTestBackend(): ReturnType<typeof initEngine> {
+  return initEngine({ backend: TEST_BACKEND });
+}

@@ -13,10 +13,11 @@ import { registerGenerate } from './generate.js';
 import { registerTrace } from './trace.js';
 import { registerGenerateNeurons } from './generate-neurons.js';
 import { registerGenerateForgeries } from './generate-forgeries.js';
+import { registerDetect } from './detect.js';
 import { registerRegistrationCommands } from './register.js';
 import { registerTrainSegment3d } from './train-segment3d.js';
 import { registerSegment3d } from './segment3d.js';
 import { registerTrainSegment } from './train-segment.js';
 import { registerSegment } from './segment.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment];

@@ -62,6 +62,23 @@ export class ZeroPadding3D extends tf.layers.Layer {
 }
 tf.serialization.registerClass(ZeroPadding3D);
 
+/** Where a layer puts the padding of a strided window: TF.js's `'same'` or PyTorch's symmetric `padding=k//2`. */
+export const PADDING_STYLES = ['same', 'pytorch'] as const;
+export type PaddingStyle = (typeof PADDING_STYLES)[number];
+
+/**
+ * The `padding` of a convolution or pool of odd `kernelSize`, `strides` and
+ * `dilation` in `style`: `'same'` for stride 1 (with an odd kernel TF.js then
+ * pads ⌊k/2⌋·d on both sides, as PyTorch does) and for every stride in the
+ * `'same'` style; PyTorch's symmetric ⌊k/2⌋·d for a strided window in the
+ * `'pytorch'` style (a number: explicit padding, then 'valid'), so weights
+ * trained in PyTorch give PyTorch's outputs. Only strided windows get an
+ * explicit padding layer, which keeps the other layers as they were.
+ */
+export function windowPadding(style: PaddingStyle, kernelSize: number, strides: number, dilation = 1): 'same' | number {
+  return style === 'pytorch' && strides > 1 ? dilation * Math.floor(kernelSize / 2) : 'same';
+}
+
 /**
  * Zero-pads the spatial axes of `x` (rank 4: NHWC, rank 5: NDHWC) by
  * `padding` (one number for every side, one per axis, or [before, after] per

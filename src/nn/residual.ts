@@ -28,6 +28,7 @@ import { conv, convBnAct } from './conv.js';
 import { relu } from './core.js';
 import { isWavelet, waveletDownsample, type Downsampler } from './downsample.js';
 import type { WeightInit } from './init.js';
+import { windowPadding, type PaddingStyle } from './padding.js';
 import { batchNorm } from './norm.js';
 
 /** Output channels of a Bottleneck per `planes`. */
@@ -42,6 +43,8 @@ export interface ResidualBlockOptions {
   dilation?: number;
   /** WaveCNet's downsampler; without a wavelet, strided convolutions. */
   down?: Downsampler;
+  /** Padding of the strided 3×3 convolution (default 'same'; 'pytorch': symmetric, ./padding.ts). */
+  padding?: PaddingStyle;
   init: WeightInit;
   name: string;
 }
@@ -76,7 +79,8 @@ function wavelet(o: ResidualBlockOptions): boolean {
 export function basicBlock(x: tf.SymbolicTensor, o: ResidualBlockOptions): tf.SymbolicTensor {
   const wave = wavelet(o);
   const dilation = o.dilation ?? 1;
-  let y = convBnAct(x, { filters: o.planes, kernelSize: 3, strides: wave ? 1 : o.stride, dilation, name: `${o.name}_1`, init: o.init });
+  const strides = wave ? 1 : (o.stride ?? 1);
+  let y = convBnAct(x, { filters: o.planes, kernelSize: 3, strides, dilation, padding: windowPadding(o.padding ?? 'same', 3, strides, dilation), name: `${o.name}_1`, init: o.init });
   if (wave) y = waveletDownsample(y, o.down!, `${o.name}_dwt`);
   y = convBnAct(y, { filters: o.planes, kernelSize: 3, dilation, name: `${o.name}_2`, init: o.init, activation: 'linear' });
   return merge(y, x, o);
@@ -86,7 +90,9 @@ export function basicBlock(x: tf.SymbolicTensor, o: ResidualBlockOptions): tf.Sy
 export function bottleneckBlock(x: tf.SymbolicTensor, o: ResidualBlockOptions): tf.SymbolicTensor {
   const wave = wavelet(o);
   let y = convBnAct(x, { filters: o.planes, kernelSize: 1, name: `${o.name}_1`, init: o.init });
-  y = convBnAct(y, { filters: o.planes, kernelSize: 3, strides: wave ? 1 : o.stride, dilation: o.dilation ?? 1, name: `${o.name}_2`, init: o.init });
+  const strides = wave ? 1 : (o.stride ?? 1);
+  const dilation = o.dilation ?? 1;
+  y = convBnAct(y, { filters: o.planes, kernelSize: 3, strides, dilation, padding: windowPadding(o.padding ?? 'same', 3, strides, dilation), name: `${o.name}_2`, init: o.init });
   if (wave) y = waveletDownsample(y, o.down!, `${o.name}_dwt`);
   y = convBnAct(y, { filters: o.planes * BOTTLENECK_EXPANSION, kernelSize: 1, name: `${o.name}_3`, init: o.init, activation: 'linear' });
   return merge(y, x, o);

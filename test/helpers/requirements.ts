@@ -60,6 +60,15 @@ export const ITK_EXAMPLES: SystemRequirement = {
   enable: 'sudo apt-get install insighttoolkit4-examples',
 };
 
+let torchAvailable: boolean | undefined;
+
+/** Debian's PyTorch for /usr/bin/python3, for the tests that export PyTorch checkpoints at run time. */
+export const PYTORCH: SystemRequirement = {
+  check: () => (torchAvailable ??= existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0),
+  reason: '/usr/bin/python3 cannot import torch',
+  enable: 'sudo apt-get install python3-torch',
+};
+
 /** wavecv's oneDNN addon, built and not switched off. */
 export const NATIVE: SystemRequirement = {
   check: () => existsSync(NATIVE_ADDON) && process.env.WAVECV_NATIVE !== '0',

@@ -16,5 +16,5 @@ export {
 export { FaceDetector, faceApiModelDir, type DetectedFace, type FaceDetectorOptions } from './detect.js';
 export { IdentityFolderDataset, isIdentityFolderTree, openIdentityFolders, FACE_IMAGE_EXTENSIONS, type IdentityFolderOptions } from './identity-folders.js';
 export { lfwImagePath, parsePairs, readPairs, type PairList, type VerificationPair } from './pairs.js';
-export { unpickle, type PickleValue } from './pickle.js';
+export { unpickle, type PickleValue } from '../../io/pickle.js';
 export { readVerificationBin, verificationBinFromPickle, type VerificationBin } from './verification-bin.js';

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { WavecvError } from '../../errors.js';
-import { unpickle, type PickleValue } from './pickle.js';
+import { unpickle, type PickleValue } from '../../io/pickle.js';
 
 export interface VerificationBin {
   /** 2·P encoded images; images 2i and 2i+1 form pair i. */

@@ -11,12 +11,15 @@
  * on the concatenation of all earlier feature maps of the block (Eq. 2); each
  * ReLU is fused into the BN before it (src/nn/norm.ts).
  * Vanilla parameter count at 1000 classes: 7,978,856, torchvision's.
+ * `padding: 'pytorch'` pads the stem convolution and pool symmetrically, as
+ * torchvision (src/nn/padding.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { bnActConv, conv } from '../../nn/conv.js';
 import { dense, globalAveragePool } from '../../nn/core.js';
 import { batchNorm } from '../../nn/norm.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
+import { windowPadding } from '../../nn/padding.js';
 import { resolveOptions, type WaveCNetOptions } from './options.js';
 
 const GROWTH = 32;
@@ -28,9 +31,9 @@ export function buildDenseNet121(options: WaveCNetOptions = {}): tf.LayersModel 
   const o = resolveOptions('densenet121', options, { numClasses: 1000, inChannels: 3, inputSize: 224 }, 32);
   const wave = isWavelet(o.down);
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
-  let x = conv(input, { filters: INIT_FEATURES, kernelSize: 7, strides: 2, name: 'conv0', init: o.init });
+  let x = conv(input, { filters: INIT_FEATURES, kernelSize: 7, strides: 2, padding: windowPadding(o.padding, 7, 2), name: 'conv0', init: o.init });
   x = batchNorm(x, 'norm0', { activation: 'relu' });
-  x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2 }, wave ? 'pool0_dwt' : 'pool0');
+  x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2, padding: windowPadding(o.padding, 3, 2) }, wave ? 'pool0_dwt' : 'pool0');
   BLOCKS.forEach((layers, b) => {
     const features: tf.SymbolicTensor[] = [x];
     for (let i = 0; i < layers; i++) {

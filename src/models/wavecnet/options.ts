@@ -1,8 +1,9 @@
 /**
  * Options shared by every WaveCNet constructor and encoder: the registry's
  * uniform options (`numClasses`, `inChannels`, `inputSize`), the downsampler
- * choice (`wavelet`, `bands`, `mode`), `seed` for reproducible weights and
- * `randomInit`. Their types and ranges are declared here
+ * choice (`wavelet`, `bands`, `mode`), `seed` for reproducible weights,
+ * `randomInit` and `padding` (where strided windows pad: TF.js's 'same' by
+ * default, PyTorch's symmetric padding for imported weights, src/nn/padding.ts). Their types and ranges are declared here
  * ({@link WAVECNET_OPTIONS}) and checked by the registry before a constructor
  * runs; {@link resolveOptions} fills in the defaults and checks what depends
  * on the network (the smallest input its down-samplings take, the wavelet
@@ -11,6 +12,7 @@
 import { check } from '../../errors.js';
 import { resolveDownsampler, WAVELET_BANDS, type Downsampler, type WaveletBands } from '../../nn/downsample.js';
 import { WeightInit } from '../../nn/init.js';
+import { PADDING_STYLES, type PaddingStyle } from '../../nn/padding.js';
 import { MODES } from '../../wavelets/extend.js';
 import { OUTPUT_STRIDES } from '../encoders.js';
 import type { OptionSpecs } from '../option-specs.js';
@@ -29,6 +31,8 @@ export interface WaveCNetOptions extends ModelOptions {
   seed?: number;
   /** Draw random initial weights (default true); false starts from zeros, for weights about to be loaded. */
   randomInit?: boolean;
+  /** Padding of the strided convolutions and pools: 'same' (default, TF.js) or 'pytorch' (symmetric, as torchvision). */
+  padding?: PaddingStyle;
 }
 
 /** The options of every WaveCNet encoder (no classifier). */
@@ -40,6 +44,7 @@ export const WAVECNET_ENCODER_OPTIONS: OptionSpecs = {
   mode: { type: 'string', values: MODES, description: 'signal-extension mode of the DWT' },
   seed: { type: 'integer', description: 'seed of the weight initialisers' },
   randomInit: { type: 'boolean', description: 'draw random initial weights (false: zeros, for weights about to be loaded)' },
+  padding: { type: 'string', values: PADDING_STYLES, description: "padding of strided convolutions and pools: 'same' (TF.js, the extra row at the bottom/right) or 'pytorch' (symmetric, as the PyTorch networks whose weights wavecv import reads)" },
 };
 
 /** `outputStride` of the encoders. */
@@ -64,6 +69,7 @@ export interface ResolvedOptions {
   inputSize: number;
   down: Downsampler;
   init: WeightInit;
+  padding: PaddingStyle;
   /** Suffix for the model name: '' for vanilla, '_haar' etc. */
   suffix: string;
 }
@@ -89,6 +95,7 @@ export function resolveOptions(
     inputSize,
     down,
     init: new WeightInit(options.seed, options.randomInit ?? true),
+    padding: options.padding ?? 'same',
     suffix,
   };
 }

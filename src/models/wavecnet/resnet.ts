@@ -21,11 +21,17 @@
  * torchvision's `replace_stride_with_dilation` (the first block of a dilated
  * stage keeps the previous dilation; Chen et al., "Rethinking Atrous
  * Convolution", 2017, §3.1), BasicBlocks included.
+ *
+ * Padding: option `padding: 'pytorch'` pads the strided stem convolution, the
+ * stem pool and the strided 3×3 convolutions of the blocks symmetrically, as
+ * torchvision and the WaveCNet reference code do (src/nn/padding.ts); the
+ * default `'same'` keeps TF.js's padding of the first versions.
  */
 import * as tf from '@tensorflow/tfjs';
 import { convBnAct } from '../../nn/conv.js';
 import { dense, globalAveragePool } from '../../nn/core.js';
 import { downsample, isWavelet } from '../../nn/downsample.js';
+import { windowPadding } from '../../nn/padding.js';
 import { basicBlock, BOTTLENECK_EXPANSION, bottleneckBlock } from '../../nn/residual.js';
 import type { Encoder, OutputStride } from '../encoders.js';
 import { resolveOptions, type ResolvedOptions, type WaveCNetOptions } from './options.js';
@@ -62,12 +68,14 @@ export function resnetEncoder(modelName: string, spec: ResNetSpec, options: ResN
   const width = options.width ?? 64;
   const outputStride = options.outputStride ?? 32;
   const input = tf.input({ shape: [o.inputSize, o.inputSize, o.inChannels], name: 'input' });
-  let x = convBnAct(input, { filters: width, kernelSize: imagenet ? 7 : 3, strides: imagenet ? 2 : 1, name: 'stem', init: o.init });
+  const stemKernel = imagenet ? 7 : 3;
+  const stemStride = imagenet ? 2 : 1;
+  let x = convBnAct(input, { filters: width, kernelSize: stemKernel, strides: stemStride, padding: windowPadding(o.padding, stemKernel, stemStride), name: 'stem', init: o.init });
   let stride = imagenet ? 2 : 1;
   const stages = [x];
   const strides = [stride];
   if (imagenet) {
-    x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2 }, isWavelet(o.down) ? 'stem_dwt' : 'stem_pool');
+    x = downsample(x, o.down, { type: 'max', poolSize: 3, strides: 2, padding: windowPadding(o.padding, 3, 2) }, isWavelet(o.down) ? 'stem_dwt' : 'stem_pool');
     stride *= 2;
   }
   const block = spec.block === 'basic' ? basicBlock : bottleneckBlock;
@@ -82,7 +90,7 @@ export function resnetEncoder(modelName: string, spec: ResNetSpec, options: ResN
     }
     stride *= firstStride;
     for (let i = 0; i < count; i++) {
-      x = block(x, { planes, stride: i === 0 ? firstStride : 1, dilation: i === 0 ? previousDilation : dilation, down: o.down, init: o.init, name: `layer${stage + 1}_${i}` });
+      x = block(x, { planes, stride: i === 0 ? firstStride : 1, dilation: i === 0 ? previousDilation : dilation, down: o.down, padding: o.padding, init: o.init, name: `layer${stage + 1}_${i}` });
     }
     stages.push(x);
     strides.push(stride);

@@ -62,7 +62,7 @@ export function buildDeepLabV3Plus(options: DeepLabOptions = {}): tf.LayersModel
   check(o.inputSize % 16 === 0, 'inputSize', o.inputSize, 'a multiple of 16 (output stride 16)');
   const wavelet = isWavelet(o.down) ? o.down.wavelet : undefined;
   // The backbone is the vanilla ResNet in both variants: only the decoder uses the wavelet.
-  const encoder = resnetEncoder(backbone, RESNET_SPECS[backbone], { inChannels: o.inChannels, inputSize: o.inputSize, width, seed: options.seed, randomInit: options.randomInit, outputStride: 16 });
+  const encoder = resnetEncoder(backbone, RESNET_SPECS[backbone], { inChannels: o.inChannels, inputSize: o.inputSize, width, seed: options.seed, randomInit: options.randomInit, padding: o.padding, outputStride: 16 });
   const [, layer1, layer2, , layer4] = encoder.stages;
   const head = 4 * width;
   const init = o.init;

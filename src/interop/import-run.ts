@@ -1,0 +1,92 @@
+/**
+ * `wavecv import`: a PyTorch checkpoint becomes a normal wavecv run folder —
+ * `model/` (TF.js layers format, with the typed metadata of
+ * src/train/run-folder.ts) and `config.json` — so every command that reads
+ * a trained run (`eval robustness`, `explain`, `verify`, `eval verification`,
+ * `segment`, `eval segment`, `export`) reads it.
+ *
+ * The task follows the model's family: WaveCNets → `classify`, face
+ * backbones → `face`, WaveSNets → `segment`. Preprocessing (design
+ * decision): PyTorch checkpoints do not record it, so it is given
+ * (`mean`/`std`) or defaults to the convention of the code the family comes
+ * from: torchvision's ImageNet statistics for classification and
+ * segmentation, insightface's (x − 0.5)/0.5 for faces. Class names default to
+ * `class0 … classN−1`, a segmentation palette to the VOC colour map.
+ * Registration networks are read by {@link importWeights} in the API; their
+ * runs carry a registration description of their own that a checkpoint
+ * cannot supply, so the command refuses them.
+ */
+import { join, resolve } from 'node:path';
+import { defaultPalette } from '../data/segmentation/palettes.js';
+import { check, WavecvError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { saveModel } from '../io/model-io.js';
+import { modelEntry, type ModelOptions } from '../models/registry.js';
+import { MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, setModelMetadata, type ModelMetadata } from '../train/run-folder.js';
+import { importWeights } from './import-weights.js';
+
+const TASKS: Record<string, string> = { wavecnet: 'classify', face: 'face', wavesnet: 'segment' };
+
+/** Per-channel statistics of the code each family comes from (see the module comment). */
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+const INSIGHTFACE = { mean: [0.5], std: [0.5] };
+
+export interface ImportRunOptions {
+  weights: string;
+  model: string;
+  options?: ModelOptions;
+  out: string;
+  classNames?: string[];
+  mean?: number[];
+  std?: number[];
+}
+
+export interface ImportRunResult {
+  outDir: string;
+  task: string;
+  parameters: number;
+  values: number;
+  /** Where the state dict was in the file and whether a `module.` prefix was removed. */
+  found: string;
+  strippedPrefix: boolean;
+  inputShape: number[];
+  outputShape: number[];
+}
+
+export async function importRun(o: ImportRunOptions): Promise<ImportRunResult> {
+  const entry = modelEntry(o.model);
+  const task = TASKS[entry.family];
+  if (!task) throw new WavecvError('model', o.model, `a classification, face or segmentation model (the ${entry.family} family's runs need settings a checkpoint does not hold; use importWeights from the API)`);
+  const stats = o.mean || o.std ? { mean: o.mean ?? [0], std: o.std ?? [1] } : task === 'face' ? INSIGHTFACE : IMAGENET;
+  const { model, options, state, report } = importWeights(o.weights, o.model, o.options ?? {});
+  try {
+    const inputShape = model.inputs[0].shape.slice(1) as number[];
+    const outputShape = model.outputs[0].shape.slice(1) as number[];
+    const channels = inputShape[inputShape.length - 1];
+    const normalization = channels !== 3 && stats.mean.length === 3 ? { mean: [stats.mean[0]], std: [stats.std[0]] } : stats;
+    check(normalization.mean.length === normalization.std.length && (normalization.mean.length === 1 || normalization.mean.length === channels), 'mean', normalization.mean, `1 or ${channels} values, as many as std`);
+    const classes = task === 'face' ? undefined : outputShape[outputShape.length - 1];
+    if (o.classNames) check(classes !== undefined && o.classNames.length === classes, 'class-names', o.classNames, `${classes ?? 'no'} names (the model's outputs)`);
+    const classNames = classes === undefined ? undefined : (o.classNames ?? Array.from({ length: classes }, (_, i) => `class${i}`));
+    const extension: Record<string, unknown> = task === 'face' ? { loss: 'imported', flip: false } : task === 'segment' ? { palette: defaultPalette(classes!), ignoreIndex: 255, dataFormat: 'imported' } : {};
+    const imported = { weights: resolve(o.weights), found: state.found, strippedPrefix: state.strippedPrefix, parameters: report.parameters, ignored: report.ignored };
+    const metadata: ModelMetadata = {
+      format: MODEL_METADATA_FORMAT,
+      version: MODEL_METADATA_VERSION,
+      task,
+      model: { name: o.model, options: options as Record<string, unknown> },
+      preprocessing: { inputShape, normalization },
+      classNames,
+      thresholds: {},
+      training: { steps: 0, seed: 0 },
+      extension: { ...extension, imported },
+    };
+    setModelMetadata(model, metadata);
+    const outDir = resolve(o.out);
+    await saveModel(model, join(outDir, 'model'));
+    writeJsonAtomic(join(outDir, 'config.json'), { task, imported, model: o.model, modelOptions: options, preprocessing: metadata.preprocessing, classNames });
+    return { outDir, task, parameters: report.parameters, values: report.values, found: state.found, strippedPrefix: state.strippedPrefix, inputShape, outputShape };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+// Full size: Debian's PyTorch writes a WaveCNet ResNet-18 (Haar, 224×224,
+// 1000 classes, random weights and BN statistics) at test time
+// (scripts/gen_pytorch_import_fixtures.py --full); wavecv imports it and
+// reproduces PyTorch's logits to 1e-4.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { initEngine } from '../../src/engine/backend.js';
+import '../../src/models/index.js';
+import { importWeights } from '../../src/interop/import-weights.js';
+import { PYTORCH, requireSystem } from '../helpers/requirements.js';
+import { maxError, type ImportCase } from './helpers.js';
+
+const skip = requireSystem('python3-torch', PYTORCH);
+const script = fileURLToPath(new URL('../../scripts/gen_pytorch_import_fixtures.py', import.meta.url));
+
+test('resnet18 with haar at full size: PyTorch checkpoint exported now, outputs equal to 1e-4', { skip }, async () => {
+  await initEngine();
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-torch-'));
+  try {
+    const run = spawnSync('/usr/bin/python3', [script, '--full', dir], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as ImportCase;
+    const { model, report } = importWeights(join(dir, c.file), c.model, c.options);
+    assert.equal(report.values, 11_689_512 + 9_600, 'torchvision ResNet-18 parameters plus the BN running statistics');
+    const error = maxError(model, c);
+    assert.ok(error < 1e-4, `max |wavecv − PyTorch| = ${error}`);
+    model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

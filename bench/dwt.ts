@@ -4,7 +4,9 @@
  * and db4. wavecv runs it twice, through the `DWT2D`/`IDWT2D` layers and
  * through the functional `dwt2`/`idwt2` (`axes: [1, 2]` of the same NHWC
  * tensor); both use the one periodization engine
- * (src/wavelets/filter-bank-conv.ts). The PyTorch peers (bench/dwt_torch.py,
+ * (src/wavelets/filter-bank-conv.ts), which runs on the native addon's filter
+ * banks when it is built (the header line says which; `WAVECV_NATIVE=0`
+ * measures the wasm-only convolution path). The PyTorch peers (bench/dwt_torch.py,
  * NCHW, one thread, same input written once to a temporary .bin file) are the
  * transform as one 2-D grouped convolution each way ("grouped", ptwt's
  * construction) and as separable 1-D strided convolutions along each axis
@@ -33,6 +35,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
+import { hasNativeFilterBank } from '../src/engine/kernels/native-filter-bank.js';
 import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { DWT2D, IDWT2D } from '../src/wavelets/layers.js';
@@ -122,7 +125,7 @@ async function runDwtBench(argv: string[]): Promise<void> {
     const x = tf.tensor4d(xs, shape);
     const w = tf.tensor4d(ws, shape);
 
-    process.stderr.write(`dwt bench: ${batch}×${size}×${size}×${channels} (NHWC), waves ${waves.join(', ')}, ${warmup} warm-up + ${reps} timed runs; wavecv on ${engine.backend}\n`);
+    process.stderr.write(`dwt bench: ${batch}×${size}×${size}×${channels} (NHWC), waves ${waves.join(', ')}, ${warmup} warm-up + ${reps} timed runs; wavecv on ${engine.backend}${hasNativeFilterBank() ? ' with the native filter banks' : ' (convolution path)'}\n`);
     const ours: Record<string, { layers: Measured; functional: Measured; bands: tf.Tensor[] }> = {};
     for (const name of waves) {
       const dwtLayer = new DWT2D({ wavelet: name });

@@ -1,7 +1,8 @@
 // wavecv's optional native accelerator for Node: 2-D and 3-D convolution and
 // both of their gradients, and training-mode batch normalisation, through
-// oneDNN (Debian libdnnl-dev), the library PyTorch's CPU convolutions run on. It computes in place on memory the caller
-// owns (the wasm backend's heap, seen from JS as Float32Array views), so
+// oneDNN (Debian libdnnl-dev), the library PyTorch's CPU convolutions run
+// on, and periodized wavelet filter banks (plain loops). It computes in place
+// on memory the caller owns (the wasm backend's heap, seen from JS as Float32Array views), so
 // nothing is copied in or out. Layouts are TensorFlow's: activations
 // channels-last (NHWC, NDHWC), filters HWIO / DHWIO.
 //
@@ -24,6 +25,21 @@
 //     (a Uint8Array of batchNormWorkspaceBytes(...) bytes: the ReLU's mask,
 //     written forward, read backward).
 //   batchNormWorkspaceBytes(rows, channels, epsilon) -> number
+//   filterBank(kind, inputs, outputs, taps, dims) -> undefined
+//     one axis of a periodized wavelet filter bank (pywt mode
+//     'periodization'; Mallat, IEEE TPAMI 11(7), 1989, eqs. 35-36 and 41 on a
+//     circle) over the middle axis of [outer, n, inner] float32 arrays;
+//     `taps` holds F filters of one even length L back to back (F = 1 or 2):
+//     kind 0 analysis:  inputs [x], outputs F bands [outer, ceil(n/2), inner],
+//             y_b[k] = sum_j h_b[j] x~[(2k + L/2 - j) mod M], M = n + (n mod 2),
+//             x~[n] = x[n-1] (dims[3] = 0, pywt's extension of odd n) or 0 (1);
+//             dims = [outer, n, inner, odd]
+//     kind 1 synthesis: inputs F bands [outer, nb, inner], outputs [y]
+//             [outer, size, inner], size = 2nb or 2nb - 1,
+//             y[(2k + 1 - L/2 + j) mod 2nb] += g_b[j] band_b[k]; with
+//             size = 2nb - 1 sample 2nb - 1 is dropped (dims[4] = 0) or
+//             added onto sample 2nb - 2 (1); dims = [outer, nb, inner, size, odd]
+//     The two kinds with time-reversed filters are each other's adjoints.
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, shape) and kept: a network has a few
@@ -264,6 +280,104 @@ void runBatchNorm(BatchNormPlan& plan, int kind, float* const* a, void* ws) {
   cpuStream().wait();
 }
 
+// ---- Periodized wavelet filter banks (filterBank) ----
+//
+// Both directions are gathers: every output row (a run of `inner`
+// contiguous floats) is a weighted sum of input rows, computed by
+// weightedRows in one pass with the taps outermost, so every pass is a
+// contiguous, vectorised multiply-add (AVX2/FMA where the CPU has them,
+// chosen at load time). Rows are independent, so OpenMP shares them among
+// the threads oneDNN uses (setNumThreads).
+
+// out[i] = sum_t w[t] * rows[t][i] for i < inner (zero when count is 0).
+__attribute__((target_clones("arch=haswell", "default")))
+void weightedRows(float* __restrict out, const float* const* rows, const float* w, int count, int64_t inner) {
+  if (count == 0) {
+    for (int64_t i = 0; i < inner; ++i) out[i] = 0.f;
+    return;
+  }
+  const float* r0 = rows[0];
+  const float w0 = w[0];
+#pragma omp simd
+  for (int64_t i = 0; i < inner; ++i) out[i] = w0 * r0[i];
+  int t = 1;
+  for (; t + 1 < count; t += 2) {
+    const float* a = rows[t];
+    const float* b = rows[t + 1];
+    const float wa = w[t], wb = w[t + 1];
+#pragma omp simd
+    for (int64_t i = 0; i < inner; ++i) out[i] += wa * a[i] + wb * b[i];
+  }
+  if (t < count) {
+    const float* a = rows[t];
+    const float wa = w[t];
+#pragma omp simd
+    for (int64_t i = 0; i < inner; ++i) out[i] += wa * a[i];
+  }
+}
+
+int64_t positiveMod(int64_t a, int64_t m) { return ((a % m) + m) % m; }
+
+// kind 0 of filterBank (see the file comment).
+void analysis(const float* x, float* const* bands, const float* taps, int filters, int L, int64_t outer, int64_t n, int64_t inner, bool zero) {
+  const int64_t half = (n + 1) / 2, M = 2 * half;
+#pragma omp parallel
+  {
+    std::vector<const float*> rows(L);
+    std::vector<float> w(L);
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t k = 0; k < half; ++k) {
+        for (int b = 0; b < filters; ++b) {
+          int count = 0;
+          for (int j = 0; j < L; ++j) {
+            int64_t i = positiveMod(2 * k + L / 2 - j, M);
+            if (i == n) {
+              if (zero) continue;
+              i = n - 1;
+            }
+            rows[count] = x + (o * n + i) * inner;
+            w[count++] = taps[b * L + j];
+          }
+          weightedRows(bands[b] + (o * half + k) * inner, rows.data(), w.data(), count, inner);
+        }
+      }
+    }
+  }
+}
+
+// kind 1 of filterBank (see the file comment): output row r gathers
+// g_b[j] band_b[k] over the (b, j, k) with 2k + 1 - L/2 + j = r (mod 2nb);
+// the folded row also gathers those of row 2nb - 1.
+void synthesis(const float* const* bands, float* y, const float* taps, int filters, int L, int64_t outer, int64_t nb, int64_t inner, int64_t size, bool fold) {
+  const int64_t period = 2 * nb;
+#pragma omp parallel
+  {
+    std::vector<const float*> rows(2 * filters * L);
+    std::vector<float> w(2 * filters * L);
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t r = 0; r < size; ++r) {
+        int count = 0;
+        const bool withLast = fold && size < period && r == size - 1;
+        for (int pass = 0; pass < (withLast ? 2 : 1); ++pass) {
+          const int64_t target = pass == 0 ? r : period - 1;
+          for (int b = 0; b < filters; ++b) {
+            for (int j = 0; j < L; ++j) {
+              const int64_t q = target - 1 + L / 2 - j;
+              if (positiveMod(q, 2) != 0) continue;
+              const int64_t k = positiveMod(q / 2, nb);
+              rows[count] = bands[b] + (o * nb + k) * inner;
+              w[count++] = taps[b * L + j];
+            }
+          }
+        }
+        weightedRows(y + (o * size + r) * inner, rows.data(), w.data(), count, inner);
+      }
+    }
+  }
+}
+
 // ---- Node-API glue ----
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -286,15 +400,20 @@ napi_value runLocked(napi_env env, const char* op, const char* what, Work work) 
   return nullptr;
 }
 
-bool float32Data(napi_env env, napi_value value, float** data, size_t* length) {
+// The data and element count of a typed array of `wanted` type; false when `value` is not one.
+bool typedData(napi_env env, napi_value value, napi_typedarray_type wanted, void** data, size_t* length) {
   bool isTyped = false;
   if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped) return false;
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;
-  void* raw;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
-  if (type != napi_float32_array) return false;
+  if (napi_get_typedarray_info(env, value, &type, length, data, &buffer, &offset) != napi_ok) return false;
+  return type == wanted;
+}
+
+bool float32Data(napi_env env, napi_value value, float** data, size_t* length) {
+  void* raw = nullptr;
+  if (!typedData(env, value, napi_float32_array, &raw, length)) return false;
   *data = static_cast<float*>(raw);
   return true;
 }
@@ -316,17 +435,9 @@ napi_value Conv(napi_env env, napi_callback_info info) {
       return throwError(env, std::string("conv: ") + names[i] + " must be a Float32Array");
     }
   }
-  bool isTyped = false;
-  napi_typedarray_type type;
   size_t dimsLength = 0;
   void* dimsRaw = nullptr;
-  napi_value buffer;
-  size_t offset;
-  if (napi_is_typedarray(env, argv[4], &isTyped) != napi_ok || !isTyped ||
-      napi_get_typedarray_info(env, argv[4], &type, &dimsLength, &dimsRaw, &buffer, &offset) != napi_ok ||
-      type != napi_int32_array) {
-    return throwError(env, "conv: dims must be an Int32Array");
-  }
+  if (!typedData(env, argv[4], napi_int32_array, &dimsRaw, &dimsLength)) return throwError(env, "conv: dims must be an Int32Array");
   const int32_t* raw = static_cast<const int32_t*>(dimsRaw);
   const Dims dims(raw, raw + dimsLength);
   return runLocked(env, "conv", "convolution", [&] {
@@ -398,12 +509,7 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   if (relu) {
     napi_value element;
     napi_get_element(env, argv[1], floats, &element);
-    bool isTyped = false;
-    napi_typedarray_type type;
-    napi_value buffer;
-    size_t offset;
-    if (napi_is_typedarray(env, element, &isTyped) != napi_ok || !isTyped ||
-        napi_get_typedarray_info(env, element, &type, &workspaceBytes, &workspace, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    if (!typedData(env, element, napi_uint8_array, &workspace, &workspaceBytes)) {
       return throwError(env, "batchNorm: the workspace (last array) must be a Uint8Array");
     }
   }
@@ -434,6 +540,73 @@ napi_value BatchNormWorkspaceBytes(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_double(env, bytes, &result);
   return result;
+}
+
+// Reads a JS array of `count` Float32Arrays of `expected` floats each into `out`; false after throwing.
+bool float32Arrays(napi_env env, napi_value value, const char* name, size_t expected, std::vector<float*>* out) {
+  bool isArray = false;
+  uint32_t length = 0;
+  if (napi_is_array(env, value, &isArray) != napi_ok || !isArray || napi_get_array_length(env, value, &length) != napi_ok ||
+      length != out->size()) {
+    throwError(env, std::string("filterBank: ") + name + " must be an array of " + std::to_string(out->size()) + " Float32Arrays");
+    return false;
+  }
+  for (uint32_t i = 0; i < length; ++i) {
+    napi_value element;
+    size_t size = 0;
+    napi_get_element(env, value, i, &element);
+    if (!float32Data(env, element, &(*out)[i], &size) || size != expected) {
+      throwError(env, std::string("filterBank: ") + name + "[" + std::to_string(i) + "] must be a Float32Array of " + std::to_string(expected) + " floats");
+      return false;
+    }
+  }
+  return true;
+}
+
+napi_value FilterBank(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "filterBank: expected (kind, inputs, outputs, taps, dims)");
+  int32_t kind = -1;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
+    return throwError(env, "filterBank: kind must be 0 (analysis) or 1 (synthesis)");
+  }
+  float* taps = nullptr;
+  size_t tapCount = 0;
+  if (!float32Data(env, argv[3], &taps, &tapCount)) return throwError(env, "filterBank: taps must be a Float32Array");
+  size_t dimsLength = 0;
+  void* dimsRaw = nullptr;
+  const size_t wanted = kind == 0 ? 4 : 5;
+  if (!typedData(env, argv[4], napi_int32_array, &dimsRaw, &dimsLength) || dimsLength != wanted) {
+    return throwError(env, "filterBank: dims must be an Int32Array of " + std::to_string(wanted) + " values");
+  }
+  const int32_t* d = static_cast<const int32_t*>(dimsRaw);
+  const int64_t outer = d[0], n = d[1], inner = d[2];
+  const int32_t odd = kind == 0 ? d[3] : d[4];
+  const int64_t size = kind == 0 ? 0 : d[3];
+  if (outer < 1 || n < 1 || inner < 1 || odd < 0 || odd > 1 || (kind == 1 && size != 2 * n && size != 2 * n - 1)) {
+    return throwError(env, "filterBank: dims must be positive sizes, odd 0 or 1, and (synthesis) size 2nb or 2nb - 1");
+  }
+  uint32_t bandCount = 0;
+  napi_value bandList = argv[kind == 0 ? 2 : 1];
+  if (napi_get_array_length(env, bandList, &bandCount) != napi_ok || bandCount < 1 || bandCount > 2 || tapCount % bandCount != 0 ||
+      (tapCount / bandCount) % 2 != 0 || tapCount == 0) {
+    return throwError(env, "filterBank: one or two bands, and taps holding one filter of even length per band");
+  }
+  const int L = int(tapCount / bandCount);
+  const size_t bandFloats = size_t(outer) * size_t(kind == 0 ? (n + 1) / 2 : n) * size_t(inner);
+  const size_t signalFloats = size_t(outer) * size_t(kind == 0 ? n : size) * size_t(inner);
+  std::vector<float*> signal(1), bands(bandCount);
+  if (!float32Arrays(env, argv[kind == 0 ? 1 : 2], kind == 0 ? "inputs" : "outputs", signalFloats, &signal)) return nullptr;
+  if (!float32Arrays(env, bandList, kind == 0 ? "outputs" : "inputs", bandFloats, &bands)) return nullptr;
+  return runLocked(env, "filterBank", "filter bank", [&] {
+    if (kind == 0) {
+      analysis(signal[0], bands.data(), taps, int(bandCount), L, outer, n, inner, odd == 1);
+    } else {
+      synthesis(bands.data(), signal[0], taps, int(bandCount), L, outer, n, inner, size, odd == 1);
+    }
+  });
 }
 
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
@@ -467,6 +640,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"filterBank", nullptr, FilterBank, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -37,6 +37,13 @@
  *   factors are reduced first (∂μ = −Σdy·r·s, ∂o = Σdy from one sum), and every
  *   partial is summed back onto μ's shape, which also covers stats shaped
  *   [1,1,1,C] or scalars, where core's reshape throws.
+ * - `Sum`, `Mean`: core spreads dy over x's shape by multiplying with
+ *   `tf.ones(x.shape)`, which is filled in JavaScript and copied into the
+ *   backend (on wasm 4–50 ms for 2M values, most of the backward pass of
+ *   `sum(y · w)` over a 4×128×128×32 wavelet transform); here the same
+ *   product uses `tf.fill(x.shape, 1)`, which the backend fills itself
+ *   (0.3 ms). Same values (∂/∂x Σ x = 1, ∂/∂x mean x = 1/count along the
+ *   reduced axes).
  * - `WavecvWarp` (wavecv's own sampling kernel, `kernels/warp.ts`): both
  *   partials from one `WavecvWarpGrad` pass.
  * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
@@ -273,7 +280,30 @@ const fusedBatchNormGrad: tf.GradConfig = {
   },
 };
 
-const TRAINING_GRADIENTS: tf.GradConfig[] = [conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad, warpGradConfig];
+/** dy of a reduction over `axis` of `x`, spread back over x's shape and scaled by `scale`; see the module comment. */
+function spreadReduction(dy: tf.Tensor, x: tf.Tensor, axis: number | number[], scale: (axes: number[]) => number): tf.Tensor {
+  const axes = tf.util.parseAxisParam(axis, x.shape);
+  const expanded = x.shape.map((size, i) => (axes.includes(i) ? 1 : size));
+  const spread = tf.mul(tf.reshape(dy, expanded), tf.fill(x.shape, 1, 'float32'));
+  const factor = scale(axes);
+  return factor === 1 ? spread : tf.div(spread, factor);
+}
+
+const sumGrad: tf.GradConfig = {
+  kernelName: tf.Sum,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x], attrs) => ({ x: () => spreadReduction(dy as tf.Tensor, x, (attrs as unknown as { axis: number | number[] }).axis, () => 1) }),
+};
+
+const meanGrad: tf.GradConfig = {
+  kernelName: tf.Mean,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x], attrs) => ({
+    x: () => spreadReduction(dy as tf.Tensor, x, (attrs as unknown as { axis: number | number[] }).axis, (axes) => axes.reduce((p, a) => p * x.shape[a], 1)),
+  }),
+};
+
+const TRAINING_GRADIENTS: tf.GradConfig[] = [sumGrad, meanGrad, conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad, warpGradConfig];
 
 let gradientsRegistered = false;
 

@@ -1,8 +1,8 @@
 /**
  * wavecv's optional native accelerator for Node (`native/wavecv_native.cc`):
  * 2-D and 3-D convolutions and their gradients, and training-mode batch
- * normalisation, through oneDNN, computed in place on the wasm backend's
- * heap. Built by `npm run build:native` (needs g++ and Debian's
+ * normalisation, through oneDNN, and periodized wavelet filter banks, computed
+ * in place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
  * `libdnnl-dev`); without it, or in a browser, wavecv runs the same kernels
  * through the wasm backend alone.
  *
@@ -27,6 +27,13 @@ export interface NativeAddon {
    * with `relu`, ReLU fused and the workspace (Uint8Array) appended to either.
    */
   batchNorm(kind: 0 | 1, arrays: tf.backend_util.TypedArray[], rows: number, channels: number, epsilon: number, relu: boolean): void;
+  /**
+   * One axis of a periodized wavelet filter bank over [outer, n, inner] arrays
+   * (kind 0 analysis: inputs [x], outputs the bands; kind 1 synthesis: inputs
+   * the bands, outputs [y]); taps: the filters back to back; dims as in the
+   * addon's comment. Absent from addons built before it.
+   */
+  filterBank?(kind: 0 | 1, inputs: Float32Array[], outputs: Float32Array[], taps: Float32Array, dims: Int32Array): void;
   /** Bytes of the fused ReLU's workspace for [rows, channels]. */
   batchNormWorkspaceBytes(rows: number, channels: number, epsilon: number): number;
   setNumThreads(n: number): void;

@@ -32,8 +32,17 @@
  * two gives one band (used for the low band alone and for the average of all
  * bands, whose separable filter is `(decLo + decHi)/2` per axis).
  *
- * How it runs (design choices of mine, measured on the wasm backend with
- * XNNPACK at 8×128×128×64):
+ * Two implementations of the same transforms, chosen per call:
+ *  - where the backend has wavecv's native filter-bank kernels (wasm in Node
+ *    with the native addon built), every axis is one native pass that
+ *    gathers each output row from the input rows it needs
+ *    (filter-bank-native.ts; `src/engine/kernels/native-filter-bank.ts`);
+ *  - everywhere else (browsers, no addon, the cpu/webgl/webgpu backends) the
+ *    strided depthwise convolutions below.
+ * Both sit under the same recorded operation and adjoint gradients.
+ *
+ * How the convolution path runs (design choices of mine, measured on the
+ * wasm backend with XNNPACK at 8×128×128×64):
  *  - every convolution is a `depthwiseConv2d` with channel multiplier 1 on a
  *    4-D view `[outer, n, inner, C]` of the tensor (a reshape, no copy). Its
  *    XNNPACK kernel is fast only for 4, 9 or 25 taps (1×1 also), so kernels are
@@ -71,7 +80,9 @@
  * alike.
  */
 import * as tf from '@tensorflow/tfjs';
+import { hasNativeFilterBank } from '../engine/kernels/native-filter-bank.js';
 import { WavecvError } from '../errors.js';
+import { nativeAnalysisND, nativeSynthesisND } from './filter-bank-native.js';
 
 /** One or two filters of the same even length, applied along every transformed axis. */
 export type FilterList = readonly (readonly number[])[];
@@ -584,7 +595,7 @@ export function analysisOp(x: tf.Tensor, filters: FilterList, dims: number, odd:
   const sizes = x.shape.slice(1, dims + 1);
   return customOp(
     [x],
-    () => analysisND(x, filters, dims, odd),
+    () => (hasNativeFilterBank() ? nativeAnalysisND : analysisND)(x, filters, dims, odd),
     (dys) => [synthesisOp(dys, reversed(filters), dims, sizes, odd === 'extend' ? 'fold' : 'crop')],
   );
 }
@@ -620,7 +631,7 @@ export function synthesisOp(bands: tf.Tensor[], filters: FilterList, dims: numbe
   const target = sizes ?? bands[0].shape.slice(1, dims + 1).map((n) => 2 * n);
   return customOp(
     bands,
-    () => [synthesisND(bands, filters, dims, target, odd)],
+    () => [(hasNativeFilterBank() ? nativeSynthesisND : synthesisND)(bands, filters, dims, target, odd)],
     ([dy]) => analysisOp(dy, reversed(filters), dims, odd === 'crop' ? 'zero' : 'extend'),
   )[0];
 }

@@ -138,3 +138,27 @@ test('a tf.layers depthwise convolution (which passes dilations: null) trains on
   tf.dispose([x, value, ...Object.values(grads)]);
   layer.dispose();
 });
+
+test('sum and mean gradients (filled by the backend, not tf.ones) are adjoints and equal 1 / the reduced count, on wasm and cpu', async () => {
+  const rng = new Rng(8);
+  // [label, reduction, ∂/∂x of 2.5 · Σ reduction(x)] for x of shape [3, 5, 4]
+  const cases: Array<[string, (a: tf.Tensor) => tf.Tensor, number]> = [
+    ['sum all', (a) => tf.sum(a), 2.5],
+    ['sum axis 1', (a) => tf.sum(a, 1), 2.5],
+    ['sum axes [0, 2] keepDims', (a) => tf.sum(a, [0, 2], true), 2.5],
+    ['mean all', (a) => tf.mean(a), 2.5 / 60],
+    ['mean axis -1', (a) => tf.mean(a, -1), 2.5 / 4],
+    ['mean axes [1, 2] keepDims', (a) => tf.mean(a, [1, 2], true), 2.5 / 20],
+  ];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await initEngine({ backend });
+    const x = uniform(new Rng(4), [3, 5, 4]);
+    for (const [label, f, expected] of cases) {
+      assertAdjoint(`${backend} ${label}`, f, x, rng);
+      const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.mul(tf.sum(f(a)), 2.5))(x).dataSync() as Float32Array);
+      dx.forEach((v) => assert.ok(Math.abs(v - expected) <= 1e-6, `${backend} ${label}: ${v}, expected ${expected}`));
+    }
+    x.dispose();
+  }
+  await initEngine({ backend: 'wasm' });
+});

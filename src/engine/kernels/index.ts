@@ -8,7 +8,8 @@
  * registered (once, for every backend) from `../gradients.ts`. When wavecv's
  * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
  * on wasm run through it, with the kernels below as their fallback, and so
- * does training-mode batch norm (`native-batchnorm.ts`). On webgpu, the
+ * do training-mode batch norm (`native-batchnorm.ts`) and the periodized
+ * wavelet filter banks (`native-filter-bank.ts`). On webgpu, the
  * backend's own kernels are kept and the ones that are wrong for some inputs
  * are corrected (`webgpu-fixes.ts`).
  */
@@ -24,6 +25,7 @@ import { warpGradKernel, warpKernel } from './warp.js';
 import { registerTrainingGradients } from '../gradients.js';
 import { nativeAddon } from '../native.js';
 import { nativeBatchNormKernels } from './native-batchnorm.js';
+import { nativeFilterBankKernels } from './native-filter-bank.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
 
@@ -61,7 +63,8 @@ function replaceKernel(config: tf.KernelConfig): void {
 /**
  * Registers, once, every training kernel written for `backendName` (and, once,
  * the gradients of `../gradients.ts`); on wasm with the native addon loaded,
- * also the native convolutions (load it first: `loadNative`).
+ * also the native convolutions, batch norm and filter banks (load it first:
+ * `loadNative`).
  */
 export function registerTrainingKernels(backendName: string): void {
   registerTrainingGradients();
@@ -77,5 +80,5 @@ export function registerTrainingKernels(backendName: string): void {
     if (!kernel) throw new Error(`registerTrainingKernels: the wasm backend has no ${name} kernel to fall back to`);
     fallbacks[name] = kernel.kernelFunc;
   }
-  for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon)]) replaceKernel(config);
+  for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon)]) replaceKernel(config);
 }

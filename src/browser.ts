@@ -1,10 +1,11 @@
 /**
  * The browser-safe public API of wavecv, published as `wavecv/browser`
  * (package.json `exports`; src/index.ts re-exports all of it and adds the
- * Node-only parts): the pywt-style wavelet transforms and `coeffsToArray`,
- * the wavelet layers, the layer library and the model registry with every
- * model family, the losses, metrics and attacks that work on tensors, and the
- * in-memory volume type of the image I/O. Nothing reachable from this module
+ * Node-only parts): the pywt-style wavelet transforms, `coeffsToArray` and
+ * the subband mosaic drawn with it, the wavelet layers, the layer library and
+ * the model registry with every model family, the losses, metrics and attacks
+ * that work on tensors, the in-memory volume type of the image I/O, and the
+ * metadata that saved models carry (parsed from `model.json`). Nothing reachable from this module
  * imports a Node built-in (`node:*`) or a Node-only package (sharp, the
  * native addon): test/package/browser-entry.test.ts bundles it for the browser
  * and fails on any.
@@ -28,6 +29,8 @@ export { dwt, idwt, dwt2, idwt2, dwtn, idwtn, type AxisOptions, type AxesOptions
 export { wavedec, waverec, wavedec2, waverec2, wavedecn, waverecn, type WavedecOptions, type WavedecnOptions, type Wavedec2Coeffs, type WavedecnCoeffs } from './wavelets/multilevel.js';
 export type { ArrayInput, NumericArray, ModeOrOptions } from './wavelets/input.js';
 export { coeffsToArray, arrayToCoeffs, COEFF_FORMATS, type AxisSlice, type CoeffSlices, type CoeffFormat, type PackableCoeffs, type CoeffsToArrayOptions } from './wavelets/coeff-array.js';
+export { dwtMosaic, type DwtMosaicOptions } from './wavelets/mosaic.js';
+export { parseModelMetadata, applyNormalization, MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, type ModelMetadata, type Preprocessing, type Threshold } from './train/model-metadata.js';
 export {
   SoftmaxLoss,
   CombinedMarginLoss,

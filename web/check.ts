@@ -2,7 +2,7 @@
  * Browser entry of the model-portability check: models saved in Node load
  * back in a browser (a model of the wavelet layers, a WaveCNet with wavecv's
  * BatchNorm, a face backbone). Bundled by esbuild for the browser together
- * with `index.html`; the server that hosts it also serves each saved model at
+ * with `check.html`; the server that hosts it also serves each saved model at
  * `model/<name>/model.json` and the cases at `input.json`
  * (`{ cases: [{ model, shape, values }] }`). The page loads every model with
  * `tf.loadLayersModel` on the cpu backend (deterministic, no GPU needed),

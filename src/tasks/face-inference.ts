@@ -5,40 +5,26 @@
  * the 1:1 verification protocol on LFW `pairs.txt` lists or insightface
  * `.bin` sets.
  */
-import * as tf from '@tensorflow/tfjs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { alignFace } from '../data/faces/align.js';
 import { FaceDetector, type DetectedFace } from '../data/faces/detect.js';
 import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js';
 import { readPairs } from '../data/faces/pairs.js';
 import { readVerificationBin } from '../data/faces/verification-bin.js';
-import { check, WavecvError } from '../errors.js';
+import { check } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import '../models/index.js';
-import { embedFaces } from '../models/face/embed.js';
 import { loadRunModel, updateModelMetadata, type LoadedRunModel } from '../train/run-folder.js';
+import { embedInputs, faceInput } from './face-decision.js';
 import { pairSimilarities, rocChartPng, verificationSummary, type FaceModelExtension, type FaceModelMetadata } from './face.js';
+
+export { cosine, decisionThreshold, embedInputs, faceInput } from './face-decision.js';
 
 export type LoadedFaceModel = LoadedRunModel<FaceModelExtension>;
 
 /** Loads a face model with its metadata from its folder or from a `train face` run folder (its `model/`). */
 export function loadFaceModel(path: string): Promise<LoadedFaceModel> {
   return loadRunModel<FaceModelExtension>(path, 'face');
-}
-
-/** The decision threshold of a model: explicit, else learned, else stored by `eval verification`. */
-export function decisionThreshold(metadata: FaceModelMetadata, explicit?: number): { threshold: number; source: string } {
-  if (explicit !== undefined) {
-    check(Number.isFinite(explicit) && explicit >= -1 && explicit <= 1, 'threshold', explicit, 'a cosine in [-1, 1]');
-    return { threshold: explicit, source: 'given on the command line' };
-  }
-  const stored = metadata.thresholds.learned ?? metadata.thresholds.verification;
-  if (stored) return { threshold: stored.value, source: stored.source };
-  throw new WavecvError(
-    'threshold',
-    `none in the metadata of a ${metadata.extension.loss} model`,
-    'a model trained with a unified-threshold loss (uce, uss, bce, epl-uniface), a threshold stored by `wavecv eval verification --store-threshold`, or --threshold',
-  );
 }
 
 /** How photos become model inputs. */
@@ -59,8 +45,7 @@ export async function prepareFace(
   options: PrepareOptions,
   name = 'image',
 ): Promise<{ input: Float32Array; crop: RgbImage; face?: DetectedFace }> {
-  const [h, w, c] = metadata.preprocessing.inputShape;
-  const { mean, std } = metadata.preprocessing.normalization;
+  const [h, w] = metadata.preprocessing.inputShape;
   let crop: RgbImage;
   let face: DetectedFace | undefined;
   if (options.align === 'detect') {
@@ -71,38 +56,7 @@ export async function prepareFace(
   } else {
     crop = await resizeImage(image, w, h);
   }
-  const input = new Float32Array(h * w * c);
-  for (let p = 0; p < h * w; p++) {
-    for (let k = 0; k < c; k++) {
-      const value = c === 3 ? crop.data[p * 3 + k] / 255 : (crop.data[p * 3] + crop.data[p * 3 + 1] + crop.data[p * 3 + 2]) / 3 / 255;
-      const j = mean.length === 1 ? 0 : k;
-      input[p * c + k] = (value - mean[j]) / std[j];
-    }
-  }
-  return { input, crop, face };
-}
-
-/** L2-normalised embeddings of prepared inputs, flip-tested when the model's metadata says so. */
-export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, inputs: Float32Array[], batchSize = 64): Float32Array {
-  const [h, w, c] = metadata.preprocessing.inputShape;
-  const dim = model.outputs[0].shape[1] as number;
-  const out = new Float32Array(inputs.length * dim);
-  for (let start = 0; start < inputs.length; start += batchSize) {
-    const chunk = inputs.slice(start, start + batchSize);
-    const flat = new Float32Array(chunk.length * h * w * c);
-    chunk.forEach((x, i) => flat.set(x, i * h * w * c));
-    const e = tf.tidy(() => embedFaces(model, tf.tensor4d(flat, [chunk.length, h, w, c]), { flip: metadata.extension.flip, batchSize: chunk.length }));
-    out.set(e.dataSync(), start * dim);
-    e.dispose();
-  }
-  return out;
-}
-
-/** Cosine similarity of two L2-normalised embeddings. */
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  return { input: faceInput(crop, metadata), crop, face };
 }
 
 export interface VerificationEvalOptions {

@@ -7,22 +7,12 @@
  * define the run are compared on `--resume`), `log.jsonl`, `checkpoints/`,
  * `model/` (TF.js layers format), `metrics.json` and the task's charts.
  *
- * Model metadata ({@link ModelMetadata}) lives in `model/model.json` as its
- * `userDefinedMetadata`, so the model folder stands alone — a browser that
- * loads `model.json` gets the preprocessing with it. It is typed and
- * versioned: task, model name and options, preprocessing (input shape,
- * per-channel mean/std applied to inputs in [0, 1], class names), named
- * decision thresholds with their source, the training counters, and a
- * task-specific `extension` (e.g. the face task's loss and flip test).
- * Consumers never read normalisation constants of their own: they read
- * {@link ModelMetadata.preprocessing}.
- *
- * Compatibility (design decision): models saved before the typed metadata
- * (format 1: flat keys `model`/`backbone`, `modelOptions`, `inputShape`,
- * `normalization`, `classNames`, `threshold`, …) are converted on reading by
- * {@link parseModelMetadata}; nothing rewrites them until a writer
- * ({@link updateModelMetadata}) touches them, which then writes the current
- * format.
+ * Model metadata ({@link ModelMetadata}, typed and parsed in the
+ * browser-safe `model-metadata.ts`, re-exported here) lives in
+ * `model/model.json` as its `userDefinedMetadata`, so the model folder
+ * stands alone. Models saved in the first metadata format are converted on
+ * reading; nothing rewrites them until a writer ({@link updateModelMetadata})
+ * touches them, which then writes the current format.
  *
  * Writes are atomic: the model folder by `saveModel` (staged, then renamed),
  * model.json updates and JSON files by `writeFileAtomic`. Staging folders of a
@@ -33,45 +23,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkNormalization, type Normalization } from '../data/normalization.js';
 import { check, WavecvError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadModel, MODEL_STAGING } from '../io/model-io.js';
 import { CHECKPOINT_STAGING, latestCheckpoint } from './checkpoint.js';
+import { parseModelMetadata, type ModelMetadata } from './model-metadata.js';
 
-/** How raw inputs become model inputs. */
-export interface Preprocessing {
-  /** Shape of one input without the batch axis: `[H, W, C]`, or `[D, H, W, C]` for volumes. */
-  inputShape: number[];
-  /** Applied to inputs scaled to [0, 1] (8-bit pixels divided by 255). */
-  normalization: Normalization;
-}
-
-/** A decision threshold and where it came from (shown to users with the decision). */
-export interface Threshold {
-  value: number;
-  source: string;
-}
-
-export const MODEL_METADATA_FORMAT = 'wavecv-model';
-export const MODEL_METADATA_VERSION = 2;
-
-/** What a saved model carries; `E` is the task's own typed extension. */
-export interface ModelMetadata<E extends object = Record<string, unknown>> {
-  format: typeof MODEL_METADATA_FORMAT;
-  version: typeof MODEL_METADATA_VERSION;
-  /** The task that trained it (`classify`, `face`, …). */
-  task: string;
-  /** Registry name and the full options it was built with (`createModel(name, options)` rebuilds it). */
-  model: { name: string; options: Record<string, unknown> };
-  preprocessing: Preprocessing;
-  /** Names of the output classes, in output order (when the task has classes). */
-  classNames?: string[];
-  /** Named decision thresholds, e.g. the face task's `learned` (loss) and `verification` (stored by eval verification). */
-  thresholds: Record<string, Threshold>;
-  training: { steps: number; seed: number; engine?: string };
-  extension: E;
-}
+export * from './model-metadata.js';
 
 /** The folder holding model.json: `path` itself or its `model/` sub-folder (a run folder). */
 export function resolveModelDir(path: string): string {
@@ -79,58 +37,6 @@ export function resolveModelDir(path: string): string {
   if (existsSync(join(dir, 'model.json'))) return dir;
   if (existsSync(join(dir, 'model', 'model.json'))) return join(dir, 'model');
   throw new WavecvError('model', path, 'a run folder of `wavecv train` (holding model/model.json) or a folder holding model.json');
-}
-
-const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-
-/** Format 1 (flat keys, written before the typed metadata) → the current format. */
-function fromFormat1(raw: Record<string, unknown>, where: string): ModelMetadata {
-  const task = raw.task;
-  check(task === 'classify' || task === 'face', `${where} task`, task, "'classify' or 'face' (metadata of a wavecv model)");
-  const thresholds: Record<string, Threshold> = {};
-  if (typeof raw.threshold === 'number') thresholds.learned = { value: raw.threshold, source: String(raw.thresholdSource ?? 'learned') };
-  const stored = raw.verificationThreshold as Threshold | undefined;
-  if (stored && typeof stored.value === 'number') thresholds.verification = { value: stored.value, source: String(stored.source) };
-  const extension: Record<string, unknown> = {};
-  if (task === 'face') {
-    extension.loss = raw.loss;
-    extension.flip = Boolean(raw.flip);
-    if (raw.ecloss) extension.ecloss = raw.ecloss;
-  }
-  return {
-    format: MODEL_METADATA_FORMAT,
-    version: MODEL_METADATA_VERSION,
-    task,
-    model: { name: String(task === 'face' ? raw.backbone : raw.model), options: (raw.modelOptions as Record<string, unknown>) ?? {} },
-    preprocessing: { inputShape: raw.inputShape as number[], normalization: raw.normalization as Normalization },
-    classNames: raw.classNames as string[] | undefined,
-    thresholds,
-    training: { steps: Number(raw.trainedSteps), seed: Number(raw.seed), engine: raw.engine as string | undefined },
-    extension,
-  };
-}
-
-/**
- * The typed metadata of a model from its `userDefinedMetadata` (either
- * format), checked; `where` (the model.json path) names it in errors.
- */
-export function parseModelMetadata(raw: unknown, where: string): ModelMetadata {
-  check(raw !== null && typeof raw === 'object', where, raw, 'a model saved by `wavecv train` (model.json with userDefinedMetadata)');
-  const record = raw as Record<string, unknown>;
-  let meta: ModelMetadata;
-  if (record.format === MODEL_METADATA_FORMAT) {
-    check(record.version === MODEL_METADATA_VERSION, `${where} metadata version`, record.version, `${MODEL_METADATA_VERSION} (a newer wavecv wrote this model?)`);
-    meta = record as unknown as ModelMetadata;
-  } else {
-    meta = fromFormat1(record, where);
-  }
-  check(typeof meta.task === 'string' && meta.task !== '', `${where} task`, meta.task, 'a task name');
-  check(typeof meta.model?.name === 'string' && typeof meta.model.options === 'object', `${where} model`, meta.model, '{ name, options }');
-  const shape = meta.preprocessing?.inputShape;
-  check(isNumbers(shape) && shape.every((d) => Number.isInteger(d) && d > 0) && (shape.length === 3 || shape.length === 4), `${where} inputShape`, shape, '[H, W, C] or [D, H, W, C] positive integers');
-  const normalization = checkNormalization(meta.preprocessing.normalization, `${where} normalization`);
-  check(normalization.mean.length === 1 || normalization.mean.length === shape[shape.length - 1], `${where} normalization`, normalization.mean, `1 or ${shape[shape.length - 1]} values (one per channel)`);
-  return meta;
 }
 
 /**
@@ -156,11 +62,6 @@ export function readModelMetadata(path: string): ModelMetadata {
   const metadata = findModelMetadata(path);
   if (!metadata) throw new WavecvError('model', path, 'a model saved by `wavecv train` (its model.json holds no wavecv metadata)');
   return metadata;
-}
-
-/** Sets `metadata` on `model` before saving (as plain JSON, which is all TF.js stores). */
-export function setModelMetadata(model: tf.LayersModel, metadata: ModelMetadata<object>): void {
-  model.setUserDefinedMetadata(JSON.parse(JSON.stringify(metadata)) as Record<string, unknown>);
 }
 
 /**
@@ -199,11 +100,6 @@ export async function loadRunModel<E extends object = Record<string, unknown>>(p
     model.dispose();
     throw error;
   }
-}
-
-/** Images in [0, 1] (channels last) → model inputs, by the metadata's normalisation. Pure tensor op; the caller owns the result. */
-export function applyNormalization(images: tf.Tensor, normalization: Normalization): tf.Tensor {
-  return tf.tidy(() => tf.div(tf.sub(images, normalization.mean), normalization.std));
 }
 
 /** Whether the process of a staging folder's PID is gone (EPERM: it exists, owned by someone else). */

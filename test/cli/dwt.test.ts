@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
-import { DEFAULT_IMAGE, dwtMosaic } from '../../src/cli/commands/dwt.js';
+import { DEFAULT_IMAGE } from '../../src/cli/commands/dwt.js';
+import { dwtMosaic } from '../../src/wavelets/mosaic.js';
 import { waveletListing } from '../../src/cli/commands/wavelets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

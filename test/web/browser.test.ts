@@ -2,7 +2,7 @@
 // WaveCNet (ResNet-18 for CIFAR: WaveletPool2D, wavecv's BatchNorm with fused
 // ReLU) and a face backbone (iresnet-tiny: frozen-scale BatchNorm, PReLU) —
 // load in a real browser (headless Debian chromium) with tf.loadLayersModel
-// after importing wavecv's browser entry, and give Node's outputs. The page is web/index.html with
+// after importing wavecv's browser entry, and give Node's outputs. The page is web/check.html with
 // web/check.ts bundled by esbuild; a node:http server on 127.0.0.1 serves it
 // with the saved model and the input.
 import { test } from 'node:test';
@@ -136,7 +136,7 @@ test('models saved in Node (wavelet layers, a WaveCNet, a face backbone) load in
 
     const bundle = join(dir, 'check.js');
     await esbuild.build({ entryPoints: [join(WEB, 'check.ts')], bundle: true, platform: 'browser', format: 'esm', target: 'es2020', outfile: bundle, logLevel: 'silent' });
-    server = await serve({ '/index.html': join(WEB, 'index.html'), '/check.js': bundle }, modelDir, { cases });
+    server = await serve({ '/index.html': join(WEB, 'check.html'), '/check.js': bundle }, modelDir, { cases });
     const { port } = server.address() as AddressInfo;
 
     const dom = await dumpDom(`http://127.0.0.1:${port}/index.html`, join(dir, 'profile'), 45_000);

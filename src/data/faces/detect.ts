@@ -29,19 +29,10 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { check, WavecvError } from '../../errors.js';
-import { fivePointsFrom68, type Point } from './align.js';
+import { detectFaces, largestFace, type DetectedFace, type FaceApiDetection } from './detection.js';
 import type { RgbImage } from './image.js';
 
-export interface DetectedFace {
-  /** Box in image pixels. */
-  box: { x: number; y: number; width: number; height: number };
-  /** Detector confidence in [0, 1]. */
-  score: number;
-  /** The 68 iBUG points in image pixels. */
-  landmarks68: Point[];
-  /** Left eye, right eye, nose tip, left and right mouth corners. */
-  landmarks5: Point[];
-}
+export type { DetectedFace } from './detection.js';
 
 export interface FaceDetectorOptions {
   /** Folder holding the face-api model files (default: the package's `model/`). */
@@ -52,25 +43,13 @@ export interface FaceDetectorOptions {
   maxResults?: number;
 }
 
-/** The slice of face-api's API that wavecv uses. */
-interface FaceApi {
+/** The slice of face-api's API that wavecv uses in Node: detection, plus loading from disk. */
+interface FaceApi extends FaceApiDetection {
   version: string;
   tf: { engine(): unknown };
   nets: {
     ssdMobilenetv1: { loadFromDisk(dir: string): Promise<void>; isLoaded: boolean };
     faceLandmark68Net: { loadFromDisk(dir: string): Promise<void>; isLoaded: boolean };
-  };
-  SsdMobilenetv1Options: new (o: { minConfidence: number; maxResults: number }) => unknown;
-  detectAllFaces(
-    input: tf.Tensor3D,
-    options: unknown,
-  ): {
-    withFaceLandmarks(): Promise<
-      Array<{
-        detection: { score: number; box: { x: number; y: number; width: number; height: number } };
-        landmarks: { positions: Array<{ x: number; y: number }> };
-      }>
-    >;
   };
 }
 
@@ -125,16 +104,7 @@ export class FaceDetector {
     check(image.data.length === image.width * image.height * 3, 'image', `${image.data.length} bytes`, `${image.width}×${image.height}×3 RGB`);
     const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      const found = await this.api
-        .detectAllFaces(input, new this.api.SsdMobilenetv1Options({ minConfidence: this.minConfidence, maxResults: this.maxResults }))
-        .withFaceLandmarks();
-      return found
-        .map((f) => {
-          const landmarks68 = f.landmarks.positions.map((p) => [p.x, p.y] as Point);
-          const { x, y, width, height } = f.detection.box;
-          return { box: { x, y, width, height }, score: f.detection.score, landmarks68, landmarks5: fivePointsFrom68(landmarks68) };
-        })
-        .sort((a, b) => b.score - a.score);
+      return await detectFaces(this.api, input, this.minConfidence, this.maxResults);
     } finally {
       input.dispose();
     }
@@ -142,8 +112,6 @@ export class FaceDetector {
 
   /** The face with the largest box (the usual subject of a portrait), or throws naming `name`. */
   async detectMain(image: RgbImage, name = 'image'): Promise<DetectedFace> {
-    const faces = await this.detect(image);
-    if (faces.length === 0) throw new WavecvError(name, 'no face found', `a photo with a face (detector confidence ≥ ${this.minConfidence})`);
-    return faces.reduce((best, f) => (f.box.width * f.box.height > best.box.width * best.box.height ? f : best));
+    return largestFace(await this.detect(image), name, this.minConfidence);
   }
 }

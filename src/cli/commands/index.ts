@@ -20,5 +20,6 @@ import { registerSegment3d } from './segment3d.js';
 import { registerTrainSegment } from './train-segment.js';
 import { registerSegment } from './segment.js';
 import { registerImport } from './import.js';
+import { registerExport } from './export.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport, registerExport];

@@ -71,13 +71,13 @@
  * freed; nothing is cached.
  *
  * Measured (`npm run bench -- dwt`: DWT then IDWT of 4×128×128×32, forward
- * and forward + backward, CPU time, one thread each, on a 2-core machine
- * shared with other jobs, so ±30 % run to run): against PyTorch 1.13 doing the
- * transform as pytorch_wavelets does (separable 1-D strided convolutions),
- * haar 14–23 ms vs 22–32 ms forward and 46–70 ms vs 48–58 ms forward +
- * backward, db4 38–48 ms vs 53–69 ms and 76–117 ms vs 114–142 ms (three runs);
- * the layers and the functional `dwt2`/`idwt2` run the same code and time
- * alike.
+ * and forward + backward, CPU time, one thread each, against PyTorch 1.13
+ * doing the transform as pytorch_wavelets does, separable 1-D strided
+ * convolutions; a 2-core machine at load ≈ 33, so ±30 % run to run), ratio
+ * wavecv / PyTorch, layers and `dwt2`/`idwt2` alike: native filter banks
+ * haar 0.28 forward and 0.40 forward + backward, db4 0.25–0.27 and 0.30;
+ * convolution path (`WAVECV_NATIVE=0`) haar 0.82–0.97 and 0.62–0.75, db4
+ * 0.68–0.92 and 0.74–0.78.
  */
 import * as tf from '@tensorflow/tfjs';
 import { hasNativeFilterBank } from '../engine/kernels/native-filter-bank.js';

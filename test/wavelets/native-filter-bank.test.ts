@@ -78,7 +78,7 @@ test('native filter banks equal the convolution path (cpu backend), forward and 
     const weights = Array.from({ length: c.filters.length ** c.dims }, () => values(rng, bandShape));
     const want = transforms(c, x, weights);
     await initEngine({ backend: 'wasm' });
-    assert.equal(hasNativeFilterBank(), true, 'the native kernels are registered on wasm');
+    assert.equal(hasNativeFilterBank(), true, 'the native kernels are registered on wasm (an addon built before filterBank existed has none: npm run build:native)');
     const before = tf.memory().numTensors;
     const got = transforms(c, x, weights);
     assert.equal(tf.memory().numTensors, before, `${c.label}: leaked tensors`);

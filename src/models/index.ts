@@ -9,6 +9,7 @@ import './wavesnet/index.js';
 import './winet/index.js';
 import './waveunet3d/index.js';
 import './vit/index.js';
+import './forgery/index.js';
 
 export { createModel, listModels, modelEntry, registerModel, type ModelEntry, type ModelOptions } from './registry.js';
 export { createEncoder, listEncoders, registerEncoder, OUTPUT_STRIDES, type Encoder, type EncoderEntry, type EncoderOptions, type OutputStride } from './encoders.js';

@@ -19,11 +19,12 @@ import { registerEvalVerification } from './eval-verification.js';
 import { registerEvalSwc } from './eval-swc.js';
 import { registerEvalRegister } from './register.js';
 import { registerEvalSegment } from './eval-segment.js';
+import { registerEvalForgery } from './eval-forgery.js';
 
 /** Registers one `eval` sub-command on the `eval` command it is given. */
 export type EvalSubcommand = (evalCommand: Command) => void;
 
-export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness, registerEvalVerification, registerEvalSwc, registerEvalRegister, registerEvalSegment];
+export const EVAL_SUBCOMMANDS: EvalSubcommand[] = [registerEvalRobustness, registerEvalVerification, registerEvalSwc, registerEvalRegister, registerEvalSegment, registerEvalForgery];
 
 export function registerEval(program: Command): void {
   const evalCommand = program.command('eval').description('evaluate trained models (see `wavecv eval <what> --help`)');

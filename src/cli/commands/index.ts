@@ -21,5 +21,6 @@ import { registerTrainSegment } from './train-segment.js';
 import { registerSegment } from './segment.js';
 import { registerImport } from './import.js';
 import { registerExport } from './export.js';
+import { registerTrainForgery } from './train-forgery.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport, registerExport];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport, registerExport, registerTrainForgery];

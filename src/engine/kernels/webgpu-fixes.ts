@@ -18,6 +18,12 @@
  *   negative id), and the backend's kernel sums. Its int32 path adds the bit
  *   patterns of float values (garbage), so int32 input is summed in float32
  *   and cast back: exact while every partial sum stays within ±2^24.
+ * - `AddN` binds every input and the output as storage buffers of one shader;
+ *   from 8 inputs on it passes the device's limit of storage buffers per
+ *   stage (8 by default), Dawn rejects the pipeline and the sum is garbage
+ *   (the gradient of an 8-band 3-D DWT hits it). Here the inputs are summed
+ *   in chunks that fit the limit, then the partial sums, by the backend's
+ *   own kernel (the order of the float32 additions changes, nothing else).
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -61,6 +67,38 @@ function segmentSumDroppingOutOfRange(original: tf.KernelFunc): tf.KernelConfig 
   };
 }
 
+/** `AddN` in chunks of at most (storage-buffer limit − 1) inputs, each summed by the backend's `original`. */
+function addNInChunks(original: tf.KernelFunc): tf.KernelConfig {
+  return {
+    kernelName: tf.AddN,
+    backendName: BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const gpu = backend as unknown as tf.KernelBackend & { device: { limits: { maxStorageBuffersPerShaderStage: number } } };
+      const device = gpu.device;
+      const most = Math.max(2, device.limits.maxStorageBuffersPerShaderStage - 1);
+      let terms = inputs as unknown as tf.TensorInfo[];
+      const partials: tf.TensorInfo[] = [];
+      while (terms.length > most) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < terms.length; i += most) {
+          const chunk = terms.slice(i, i + most);
+          if (chunk.length === 1) {
+            next.push(chunk[0]);
+            continue;
+          }
+          const partial = original({ inputs: chunk as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+          partials.push(partial);
+          next.push(partial);
+        }
+        terms = next;
+      }
+      const sum = original({ inputs: terms as unknown as tf.NamedTensorInfoMap, backend, attrs }) as tf.TensorInfo;
+      for (const partial of partials) gpu.disposeData(partial.dataId);
+      return sum;
+    },
+  };
+}
+
 /**
  * The corrected kernels, each wrapping the backend's current kernel of the
  * same name; call once, after the webgpu backend is registered.
@@ -77,5 +115,6 @@ export function webgpuKernelFixes(): tf.KernelConfig[] {
       return withDilatedComposition(composed, original(composed.kernelName));
     }),
     segmentSumDroppingOutOfRange(original(tf.UnsortedSegmentSum)),
+    addNInChunks(original(tf.AddN)),
   ];
 }

@@ -1,26 +1,28 @@
 #!/bin/bash
 # DTN ablation on self-blended forgeries of the real face photos that ship on
 # this machine: each part of the detector (moe, levt, mas, dsd) switched off
-# in turn, all four off, and the CNN and ViT baselines — same seed, data and
+# in turn, the three graph parts off together, and the CNN baseline (the ViT
+# baseline `vit-tiny` on request through CONFIGS) — same seed, data and
 # budget for every row. Held-out identities: training faces come from
 # face-api's demo photos sample1–4 (npm @vladmandic/face-api, MIT; photos by
 # its author), test faces from sample5–6 and, when Debian's python3-skimage is
 # installed, scikit-image's astronaut photo (Eileen Collins, NASA, public
-# domain); no person appears on both sides. The photos are linked, never
+# domain); as far as can be seen, nobody appears in two of these photos. The photos are linked, never
 # copied into the repository; everything is written under $OUT.
 # Variables: OUT, SEED, EPOCHS, BATCH, SIZE (input px), CROP (generated crop
 # px), TRAIN_VARIANTS / TEST_VARIANTS (real/fake pairs per face), CONFIGS
-# (space-separated names of the rows below), MODEL_OPTIONS (passed to the
-# dtn runs and the CNN baseline, whose stem is the same Xception; vit-tiny
-# keeps its standard size), PARALLEL (training runs at once, each one thread;
+# (space-separated names of the rows below), DTN_OPTIONS (model options of
+# every dtn row), CNN_OPTIONS (of xception-small: the same reduced Xception
+# as DTN's stem; vit-tiny keeps its standard size), PARALLEL (training runs at once;
 # all run under nice). Prints a markdown table and writes $OUT/results.md.
 # Run from the repository root after `npx tsc`.
 set -euo pipefail
 OUT=${OUT:-data-generated/forgery-ablation}
-SEED=${SEED:-1}; EPOCHS=${EPOCHS:-4}; BATCH=${BATCH:-16}; SIZE=${SIZE:-64}; CROP=${CROP:-96}
+SEED=${SEED:-1}; EPOCHS=${EPOCHS:-2}; BATCH=${BATCH:-16}; SIZE=${SIZE:-64}; CROP=${CROP:-96}
 TRAIN_VARIANTS=${TRAIN_VARIANTS:-8}; TEST_VARIANTS=${TEST_VARIANTS:-4}
-CONFIGS=${CONFIGS:-"dtn dtn-no-moe dtn-no-levt dtn-no-mas dtn-no-dsd dtn-none xception-small vit-tiny"}
-MODEL_OPTIONS=${MODEL_OPTIONS:-"width=0.125 middleBlocks=1"}
+CONFIGS=${CONFIGS:-"dtn dtn-no-moe dtn-no-levt dtn-no-mas dtn-no-dsd dtn-none xception-small"}
+DTN_OPTIONS=${DTN_OPTIONS:-"width=0.125 middleBlocks=1 embedDim=96 depth=2"}
+CNN_OPTIONS=${CNN_OPTIONS:-"width=0.125 middleBlocks=1"}
 PARALLEL=${PARALLEL:-1}
 WAVECV=${WAVECV:-node dist/cli/main.js}
 
@@ -50,17 +52,18 @@ if [ ! -f "$data/test/generator.json" ]; then
   $WAVECV generate forgeries --faces "$OUT/photos/test" --out "$data/test" --variants "$TEST_VARIANTS" --size "$CROP" --seed "$((SEED + 1000))"
 fi
 frames=$(( TRAIN_VARIANTS > TEST_VARIANTS ? TRAIN_VARIANTS : TEST_VARIANTS ))
-model_flags=""
-for o in $MODEL_OPTIONS; do model_flags="$model_flags --model-option $o"; done
+model_flags() {
+  local list=""
+  case "$1" in dtn*) list=$DTN_OPTIONS ;; xception-small) list=$CNN_OPTIONS ;; esac
+  for o in $list; do printf ' --model-option %s' "$o"; done
+}
 train() {
   local name=$1 run="$OUT/runs/$1" start
   [ -f "$run/metrics.json" ] && return 0
   rm -rf "$run"
   start=$(date +%s)
-  local options=$model_flags
-  [ "$name" = vit-tiny ] && options=""
   # shellcheck disable=SC2046,SC2086
-  nice -n 10 $WAVECV train forgery $(flags_of "$name") $options --data "$data" --image-size "$SIZE" --frames-per-video "$frames" \
+  nice -n 10 $WAVECV train forgery $(flags_of "$name") $(model_flags "$name") --data "$data" --image-size "$SIZE" --frames-per-video "$frames" \
     --epochs "$EPOCHS" --batch-size "$BATCH" --seed "$SEED" --out "$run" --progress lines > "$OUT/runs/$name.log" 2>&1
   echo $(( $(date +%s) - start )) > "$run/seconds"
 }

@@ -23,6 +23,12 @@ input (NHWC) and PyTorch's output, under test/fixtures/pytorch-import/:
   saved as ``{'model': state_dict}``.
 * ``segnet_haar.pth`` -- WaveSNet SegNet (Haar DWT/IDWT) from
   scripts/wavesnet_reference.py, width 2, 3 classes, 32x32, a bare state_dict.
+* ``vgg16bn_haar.pth`` -- WaveCNet VGG-16-BN (Haar DWT in the pools'
+  places) with torchvision's ``vgg16_bn`` names (``features.<i>``, adaptive
+  7x7 average pool, ``classifier.0/3/6``), width 4, hidden 16, 224x224.
+* ``winet_2d.pth`` -- WiNet in 2-D from scripts/gen_winet_fixtures.py, C = 2,
+  32x32; inputs (moving, fixed), its field scaled to voxels
+  ((size - 1)/2 per component, as wavecv outputs it).
 * ``dtypes_deflated.pth`` -- float16, bfloat16, a transposed (strided)
   float64 view sharing its storage, int64 and bool tensors, re-zipped with
   deflate; ``dtypes.json`` holds their values as float64 lists.
@@ -32,12 +38,14 @@ input (NHWC) and PyTorch's output, under test/fixtures/pytorch-import/:
   wavecv does not look under.
 * ``system.pth`` -- torch.save of an object whose pickle calls
   ``os.system('true')`` when unpickled by Python (never by wavecv).
-* ``cases.json`` -- per case: file, wavecv model name and options, input
-  and PyTorch output (base64 float32).
+* ``cases.json`` -- per case: file, wavecv model name and options, input(s)
+  and PyTorch output (base64 float32; the 224x224 input as the formula
+  ``formula_input`` both sides compute).
 
-``--full DIR`` instead writes the full-size WaveCNet ResNet-18 (Haar, 224x224,
-1000 classes) checkpoint and case to DIR, for the test that calls this script
-at run time.
+``--full DIR`` instead writes, for the test that calls this script at run
+time, the full-size WaveCNet ResNet-18 (Haar, 224x224, 1000 classes) and
+torchvision's DenseNet-121 (vanilla, 32x32 input, 10 classes; 28 MB, too
+large to commit) checkpoints and their cases to DIR (``cases.json``).
 
 Run: /usr/bin/python3 scripts/gen_pytorch_import_fixtures.py
 """
@@ -53,7 +61,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_winet_fixtures import WiNet  # noqa: E402
 from wavesnet_reference import VggEncoderDecoder, haar_dwt  # noqa: E402
+
+torch.set_default_dtype(torch.float32)  # gen_winet_fixtures sets float64 for its own fixtures
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'pytorch-import')
 
@@ -121,6 +132,80 @@ class ResNet(nn.Module):
         for s in range(1, 5):
             x = getattr(self, f'layer{s}')(x)
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+VGG_D = [1, 1, 'M', 2, 2, 'M', 4, 4, 4, 'M', 8, 8, 8, 'M', 8, 8, 8, 'M']
+
+
+class Vgg16bn(nn.Module):
+    """torchvision's vgg16_bn with width and hidden units as parameters; `wave` puts the DWT in the pools' places."""
+
+    def __init__(self, width, hidden, classes, wave):
+        super().__init__()
+        layers, cin = [], 3
+        for v in VGG_D:
+            if v == 'M':
+                layers.append(DWT() if wave else nn.MaxPool2d(2, 2))
+            else:
+                layers += [nn.Conv2d(cin, v * width, 3, padding=1), nn.BatchNorm2d(v * width), nn.ReLU(inplace=True)]
+                cin = v * width
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+        self.classifier = nn.Sequential(nn.Linear(cin * 49, hidden), nn.ReLU(True), nn.Dropout(), nn.Linear(hidden, hidden), nn.ReLU(True), nn.Dropout(), nn.Linear(hidden, classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+class DenseNet121(nn.Module):
+    """torchvision's densenet121 (growth 32, blocks 6/12/24/16, bottleneck 4k, compression 0.5) with its module names."""
+
+    def __init__(self, classes):
+        super().__init__()
+        f = nn.Sequential()
+        f.add_module('conv0', nn.Conv2d(3, 64, 7, 2, 3, bias=False))
+        f.add_module('norm0', nn.BatchNorm2d(64))
+        f.add_module('relu0', nn.ReLU(inplace=True))
+        f.add_module('pool0', nn.MaxPool2d(3, 2, 1))
+        c = 64
+        for b, n in enumerate([6, 12, 24, 16], 1):
+            block = nn.Module()
+            for i in range(1, n + 1):
+                layer = nn.Module()
+                layer.add_module('norm1', nn.BatchNorm2d(c + (i - 1) * 32))
+                layer.add_module('conv1', nn.Conv2d(c + (i - 1) * 32, 128, 1, bias=False))
+                layer.add_module('norm2', nn.BatchNorm2d(128))
+                layer.add_module('conv2', nn.Conv2d(128, 32, 3, padding=1, bias=False))
+                block.add_module(f'denselayer{i}', layer)
+            f.add_module(f'denseblock{b}', block)
+            c += n * 32
+            if b < 4:
+                t = nn.Module()
+                t.add_module('norm', nn.BatchNorm2d(c))
+                t.add_module('conv', nn.Conv2d(c, c // 2, 1, bias=False))
+                f.add_module(f'transition{b}', t)
+                c //= 2
+        f.add_module('norm5', nn.BatchNorm2d(c))
+        self.features = f
+        self.classifier = nn.Linear(c, classes)
+        self.blocks = [6, 12, 24, 16]
+
+    def forward(self, x):
+        f = self.features
+        x = f.pool0(F.relu(f.norm0(f.conv0(x))))
+        for b, n in enumerate(self.blocks, 1):
+            block = getattr(f, f'denseblock{b}')
+            feats = [x]
+            for i in range(1, n + 1):
+                l = getattr(block, f'denselayer{i}')
+                y = torch.cat(feats, 1)
+                feats.append(l.conv2(F.relu(l.norm2(l.conv1(F.relu(l.norm1(y)))))))
+            x = torch.cat(feats, 1)
+            if b < 4:
+                t = getattr(f, f'transition{b}')
+                x = F.avg_pool2d(t.conv(F.relu(t.norm(x))), 2, 2)
+        x = F.relu(f.norm5(x))
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
 class IBasicBlock(nn.Module):
@@ -203,15 +288,22 @@ def save_safetensors(state, path):
         f.write(struct.pack('<Q', len(raw)) + raw + b''.join(chunks))
 
 
-def run(model, size, channels, gen):
+def formula_input(shape):
+    """A large input both sides compute instead of storing it: NHWC element i is 0.5 + 0.5 sin(0.7 i + 0.3)."""
+    i = np.arange(int(np.prod(shape)), dtype=np.float64)
+    return (0.5 + 0.5 * np.sin(0.7 * i + 0.3)).astype(np.float32).reshape(shape)
+
+
+def run(model, size, channels, gen, formula=False):
     randomise(model, gen)
     model.eval()
-    x = torch.rand(2, channels, size, size, generator=gen)
+    x = torch.tensor(formula_input((1, size, size, channels))).permute(0, 3, 1, 2).contiguous() if formula else torch.rand(2, channels, size, size, generator=gen)
     with torch.no_grad():
         y = model(x)
     if y.dim() == 4:
         y = y.permute(0, 2, 3, 1)
-    return {'input': b64(x.numpy().transpose(0, 2, 3, 1)), 'output': b64(y.numpy())}
+    stored = {'formula': 'sin', 'shape': [1, size, size, channels]} if formula else b64(x.numpy().transpose(0, 2, 3, 1))
+    return {'input': stored, 'output': b64(y.numpy())}
 
 
 def resnet_case(out_dir, gen, full):
@@ -230,9 +322,13 @@ def resnet_case(out_dir, gen, full):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == '--full':
         gen = torch.Generator().manual_seed(15)
-        case = resnet_case(sys.argv[2], gen, full=True)
-        with open(os.path.join(sys.argv[2], 'case.json'), 'w') as f:
-            json.dump(case, f)
+        cases = [resnet_case(sys.argv[2], gen, full=True)]
+        model = DenseNet121(10)
+        case = run(model, 32, 3, gen)
+        torch.save(model.state_dict(), os.path.join(sys.argv[2], 'densenet121.pth'))
+        cases.append({'file': 'densenet121.pth', 'model': 'densenet121', 'options': {'inputSize': 32, 'numClasses': 10}, **case})
+        with open(os.path.join(sys.argv[2], 'cases.json'), 'w') as f:
+            json.dump({'cases': cases}, f)
         return
     os.makedirs(OUT, exist_ok=True)
     gen = torch.Generator().manual_seed(2026)
@@ -252,6 +348,21 @@ def main():
     case = run(model, 32, 3, gen)
     torch.save(model.state_dict(), os.path.join(OUT, 'segnet_haar.pth'))
     cases.append({'file': 'segnet_haar.pth', 'model': 'segnet', 'options': {'wavelet': 'haar', 'width': 2, 'numClasses': 3, 'inputSize': 32}, **case})
+
+    model = Vgg16bn(4, 16, 10, wave=True)
+    case = run(model, 224, 3, gen, formula=True)
+    torch.save(model.state_dict(), os.path.join(OUT, 'vgg16bn_haar.pth'))
+    cases.append({'file': 'vgg16bn_haar.pth', 'model': 'vgg16bn', 'options': {'wavelet': 'haar', 'width': 4, 'hidden': 16, 'numClasses': 10}, **case})
+
+    model = WiNet(2, 2)
+    randomise(model, gen)
+    moving, fixed = torch.rand(1, 1, 32, 32, generator=gen), torch.rand(1, 1, 32, 32, generator=gen)
+    with torch.no_grad():
+        field = model(moving, fixed) * 31 / 2
+    torch.save(model.state_dict(), os.path.join(OUT, 'winet_2d.pth'))
+    cases.append({'file': 'winet_2d.pth', 'model': 'winet', 'options': {'dims': 2, 'size': [32, 32], 'startChannels': 2},
+                  'inputs': [b64(moving.numpy().transpose(0, 2, 3, 1)), b64(fixed.numpy().transpose(0, 2, 3, 1))],
+                  'output': b64(field.numpy().transpose(0, 2, 3, 1))})
 
     base = torch.arange(12, dtype=torch.float64).reshape(3, 4) / 7 - 0.5
     dtypes = {'half': torch.tensor([0.1, -2.5, 65504.0, 6e-8], dtype=torch.float16), 'bf16': torch.tensor([1.5, -3.0e-3, 1e30], dtype=torch.bfloat16),

@@ -226,31 +226,36 @@ def formula_weights(net):
             p.copy_((scale * torch.sin(0.7 * j + 1.1 * t)).reshape(p.shape))
 
 
-fixtures = {}
-for n, sizes in [(3, (16, 16, 16)), (2, (32, 32))]:
-    torch.manual_seed(3 + n)
-    count8 = sum(p.numel() for p in WiNet(n, 8).parameters())
-    net = WiNet(n, 2)
-    formula_weights(net)
-    rng = np.random.default_rng(20 + n)
-    moving = rng.random((1, 1) + sizes)
-    fixed = rng.random((1, 1) + sizes)
-    with torch.no_grad():
-        field = net(torch.tensor(moving), torch.tensor(fixed))
-    perm = (0, *range(2, n + 2), 1)
-    params = [{'name': name, 'shape': list(p.shape)} for name, p in net.named_parameters()]
-    fixtures['%dd' % n] = {
-        'paramCount8': int(count8),
-        'voxelmorphParamCount': int(sum(p.numel() for p in VxmUNet(n).parameters())),
-        'startChannels': 2,
-        'size': list(sizes),
-        'moving': [float(v) for v in moving.transpose(perm).ravel()],
-        'fixed': [float(v) for v in fixed.transpose(perm).ravel()],
-        'field': [float(v) for v in field.numpy().transpose(perm).ravel()],
-        'params': params,
-    }
+def main():
+    fixtures = {}
+    for n, sizes in [(3, (16, 16, 16)), (2, (32, 32))]:
+        torch.manual_seed(3 + n)
+        count8 = sum(p.numel() for p in WiNet(n, 8).parameters())
+        net = WiNet(n, 2)
+        formula_weights(net)
+        rng = np.random.default_rng(20 + n)
+        moving = rng.random((1, 1) + sizes)
+        fixed = rng.random((1, 1) + sizes)
+        with torch.no_grad():
+            field = net(torch.tensor(moving), torch.tensor(fixed))
+        perm = (0, *range(2, n + 2), 1)
+        params = [{'name': name, 'shape': list(p.shape)} for name, p in net.named_parameters()]
+        fixtures['%dd' % n] = {
+            'paramCount8': int(count8),
+            'voxelmorphParamCount': int(sum(p.numel() for p in VxmUNet(n).parameters())),
+            'startChannels': 2,
+            'size': list(sizes),
+            'moving': [float(v) for v in moving.transpose(perm).ravel()],
+            'fixed': [float(v) for v in fixed.transpose(perm).ravel()],
+            'field': [float(v) for v in field.numpy().transpose(perm).ravel()],
+            'params': params,
+        }
 
-out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'winet.json')
-with open(out, 'w') as fh:
-    json.dump(fixtures, fh, separators=(',', ':'))
-print('wrote', out, os.path.getsize(out), 'bytes', {k: v['paramCount8'] for k, v in fixtures.items()})
+    out = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'winet.json')
+    with open(out, 'w') as fh:
+        json.dump(fixtures, fh, separators=(',', ':'))
+    print('wrote', out, os.path.getsize(out), 'bytes', {k: v['paramCount8'] for k, v in fixtures.items()})
+
+
+if __name__ == '__main__':
+    main()

@@ -22,9 +22,9 @@
  *  - `segnet`, `unet`: the PyTorch rendering of WaveSNet's VGG16-BN
  *    encoder–decoder in scripts/wavesnet_reference.py (`enc.enc1_1.conv`,
  *    `dec.dec5_1.bn`, `up.up5`, `classifier`);
- *  - `winet`, `winet-diff`, `vxm-unet`: the PyTorch rendering of WiNet and
- *    VoxelMorph's U-Net in scripts/gen_winet_fixtures.py (`layer1.conv1.conv`,
- *    `up1.up`, `refine1.conv1`, `head8`; `enc.0`, `dec.0`, `full.0`, `flow`).
+ *  - `winet`, `winet-diff`: the PyTorch rendering of WiNet in
+ *    scripts/gen_winet_fixtures.py (`layer1.conv1.conv`, `up1.up`,
+ *    `refine1.conv1`, `head8`).
  */
 import type { TorchModuleNames } from './load-state-dict.js';
 
@@ -97,12 +97,6 @@ const winet: TorchModuleNames = (layer) => {
   return layer.name.replace(/_/g, '.');
 };
 
-const voxelmorph: TorchModuleNames = (layer) => {
-  const m = /^(enc|dec|full)(\d)$/.exec(layer.name);
-  if (m) return `${m[1]}.${m[2]}`;
-  return layer.name === 'flow' ? 'flow' : undefined;
-};
-
 const NAMINGS: Record<string, TorchModuleNames> = {
   resnet18: resnet,
   resnet34: resnet,
@@ -116,7 +110,6 @@ const NAMINGS: Record<string, TorchModuleNames> = {
   unet: vggSegmentation,
   winet,
   'winet-diff': winet,
-  'vxm-unet': voxelmorph,
 };
 for (const depth of [18, 34, 50, 100]) {
   NAMINGS[`iresnet${depth}`] = dotted;

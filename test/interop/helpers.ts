@@ -7,15 +7,27 @@ export interface Arr {
   shape: number[];
   b64: string;
 }
+/** A large input both sides compute instead of storing: NHWC element i is 0.5 + 0.5 sin(0.7 i + 0.3). */
+export interface FormulaInput {
+  formula: 'sin';
+  shape: number[];
+}
 export interface ImportCase {
   file: string;
   model: string;
   options: Record<string, unknown>;
-  input: Arr;
+  /** One input … */
+  input?: Arr | FormulaInput;
+  /** … or several (registration: moving, fixed). */
+  inputs?: Arr[];
   output: Arr;
 }
 
-export function decode(a: Arr): tf.Tensor {
+export function decode(a: Arr | FormulaInput): tf.Tensor {
+  if ('formula' in a) {
+    const size = a.shape.reduce((p, n) => p * n, 1);
+    return tf.tensor(Float32Array.from({ length: size }, (_, i) => 0.5 + 0.5 * Math.sin(0.7 * i + 0.3)), a.shape);
+  }
   const bytes = Buffer.from(a.b64, 'base64');
   return tf.tensor(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), a.shape);
 }
@@ -27,7 +39,7 @@ export const path = (file: string) => new URL(file, dir).pathname;
 /** Largest |wavecv − PyTorch| of a case's output. */
 export function maxError(model: tf.LayersModel, c: ImportCase): number {
   return tf.tidy(() => {
-    const y = model.predict(decode(c.input)) as tf.Tensor;
+    const y = model.predict(c.inputs ? c.inputs.map(decode) : decode(c.input!)) as tf.Tensor;
     assert.deepEqual(y.shape, c.output.shape);
     return tf.max(tf.abs(tf.sub(y, decode(c.output)))).dataSync()[0];
   });

@@ -17,7 +17,7 @@ import { decode, fixture, path, type ImportCase } from './helpers.js';
 
 async function onnxVsPytorch(file: string, c: ImportCase): Promise<number> {
   const session = await ort.InferenceSession.create(file);
-  const x = tf.tidy(() => tf.transpose(decode(c.input), [0, 3, 1, 2]));
+  const x = tf.tidy(() => tf.transpose(decode(c.input!), [0, 3, 1, 2]));
   const out = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) }))[session.outputNames[0]];
   x.dispose();
   await session.release();
@@ -33,7 +33,8 @@ test('PyTorch checkpoints → wavecv import → wavecv export --format onnx → 
   await initEngine();
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-onnx-'));
   try {
-    for (const c of fixture.cases) {
+    // Registration networks have no run folder import (their runs need a registration description).
+    for (const c of fixture.cases.filter((x) => x.model !== 'winet')) {
       const run = join(dir, c.file.replace(/\W/g, '_'));
       const imported = await importRun({ weights: path(c.file), model: c.model, options: c.options, out: run });
       const onnx = join(dir, `${c.model}.onnx`);

@@ -48,11 +48,9 @@ export async function onnxError(model: tf.LayersModel, bytes: Uint8Array, x: tf.
 const CASES: Array<[string, Record<string, unknown>]> = [
   ['resnet18', { width: 4, inputSize: 32, numClasses: 10, wavelet: 'haar' }],
   ['resnet18', { width: 4, inputSize: 32, numClasses: 10 }],
-  ['resnet18', { width: 4, inputSize: 32, numClasses: 10, padding: 'pytorch' }],
   ['resnet18-cifar', { width: 4, inputSize: 16, wavelet: 'db2', bands: 'average' }],
   ['cnn28', { width: 4, wavelet: 'bior3.3', bands: 'concat' }],
   ['vgg16bn', { width: 4, hidden: 16, inputSize: 32, numClasses: 10, wavelet: 'haar' }],
-  ['densenet121', { inputSize: 32, numClasses: 10, wavelet: 'haar' }],
   ['densenet121', { inputSize: 32, numClasses: 10, padding: 'pytorch' }],
   ['iresnet-tiny', {}],
   ['lresnet18e-ir', { inputSize: 16, widths: [4, 4, 8, 8], embeddingSize: 8, zeroInitResidual: false }],

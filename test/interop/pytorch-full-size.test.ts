@@ -1,6 +1,7 @@
 // Full size: Debian's PyTorch writes a WaveCNet ResNet-18 (Haar, 224×224,
-// 1000 classes, random weights and BN statistics) at test time
-// (scripts/gen_pytorch_import_fixtures.py --full); wavecv imports it and
+// 1000 classes) and torchvision's DenseNet-121 (random weights and BN
+// statistics; 45 MB and 28 MB, too large to commit) at test time
+// (scripts/gen_pytorch_import_fixtures.py --full); wavecv imports them and
 // reproduces PyTorch's logits to 1e-4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,18 +19,22 @@ import { maxError, type ImportCase } from './helpers.js';
 const skip = requireSystem('python3-torch', PYTORCH);
 const script = fileURLToPath(new URL('../../scripts/gen_pytorch_import_fixtures.py', import.meta.url));
 
-test('resnet18 with haar at full size: PyTorch checkpoint exported now, outputs equal to 1e-4', { skip }, async () => {
+test('resnet18 with haar and densenet121 at full width: PyTorch checkpoints exported now, outputs equal to 1e-4', { skip }, async () => {
   await initEngine();
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-torch-'));
   try {
     const run = spawnSync('/usr/bin/python3', [script, '--full', dir], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
-    const c = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as ImportCase;
-    const { model, report } = importWeights(join(dir, c.file), c.model, c.options);
-    assert.equal(report.values, 11_689_512 + 9_600, 'torchvision ResNet-18 parameters plus the BN running statistics');
-    const error = maxError(model, c);
-    assert.ok(error < 1e-4, `max |wavecv − PyTorch| = ${error}`);
-    model.dispose();
+    const { cases } = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { cases: ImportCase[] };
+    // torchvision's parameter counts plus the BN running statistics
+    const values: Record<string, number> = { resnet18: 11_689_512 + 9_600, densenet121: 6_964_106 + 2 * 41_824 };
+    for (const c of cases) {
+      const { model, report } = importWeights(join(dir, c.file), c.model, c.options);
+      assert.equal(report.values, values[c.model], c.model);
+      const error = maxError(model, c);
+      assert.ok(error < 1e-4, `${c.model}: max |wavecv − PyTorch| = ${error}`);
+      model.dispose();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

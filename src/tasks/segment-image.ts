@@ -4,8 +4,7 @@
  * normalisation) and tiled inference for any size (./segment-predict.ts);
  * the mask is written as an indexed PNG in the palette of the data set the
  * model was trained on (so it opens in colour and keeps the class indices),
- * and optionally an overlay: the image with each class's colour blended in
- * at `alpha` (default 0.5; background class 0 left as it is).
+ * and optionally an overlay ({@link overlayLabels}, alpha 0.5 by default).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readImageData, writePng } from '../io/image.js';
@@ -13,6 +12,7 @@ import { writeIndexedPng, type Palette } from '../io/indexed-png.js';
 import { check } from '../errors.js';
 import { applyNormalization, loadRunModel } from '../train/run-folder.js';
 import type { SegmentModelExtension } from './segment.js';
+import { overlayLabels } from './segment-overlay.js';
 import { predictLabels, type TileOptions } from './segment-predict.js';
 
 export interface SegmentImageOptions extends TileOptions {
@@ -51,12 +51,7 @@ export async function segmentImageFile(options: SegmentImageOptions): Promise<Se
     writeIndexedPng(options.out, labels, raw.width, raw.height, palette);
     if (options.overlay) {
       const rgb = channels === 3 ? raw.data : Uint8Array.from({ length: raw.width * raw.height * 3 }, (_, i) => raw.data[Math.floor(i / 3)]);
-      const blended = new Uint8Array(rgb.length);
-      for (let i = 0; i < labels.length; i++) {
-        const colour = palette[labels[i]];
-        const a = labels[i] === 0 ? 0 : alpha;
-        for (let k = 0; k < 3; k++) blended[3 * i + k] = Math.round((1 - a) * rgb[3 * i + k] + a * colour[k]);
-      }
+      const blended = overlayLabels(rgb, labels, palette, alpha);
       await writePng(options.overlay, { data: blended, width: raw.width, height: raw.height, channels: 3 });
     }
     const counts = new Array<number>(Math.max(classNames.length, palette.length)).fill(0);

@@ -6,7 +6,8 @@
 // subband mosaic of `dwtMosaic` (pixel for pixel), the bundled models' classes
 // and confidences at every noise level, and the similarity and decision of the
 // pair (aligned in Node by the landmarks the page found, which must be a
-// plausible face: a confident box inside the photo, eyes above nose above mouth). The
+// plausible face: a confident box inside the photo, eyes above nose above
+// mouth), and a segmentation model's overlay and class counts. The
 // page runs on the wasm backend (`?backend=wasm`), which needs no GPU. A
 // screenshot of the page is kept in test-artifacts/web/app.png.
 import { test } from 'node:test';
@@ -20,10 +21,13 @@ import sharp from 'sharp';
 import { chromium as playwrightChromium, type Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { initEngine } from '../../src/engine/backend.js';
-import { loadModel } from '../../src/io/model-io.js';
+import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { readIdx } from '../../src/data/idx.js';
-import { parseModelMetadata } from '../../src/train/model-metadata.js';
 import { dwtMosaic } from '../../src/wavelets/mosaic.js';
+import { createModel } from '../../src/models/index.js';
+import { MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, parseModelMetadata, setModelMetadata, type ModelMetadata } from '../../src/train/model-metadata.js';
+import type { SegmentModelExtension } from '../../src/tasks/segment.js';
+import { segmentPixels } from '../../web/src/segment.js';
 import { classifierInput, predictUnderNoise } from '../../web/src/classify.js';
 import { BUNDLED_MODELS, NOISE_LEVELS } from '../../web/src/classify-panel.js';
 import { rgbaToImage, type Rgba } from '../../web/src/image-tensor.js';
@@ -70,7 +74,7 @@ async function fashionImage(index: number): Promise<Buffer> {
   return sharp(Buffer.from(images.data.subarray(index * h * w, (index + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
 }
 
-test('the browser app: DWT explorer, WaveCNet classification under noise and face verification of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
+test('the browser app: DWT explorer, WaveCNet classification under noise, face verification and segmentation of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-web-app-'));
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
@@ -179,6 +183,45 @@ test('the browser app: DWT explorer, WaveCNet classification under noise and fac
     assert.equal(Number(face.threshold), want.threshold);
     assert.ok(Math.abs(Number(face.similarity) - want.similarity) < 1e-4, `similarity ${face.similarity} in the browser, ${want.similarity} in Node`);
     assert.equal(face.decision, want.same ? 'same' : 'different');
+
+    // Segmentation: a Haar U-Net (random weights, saved in Node with segment metadata) on a synthetic grey image of an
+    // odd size (tiled inference); the overlay the page draws equals Node's for the same model and pixels.
+    const segDir = join(dir, 'segment-model');
+    const unet = createModel('unet', { wavelet: 'haar', width: 4, numClasses: 3, inChannels: 1, inputSize: 32, seed: 5 });
+    const palette: Array<[number, number, number]> = [[0, 0, 0], [230, 25, 75], [60, 180, 75]];
+    const segMetadata: ModelMetadata<SegmentModelExtension> = {
+      format: MODEL_METADATA_FORMAT,
+      version: MODEL_METADATA_VERSION,
+      task: 'segment',
+      model: { name: 'unet', options: { wavelet: 'haar', width: 4, numClasses: 3, inChannels: 1, inputSize: 32 } },
+      preprocessing: { inputShape: [32, 32, 1], normalization: { mean: [0.45], std: [0.25] } },
+      classNames: ['background', 'square', 'bar'],
+      thresholds: {},
+      training: { steps: 0, seed: 5 },
+      extension: { palette, ignoreIndex: 255, dataFormat: 'synthetic (random weights)' },
+    };
+    setModelMetadata(unet, segMetadata);
+    await saveModel(unet, segDir);
+    const scene = await sharp({ create: { width: 45, height: 37, channels: 3, background: { r: 20, g: 20, b: 20 } } })
+      .composite([{ input: { create: { width: 12, height: 12, channels: 3, background: { r: 230, g: 230, b: 230 } } }, left: 20, top: 15 }])
+      .png()
+      .toBuffer();
+    await page.setInputFiles('#segment-model-files', [join(segDir, 'model.json'), join(segDir, 'weights.bin')]);
+    before = await rendered('#segment');
+    await page.setInputFiles('#segment-file', { name: 'scene.png', mimeType: 'image/png', buffer: scene });
+    await waitRendered('#segment', before);
+    const overlay = await page.evaluate(() => {
+      const canvas = document.getElementById('segment-overlay') as HTMLCanvasElement;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      return { width: canvas.width, height: canvas.height, rgb: Array.from(data.filter((_, i) => i % 4 !== 3)), counts: document.getElementById('segment-info')!.dataset.counts };
+    });
+    const segmentation = segmentPixels(unet, segMetadata, await decodeRgba(scene));
+    unet.dispose();
+    assert.deepEqual([overlay.width, overlay.height], [45, 37]);
+    assert.deepEqual(JSON.parse(overlay.counts!), segmentation.counts);
+    assert.ok(segmentation.counts.filter((n) => n > 0).length >= 2, `more than one class found (${segmentation.counts})`);
+    const offPixels = Array.from(segmentation.overlay).filter((v, i) => Math.abs(v - overlay.rgb[i]) > 1).length;
+    assert.equal(offPixels, 0, `${offPixels} overlay values differ from Node's`);
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser?.close();

@@ -7,7 +7,8 @@
 // and confidences at every noise level, and the similarity and decision of the
 // pair (aligned in Node by the landmarks the page found, which must be a
 // plausible face: a confident box inside the photo, eyes above nose above
-// mouth), and a segmentation model's overlay and class counts. The
+// mouth), a segmentation model's overlay and class counts, and a forgery
+// detector's fake probability of every face of a group photo. The
 // page runs on the wasm backend (`?backend=wasm`), which needs no GPU. A
 // screenshot of the page is kept in test-artifacts/web/app.png.
 import { test } from 'node:test';
@@ -36,6 +37,8 @@ import type { DetectedFace } from '../../src/data/faces/detection.js';
 import type { RgbImage } from '../../src/data/faces/image.js';
 import { loadFaceModel } from '../../src/tasks/face-inference.js';
 import { faceCrop, rgbaToRgb, verifyCrops } from '../../web/src/face.js';
+import { cropFace } from '../../src/data/forgery/crop.js';
+import { scoreFaces, type DetectedForgery } from '../../src/tasks/forgery-score.js';
 
 const chromium = requireSystem('chromium', CHROMIUM);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,6 +47,28 @@ const ARTIFACTS = join(ROOT, 'test-artifacts/web');
 const FACE_API_DEMO = join(ROOT, 'node_modules/@vladmandic/face-api/demo');
 
 /** A synthetic 45×62 RGB test card (gradients, a disc and stripes), as PNG bytes and RGBA pixels. */
+/** A forgery "detector" with known weights: global average pool, then logits [0, Σ_c w_c·mean(x_c)], classes real, fake. */
+function knownForgeryModel(): { model: tf.LayersModel; metadata: ModelMetadata } {
+  const input = tf.input({ shape: [32, 32, 3] });
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
+  const dense = tf.layers.dense({ units: 2, useBias: false });
+  const model = tf.model({ inputs: input, outputs: dense.apply(pooled) as tf.SymbolicTensor });
+  dense.setWeights([tf.tensor2d([[0, 3], [0, -2], [0, 1.5]])]);
+  const metadata: ModelMetadata = {
+    format: MODEL_METADATA_FORMAT,
+    version: MODEL_METADATA_VERSION,
+    task: 'forgery',
+    model: { name: 'known-weights', options: {} },
+    preprocessing: { inputShape: [32, 32, 3], normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } },
+    classNames: ['real', 'fake'],
+    thresholds: {},
+    training: { steps: 0, seed: 0 },
+    extension: {},
+  };
+  setModelMetadata(model, metadata);
+  return { model, metadata };
+}
+
 async function syntheticImage(): Promise<{ png: Buffer; rgba: Rgba }> {
   const width = 62;
   const height = 45;
@@ -74,7 +99,7 @@ async function fashionImage(index: number): Promise<Buffer> {
   return sharp(Buffer.from(images.data.subarray(index * h * w, (index + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
 }
 
-test('the browser app: DWT explorer, WaveCNet classification under noise, face verification and segmentation of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
+test('the browser app: DWT explorer, WaveCNet classification under noise, face verification, segmentation and forgery detection of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-web-app-'));
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
@@ -222,6 +247,26 @@ test('the browser app: DWT explorer, WaveCNet classification under noise, face v
     assert.ok(segmentation.counts.filter((n) => n > 0).length >= 2, `more than one class found (${segmentation.counts})`);
     const offPixels = Array.from(segmentation.overlay).filter((v, i) => Math.abs(v - overlay.rgb[i]) > 1).length;
     assert.equal(offPixels, 0, `${offPixels} overlay values differ from Node's`);
+
+    // Forgery detection: a detector with known weights (logits [0, Σ_c w_c·mean(x_c)] of the normalised crop) on face-api's
+    // group photo; every face the page found is scored as Node scores the same crops.
+    const forgeryDir = join(dir, 'forgery-model');
+    const forgery = knownForgeryModel();
+    await saveModel(forgery.model, forgeryDir);
+    await page.setInputFiles('#forgery-model-files', [join(forgeryDir, 'model.json'), join(forgeryDir, 'weights.bin')]);
+    before = await rendered('#forgery');
+    await page.setInputFiles('#forgery-file', { name: 'group.png', mimeType: 'image/png', buffer: photos[0] });
+    await waitRendered('#forgery', before);
+    const scored = JSON.parse((await page.getAttribute('#forgery-result', 'data-faces'))!) as DetectedForgery[];
+    assert.equal(scored.length, 3, 'the three faces of sample1.jpg');
+    const group = rgbaToRgb(await decodeRgba(photos[0]));
+    const expectedFake = scoreFaces(forgery.model, forgery.metadata, 1, scored.map((f) => cropFace(group, { box: f.box, landmarks68: [] }, { scale: 1.3, size: 32 }).face));
+    forgery.model.dispose();
+    scored.forEach((f, i) => {
+      assert.ok(Math.abs(f.fakeProbability - expectedFake[i]) < 1e-5, `face ${i}: fake probability ${f.fakeProbability} in the browser, ${expectedFake[i]} in Node`);
+      assert.equal(f.fake, expectedFake[i] >= 0.5);
+    });
+    assert.ok(new Set(scored.map((f) => f.fakeProbability)).size === 3, 'the faces are scored apart');
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser?.close();

@@ -29,13 +29,18 @@ function loadModels(): Promise<void> {
   return loading;
 }
 
-/** The main (largest) face of `image` with its landmarks; throws naming `name` when there is none. */
-export async function detectMainFace(image: RgbImage, name: string): Promise<DetectedFace> {
+/** Every face of `image` with its landmarks, highest confidence first. */
+export async function detectAllFaces(image: RgbImage): Promise<DetectedFace[]> {
   await loadModels();
   const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
   try {
-    return largestFace(await detectFaces(faceapi as unknown as FaceApiDetection, input, MIN_CONFIDENCE, 100), name, MIN_CONFIDENCE);
+    return await detectFaces(faceapi as unknown as FaceApiDetection, input, MIN_CONFIDENCE, 100);
   } finally {
     input.dispose();
   }
+}
+
+/** The main (largest) face of `image` with its landmarks; throws naming `name` when there is none. */
+export async function detectMainFace(image: RgbImage, name: string): Promise<DetectedFace> {
+  return largestFace(await detectAllFaces(image), name, MIN_CONFIDENCE);
 }

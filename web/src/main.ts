@@ -1,7 +1,7 @@
 /**
  * The wavecv browser app (`npm run web`): starts a TF.js backend, then wires
  * the panels — the DWT explorer, WaveCNet classification under noise, face
- * verification and segmentation — to their uploads. Each panel starts with an example (the bundled
+ * verification, segmentation and forgery detection — to their uploads. Each panel starts with an example (the bundled
  * `data/images/chelsea.png` for the DWT, a Fashion-MNIST test image for the
  * classifier), so the page works before anything is uploaded.
  *
@@ -14,6 +14,7 @@ import { requestedBackend, startBackend } from './backend.js';
 import { ClassifyPanel } from './classify-panel.js';
 import { DwtPanel } from './dwt-panel.js';
 import { FacePanel } from './face-panel.js';
+import { ForgeryPanel } from './forgery-panel.js';
 import { SegmentPanel } from './segment-panel.js';
 import { decodeToRgba, fetchRgba } from './pixels.js';
 import type { Rgba } from './image-tensor.js';
@@ -61,6 +62,7 @@ async function start(): Promise<void> {
   classify.setImage(await fetchRgba(CLASSIFY_EXAMPLES[0]));
   new FacePanel();
   new SegmentPanel();
+  new ForgeryPanel();
 }
 
 start().then(

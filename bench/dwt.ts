@@ -25,16 +25,22 @@
  * orthogonal wavelets) and the largest difference between wavecv's bands and
  * each peer's, which shows that all compute the same transform.
  *
- * Options: --batch 4 --channels 32 --size 128 --waves haar,db4 --warmup 1 --reps 3 [--wall]
+ * Every timed run waits until its result is computed (`finished`), which
+ * matters on a GPU backend: `--backend webgpu` runs wavecv on TF.js's WebGPU
+ * backend and names the adapter (on a software adapter such as llvmpipe the
+ * times are CPU-driver times, and CPU time counts the driver's threads).
+ *
+ * Options: --batch 4 --channels 32 --size 128 --waves haar,db4 --warmup 1 --reps 3 [--wall] [--backend NAME]
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { backendOption, cpuMs, finished, intOption, median, runPythonJson } from './lib/common.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
+import { adapterName } from '../src/engine/webgpu.js';
 import { hasNativeFilterBank } from '../src/engine/kernels/native-filter-bank.js';
 import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
@@ -56,14 +62,15 @@ const PEERS = ['grouped', 'separable'] as const;
 const BAND_NAMES = ['LL', 'cH', 'cV', 'cD'];
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Median wall and CPU milliseconds of `fn` (its result disposed) over `reps` runs after `warmup`. */
-function timed(fn: () => tf.Tensor, warmup: number, reps: number): Timing {
+/** Median wall and CPU milliseconds of `fn` (its result computed, then disposed) over `reps` runs after `warmup`. */
+async function timed(fn: () => tf.Tensor, warmup: number, reps: number): Promise<Timing> {
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < warmup + reps; i++) {
     const w0 = performance.now();
     const c0 = cpuMs();
     const out = fn();
+    await finished(out);
     const c = cpuMs() - c0;
     const w = performance.now() - w0;
     out.dispose();
@@ -75,17 +82,22 @@ function timed(fn: () => tf.Tensor, warmup: number, reps: number): Timing {
   return { wall: median(walls), cpu: median(cpus) };
 }
 
-function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  try {
+    return (await d.data())[0];
+  } finally {
+    d.dispose();
+  }
 }
 
 /** Times IDWT(DWT(x)) and the gradient of sum(IDWT(DWT(x)) · w), and checks both. */
-function measure(forward: (v: tf.Tensor) => tf.Tensor, x: tf.Tensor, w: tf.Tensor, warmup: number, reps: number): Measured {
+async function measure(forward: (v: tf.Tensor) => tf.Tensor, x: tf.Tensor, w: tf.Tensor, warmup: number, reps: number): Promise<Measured> {
   const gradient = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(forward(v), w)));
-  const result = { forward: timed(() => forward(x), warmup, reps), forwardBackward: timed(() => gradient(x), warmup, reps) };
+  const result = { forward: await timed(() => forward(x), warmup, reps), forwardBackward: await timed(() => gradient(x), warmup, reps) };
   const y = forward(x);
   const g = gradient(x);
-  const errors = { reconstructionError: maxAbsDiff(y, x), gradientError: maxAbsDiff(g, w) };
+  const errors = { reconstructionError: await maxAbsDiff(y, x), gradientError: await maxAbsDiff(g, w) };
   tf.dispose([y, g]);
   return { ...result, ...errors };
 }
@@ -101,6 +113,7 @@ async function runDwtBench(argv: string[]): Promise<void> {
       warmup: { type: 'string', default: '1' },
       reps: { type: 'string', default: '3' },
       wall: { type: 'boolean', default: false },
+      backend: { type: 'string' },
     },
   });
   const batch = intOption('batch', values.batch, 1);
@@ -110,7 +123,7 @@ async function runDwtBench(argv: string[]): Promise<void> {
   const reps = intOption('reps', values.reps, 1);
   const waves = values.waves!.split(',');
   const clock: keyof Timing = values.wall ? 'wall' : 'cpu';
-  const engine = await initEngine();
+  const engine = await initEngine({ backend: backendOption(values.backend) });
   // one thread, as PyTorch here, should any step run on the native convolutions
   setNativeThreads(1);
   const shape: [number, number, number, number] = [batch, size, size, channels];
@@ -125,14 +138,14 @@ async function runDwtBench(argv: string[]): Promise<void> {
     const x = tf.tensor4d(xs, shape);
     const w = tf.tensor4d(ws, shape);
 
-    process.stderr.write(`dwt bench: ${batch}×${size}×${size}×${channels} (NHWC), waves ${waves.join(', ')}, ${warmup} warm-up + ${reps} timed runs; wavecv on ${engine.backend}${hasNativeFilterBank() ? ' with the native filter banks' : ' (convolution path)'}\n`);
+    process.stderr.write(`dwt bench: ${batch}×${size}×${size}×${channels} (NHWC), waves ${waves.join(', ')}, ${warmup} warm-up + ${reps} timed runs; wavecv on ${engine.backend}${engine.adapter ? ` (${adapterName(engine.adapter)})` : ''}${hasNativeFilterBank() ? ' with the native filter banks' : ' (convolution path)'}\n`);
     const ours: Record<string, { layers: Measured; functional: Measured; bands: tf.Tensor[] }> = {};
     for (const name of waves) {
       const dwtLayer = new DWT2D({ wavelet: name });
       const idwtLayer = new IDWT2D({ wavelet: name });
-      const layers = measure((v) => tf.tidy(() => idwtLayer.apply(dwtLayer.apply(v) as tf.Tensor[]) as tf.Tensor), x, w, warmup, reps);
+      const layers = await measure((v) => tf.tidy(() => idwtLayer.apply(dwtLayer.apply(v) as tf.Tensor[]) as tf.Tensor), x, w, warmup, reps);
       const options = { mode: 'periodization', axes: [1, 2] } as const;
-      const functional = measure((v) => tf.tidy(() => idwt2(dwt2(v, name, options), name, options)), x, w, warmup, reps);
+      const functional = await measure((v) => tf.tidy(() => idwt2(dwt2(v, name, options), name, options)), x, w, warmup, reps);
       const [cA, details] = dwt2(x, name, options);
       ours[name] = { layers, functional, bands: [cA, ...details] };
     }
@@ -160,16 +173,17 @@ async function runDwtBench(argv: string[]): Promise<void> {
           lines.push(`${(pass === 'forward' && side === 'layers' ? name : '').padEnd(5)} ${(side === 'layers' ? (pass === 'forward' ? 'forward' : 'fwd+backward') : '').padEnd(13)} ${label.padEnd(10)} ${ms(mine)} ${ms(g)} ${ms(s)} ${ratio(mine, g)} ${ratio(mine, s).padStart(10)}`);
         }
       }
-      const bandDiff = (p: string) =>
-        Math.max(
-          ...BAND_NAMES.map((key, b) => {
-            const bytes = readFileSync(join(dir, `${p}-${name}-${key}.bin`));
-            const theirs = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), o.bands[b].shape);
-            const d = maxAbsDiff(theirs, o.bands[b]);
-            theirs.dispose();
-            return d;
-          }),
-        );
+      const bandDiffs: Record<string, number> = {};
+      for (const p of PEERS) {
+        let worst = 0;
+        for (const [b, key] of BAND_NAMES.entries()) {
+          const bytes = readFileSync(join(dir, `${p}-${name}-${key}.bin`));
+          const theirs = tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), o.bands[b].shape);
+          worst = Math.max(worst, await maxAbsDiff(theirs, o.bands[b]));
+          theirs.dispose();
+        }
+        bandDiffs[p] = worst;
+      }
       const err = (v: number) => v.toExponential(1);
       lines.push(
         `      checks: max |IDWT(DWT(x)) − x| layers ${err(o.layers.reconstructionError)}, dwt2 ${err(o.functional.reconstructionError)}, ` +
@@ -177,7 +191,7 @@ async function runDwtBench(argv: string[]): Promise<void> {
           `; max |grad − w| layers ${err(o.layers.gradientError)}, dwt2 ${err(o.functional.gradientError)}, ` +
           PEERS.map((p) => `${p} ${err(peer(p).gradientError)}`).join(', ') +
           '; max band difference wavecv vs ' +
-          PEERS.map((p) => `${p} ${err(bandDiff(p))}`).join(', '),
+          PEERS.map((p) => `${p} ${err(bandDiffs[p])}`).join(', '),
       );
       tf.dispose(o.bands);
     }

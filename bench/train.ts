@@ -20,19 +20,25 @@
  * The wavelet variant (`--variants haar`, WaveCNet: Haar DWT in place of the
  * strided convolutions) has its PyTorch peer in the same script (Haar only).
  *
+ * `--backend webgpu` runs wavecv on TF.js's WebGPU backend (Dawn, `npm
+ * webgpu`) and names the adapter; a software adapter (llvmpipe) runs on the
+ * CPU, so its times are CPU-driver times, not GPU ones. CPU time then counts
+ * the driver's threads too (they run in this process).
+ *
  * Options: --batch 64 --warmup 2 --steps 5 --threads 1 --variants vanilla,haar
- * --torch-layouts default,channels_last --profile (per-kernel times of one
+ * --torch-layouts default,channels_last --backend NAME --profile (per-kernel times of one
  * wavecv step, from tf.profile; a composite kernel's time includes its inner
  * kernels, which are listed too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { backendOption, cpuMs, intOption, median, runPythonJson } from './lib/common.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initEngine } from '../src/engine/backend.js';
+import { initEngine, type BackendName } from '../src/engine/backend.js';
+import { adapterName } from '../src/engine/webgpu.js';
 import { nativeInfo, setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { createModel } from '../src/models/index.js';
@@ -56,8 +62,12 @@ interface TorchResult {
   timings: Record<string, Timing>;
 }
 
-/** One training step; returns the loss before the update. */
-function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): number {
+/**
+ * One training step; returns the loss before the update. The loss is read
+ * asynchronously after the update is queued, so on a GPU backend the step's
+ * time includes the GPU's work up to the loss.
+ */
+async function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): Promise<number> {
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.apply(x, { training: true }) as tf.Tensor;
@@ -66,19 +76,21 @@ function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[],
     optimizer.applyGradients(params.map((p) => grads[p.name]));
     return value;
   });
-  const v = loss.dataSync()[0];
-  loss.dispose();
-  return v;
+  try {
+    return (await loss.data())[0];
+  } finally {
+    loss.dispose();
+  }
 }
 
 /** The model's weights as one float32 blob plus a manifest of names and shapes. */
-function exportWeights(model: tf.LayersModel): { manifest: Array<{ name: string; shape: number[] }>; blob: Float32Array } {
+async function exportWeights(model: tf.LayersModel): Promise<{ manifest: Array<{ name: string; shape: number[] }>; blob: Float32Array }> {
   const manifest: Array<{ name: string; shape: number[] }> = [];
   const parts: Float32Array[] = [];
   for (const w of model.weights) {
     // LayerVariable names are '<layer>/<weight>' with a uniquifying suffix on repeats.
     manifest.push({ name: w.originalName, shape: w.shape as number[] });
-    parts.push(w.read().dataSync() as Float32Array);
+    parts.push((await w.read().data()) as Float32Array);
   }
   const blob = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
@@ -97,6 +109,7 @@ interface Args {
   variants: string[];
   torchLayouts: string[];
   profile: boolean;
+  backend?: BackendName;
 }
 
 function parse(argv: string[]): Args {
@@ -110,6 +123,7 @@ function parse(argv: string[]): Args {
       variants: { type: 'string', default: 'vanilla,haar' },
       'torch-layouts': { type: 'string', default: 'default,channels_last' },
       profile: { type: 'boolean', default: false },
+      backend: { type: 'string' },
     },
   });
   const warmup = intOption('warmup', values.warmup, 0);
@@ -124,13 +138,14 @@ function parse(argv: string[]): Args {
     variants: (values.variants ?? '').split(',').filter(Boolean),
     torchLayouts: (values['torch-layouts'] ?? '').split(',').filter(Boolean),
     profile: values.profile ?? false,
+    backend: backendOption(values.backend),
   };
 }
 
 /** Per-kernel time of one step, summed by kernel name, largest first. */
 async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): Promise<void> {
-  const info = await tf.profile(() => {
-    trainStep(model, optimizer, params, x, labels);
+  const info = await tf.profile(async () => {
+    await trainStep(model, optimizer, params, x, labels);
   });
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
@@ -147,13 +162,13 @@ async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Var
 /** Runs the bench and prints its figures. */
 async function runTrainBench(argv: string[]): Promise<void> {
   const args = parse(argv);
-  const engine = await initEngine();
+  const engine = await initEngine({ backend: args.backend });
   setNativeThreads(args.threads);
   const native = nativeInfo();
   console.log(`wavecv train bench: ResNet-18 (CIFAR), batch ${args.batch}, ${INPUT_SIZE}×${INPUT_SIZE}×3, SGD lr ${LR} momentum ${MOMENTUM} wd ${WEIGHT_DECAY}`);
   console.log(
     `  wavecv: tfjs ${engine.tfjsVersion} backend ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, Node ${engine.nodeVersion}, ` +
-      (native ? `native oneDNN ${native.oneDnnVersion} convolutions and batch norm, ${native.threads} thread(s)` : 'no native addon (npm run build:native)'),
+      (engine.adapter ? `WebGPU adapter ${adapterName(engine.adapter)}` : native ? `native oneDNN ${native.oneDnnVersion} convolutions and batch norm, ${native.threads} thread(s)` : 'no native addon (npm run build:native)'),
   );
 
   const rng = new Rng(2024);
@@ -172,7 +187,7 @@ async function runTrainBench(argv: string[]): Promise<void> {
       continue;
     }
     console.log(`\n[${variant}] ${model.name}: ${model.countParams()} parameters`);
-    const { manifest, blob } = exportWeights(model);
+    const { manifest, blob } = await exportWeights(model);
     const params = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const optimizer = new SGD(params, { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
 
@@ -183,7 +198,7 @@ async function runTrainBench(argv: string[]): Promise<void> {
     for (let i = 0; i < args.warmup + args.steps; i++) {
       const c0 = cpuMs();
       const w0 = performance.now();
-      losses.push(trainStep(model, optimizer, params, x, labels));
+      losses.push(await trainStep(model, optimizer, params, x, labels));
       if (i >= args.warmup) {
         cpu.push(cpuMs() - c0);
         wall.push(performance.now() - w0);

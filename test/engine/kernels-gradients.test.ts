@@ -1,29 +1,35 @@
 // The gradients of src/engine/gradients.ts by the adjoint (dot-product)
-// identity ⟨g, A x⟩ = ⟨A* g, x⟩ on wasm, and an end-to-end gradient of a small
-// network (conv2d s1/s2, depthwise, conv3d, gather) equal on wasm and cpu.
+// identity ⟨g, A x⟩ = ⟨A* g, x⟩ on the backend under test (wasm, or webgpu
+// with WAVECV_TEST_BACKEND=webgpu: test/helpers/backend.ts), and an end-to-end
+// gradient of a small network (conv2d s1/s2, depthwise, conv3d, gather) equal
+// there and on cpu. Every read is asynchronous (webgpu has no dataSync in Node).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
+import { readScalars } from '../../src/engine/read.js';
 import { Rng } from '../../src/engine/random.js';
+import { backendSkip, initTestBackend, TEST_BACKEND } from '../helpers/backend.js';
 import { uniform } from './helpers.js';
 
 /** Checks ⟨g, f(x)⟩ = ⟨∇ₓ⟨g, f(x)⟩, x⟩ for a linear f, leaking no tensors. */
-function assertAdjoint(label: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, rng: Rng): void {
+async function assertAdjoint(label: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, rng: Rng): Promise<void> {
   const before = tf.memory().numTensors;
-  const [lhs, rhs] = tf.tidy(() => {
+  const products = tf.tidy(() => {
     const y = f(x);
     const g = uniform(rng, y.shape);
     const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), g)))(x);
     assert.deepEqual(dx.shape, x.shape, `${label}: gradient shape`);
-    return [tf.sum(tf.mul(g, y)).dataSync()[0], tf.sum(tf.mul(dx, x)).dataSync()[0]];
+    return [tf.sum(tf.mul(g, y)), tf.sum(tf.mul(dx, x))];
   });
+  const [lhs, rhs] = await readScalars(products);
+  tf.dispose(products);
   assert.equal(tf.memory().numTensors, before, `${label}: leaked tensors`);
   assert.ok(Math.abs(lhs - rhs) <= 1e-4 * Math.max(1, Math.abs(lhs)), `${label}: <g,Ax> ${lhs} vs <A*g,x> ${rhs}`);
 }
 
-test('stridedSlice gradient is the adjoint of the slice (masks, negative strides, new and shrunk axes)', async () => {
-  await initEngine({ backend: 'wasm' });
+test('stridedSlice gradient is the adjoint of the slice (masks, negative strides, new and shrunk axes)', { skip: backendSkip }, async () => {
+  await initTestBackend();
   const rng = new Rng(3);
   const x = uniform(rng, [5, 7, 4]);
   const specs: Array<[number[], number[], number[], number, number, number, number, number]> = [
@@ -38,24 +44,24 @@ test('stridedSlice gradient is the adjoint of the slice (masks, negative strides
   ];
   for (const [begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask] of specs) {
     const label = `stridedSlice ${JSON.stringify({ begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask })}`;
-    assertAdjoint(label, (a) => tf.stridedSlice(a, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask), x, rng);
+    await assertAdjoint(label, (a) => tf.stridedSlice(a, begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask), x, rng);
   }
   x.dispose();
 });
 
-test('depthToSpace and gatherND gradients are adjoints', async () => {
-  await initEngine({ backend: 'wasm' });
+test('depthToSpace and gatherND gradients are adjoints', { skip: backendSkip }, async () => {
+  await initTestBackend();
   const rng = new Rng(5);
   const x = uniform(rng, [2, 3, 4, 12]);
-  assertAdjoint('depthToSpace b=2', (a) => tf.depthToSpace(a as tf.Tensor4D, 2), x, rng);
+  await assertAdjoint('depthToSpace b=2', (a) => tf.depthToSpace(a as tf.Tensor4D, 2), x, rng);
   const params = uniform(rng, [4, 5, 3]);
   const indices = tf.tensor2d([0, 1, 3, 4, 0, 1, 2, 2], [4, 2], 'int32');
-  assertAdjoint('gatherND with a repeated index', (a) => tf.gatherND(a, indices), params, rng);
+  await assertAdjoint('gatherND with a repeated index', (a) => tf.gatherND(a, indices), params, rng);
   tf.dispose([x, params, indices]);
 });
 
-test('conv3dTranspose trains: gradients w.r.t. input and filter are adjoints', async () => {
-  await initEngine({ backend: 'wasm' });
+test('conv3dTranspose trains: gradients w.r.t. input and filter are adjoints', { skip: backendSkip }, async () => {
+  await initTestBackend();
   const rng = new Rng(7);
   // Output shapes whose forward conv3d (filter 3×2×3) maps back onto z's 3×4×3.
   const cases: Array<[number, 'same' | 'valid', [number, number, number, number, number]]> = [
@@ -69,14 +75,14 @@ test('conv3dTranspose trains: gradients w.r.t. input and filter are adjoints', a
     const info = tf.backend_util.computeConv3DInfo(outShape, w.shape, stride, 1, pad);
     assert.deepEqual(info.outShape.slice(1, 4), [3, 4, 3], 'test set-up: output shape');
     const label = `conv3dTranspose s${stride} ${pad}`;
-    assertAdjoint(`${label} w.r.t. input`, (a) => tf.conv3dTranspose(a as tf.Tensor5D, w, outShape, stride, pad), z, rng);
-    assertAdjoint(`${label} w.r.t. filter`, (a) => tf.conv3dTranspose(z, a as tf.Tensor5D, outShape, stride, pad), w, rng);
+    await assertAdjoint(`${label} w.r.t. input`, (a) => tf.conv3dTranspose(a as tf.Tensor5D, w, outShape, stride, pad), z, rng);
+    await assertAdjoint(`${label} w.r.t. filter`, (a) => tf.conv3dTranspose(z, a as tf.Tensor5D, outShape, stride, pad), w, rng);
     tf.dispose([z, w]);
   }
 });
 
-test('dilated conv2d and depthwiseConv2d train: gradients are adjoints on wasm and cpu', async () => {
-  for (const backend of ['wasm', 'cpu'] as const) {
+test(`dilated conv2d and depthwiseConv2d train: gradients are adjoints on ${TEST_BACKEND} and cpu`, { skip: backendSkip }, async () => {
+  for (const backend of [TEST_BACKEND, 'cpu']) {
     await initEngine({ backend });
     const rng = new Rng(11);
     const x = uniform(rng, [2, 9, 8, 3]) as tf.Tensor4D;
@@ -84,18 +90,18 @@ test('dilated conv2d and depthwiseConv2d train: gradients are adjoints on wasm a
     const dw = uniform(rng, [3, 3, 3, 2]) as tf.Tensor4D;
     for (const pad of ['same', 'valid'] as const) {
       const label = `${backend} dilation 2 ${pad}`;
-      assertAdjoint(`conv2d ${label} w.r.t. x`, (a) => tf.conv2d(a as tf.Tensor4D, w, 1, pad, 'NHWC', 2), x, rng);
-      assertAdjoint(`conv2d ${label} w.r.t. W`, (a) => tf.conv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [2, 1]), w, rng);
-      assertAdjoint(`depthwise ${label} w.r.t. x`, (a) => tf.depthwiseConv2d(a as tf.Tensor4D, dw, 1, pad, 'NHWC', 2), x, rng);
-      assertAdjoint(`depthwise ${label} w.r.t. W`, (a) => tf.depthwiseConv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [1, 2]), dw, rng);
+      await assertAdjoint(`conv2d ${label} w.r.t. x`, (a) => tf.conv2d(a as tf.Tensor4D, w, 1, pad, 'NHWC', 2), x, rng);
+      await assertAdjoint(`conv2d ${label} w.r.t. W`, (a) => tf.conv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [2, 1]), w, rng);
+      await assertAdjoint(`depthwise ${label} w.r.t. x`, (a) => tf.depthwiseConv2d(a as tf.Tensor4D, dw, 1, pad, 'NHWC', 2), x, rng);
+      await assertAdjoint(`depthwise ${label} w.r.t. W`, (a) => tf.depthwiseConv2d(x, a as tf.Tensor4D, 1, pad, 'NHWC', [1, 2]), dw, rng);
     }
     tf.dispose([x, w, dw]);
   }
 });
 
-test('gradients of a small conv2d/depthwise/conv3d/gather network are equal on wasm and cpu, no tensors leaked', async () => {
+test(`gradients of a small conv2d/depthwise/conv3d/gather network are equal on ${TEST_BACKEND} and cpu, no tensors leaked`, { skip: backendSkip }, async () => {
   const grads: Record<string, Float32Array[]> = {};
-  for (const backend of ['cpu', 'wasm'] as const) {
+  for (const backend of ['cpu', TEST_BACKEND]) {
     await initEngine({ backend });
     const rng = new Rng(13);
     const x = uniform(rng, [2, 9, 9, 3]);
@@ -113,20 +119,20 @@ test('gradients of a small conv2d/depthwise/conv3d/gather network are equal on w
       return tf.sum(tf.mul(tf.reshape(v, [-1, 4]).slice([0, 0], [4, 4]), e));
     });
     const result = g([x, ...weights]);
-    grads[backend] = result.map((t) => Float32Array.from(t.dataSync()));
+    grads[backend] = await Promise.all(result.map(async (t) => Float32Array.from(await t.data())));
     tf.dispose(result);
     assert.equal(tf.memory().numTensors, before, `${backend}: tf.grads leaked tensors`);
     tf.dispose([x, ids, ...weights]);
   }
   grads.cpu.forEach((want, i) => {
     const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-    const err = want.reduce((m, v, j) => Math.max(m, Math.abs(v - grads.wasm[i][j])), 0);
-    assert.ok(err <= 1e-4 * Math.max(1, scale), `gradient ${i}: max |cpu − wasm| ${err} (scale ${scale})`);
+    const err = want.reduce((m, v, j) => Math.max(m, Math.abs(v - grads[TEST_BACKEND][i][j])), 0);
+    assert.ok(err <= 1e-4 * Math.max(1, scale), `gradient ${i}: max |cpu − ${TEST_BACKEND}| ${err} (scale ${scale})`);
   });
 });
 
-test('a tf.layers depthwise convolution (which passes dilations: null) trains on wasm', async () => {
-  await initEngine({ backend: 'wasm' });
+test(`a tf.layers depthwise convolution (which passes dilations: null) trains on ${TEST_BACKEND}`, { skip: backendSkip }, async () => {
+  await initTestBackend();
   const rng = new Rng(11);
   const layer = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false });
   const x = uniform(rng, [2, 7, 7, 3]);
@@ -134,7 +140,10 @@ test('a tf.layers depthwise convolution (which passes dilations: null) trains on
   const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x) as tf.Tensor)) as tf.Scalar);
   const kernelGrad = Object.values(grads)[0];
   assert.deepEqual(kernelGrad.shape, [3, 3, 3, 2]);
-  assert.ok(Number.isFinite(value.dataSync()[0]) && tf.max(tf.abs(kernelGrad)).dataSync()[0] > 0);
+  const largest = tf.max(tf.abs(kernelGrad));
+  const [loss, largestGrad] = await readScalars([value, largest]);
+  assert.ok(Number.isFinite(loss) && largestGrad > 0);
+  largest.dispose();
   tf.dispose([x, value, ...Object.values(grads)]);
   layer.dispose();
 });
@@ -154,7 +163,7 @@ test('sum and mean gradients (filled by the backend, not tf.ones) are adjoints a
     await initEngine({ backend });
     const x = uniform(new Rng(4), [3, 5, 4]);
     for (const [label, f, expected] of cases) {
-      assertAdjoint(`${backend} ${label}`, f, x, rng);
+      await assertAdjoint(`${backend} ${label}`, f, x, rng);
       const dx = tf.tidy(() => tf.grad((a: tf.Tensor) => tf.mul(tf.sum(f(a)), 2.5))(x).dataSync() as Float32Array);
       dx.forEach((v) => assert.ok(Math.abs(v - expected) <= 1e-6, `${backend} ${label}: ${v}, expected ${expected}`));
     }

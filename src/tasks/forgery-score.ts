@@ -15,6 +15,7 @@ import type { DetectedFace } from '../data/faces/detection.js';
 import type { RgbImage } from '../data/faces/image.js';
 import { cropFace } from '../data/forgery/crop.js';
 import { check } from '../errors.js';
+import type { Normalization } from '../data/normalization.js';
 import { applyNormalization, type ModelMetadata } from '../train/model-metadata.js';
 
 /** The decision threshold on the fake probability. */
@@ -37,6 +38,23 @@ export interface ForgeryModel {
   fakeClass: number;
 }
 
+/**
+ * Fake probabilities of images in [0, 1] (`[B, H, W, C]`) under
+ * `normalization`: the softmax of the model's logits at `fakeClass`, in
+ * inference mode. `wavecv detect`, the browser app and `eval forgery` all
+ * score through this one function.
+ */
+export function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization, fakeClass: number): Float32Array {
+  const probabilities = tf.tidy(() => {
+    const logits = model.apply(applyNormalization(images, normalization), { training: false }) as tf.Tensor;
+    check(logits.rank === 2 && logits.shape[1]! > fakeClass, 'model output', logits.shape, `logits of shape [batch, classes] with the fake class ${fakeClass}`);
+    return tf.squeeze(tf.slice(tf.softmax(logits as tf.Tensor2D), [0, fakeClass], [-1, 1]), [1]);
+  });
+  const values = Float32Array.from(probabilities.dataSync() as Float32Array);
+  probabilities.dispose();
+  return values;
+}
+
 /** Fake probabilities of `faces` (equally sized RGB crops at the model's input size). */
 export function scoreFaces(model: tf.LayersModel, metadata: ModelMetadata, fakeClass: number, faces: RgbImage[]): Float32Array {
   if (faces.length === 0) return new Float32Array(0);
@@ -47,15 +65,12 @@ export function scoreFaces(model: tf.LayersModel, metadata: ModelMetadata, fakeC
     check(f.width === width && f.height === height, `faces[${i}]`, `${f.width}×${f.height}`, `${width}×${height}, the model's input size`);
     for (let k = 0; k < f.data.length; k++) pixels[i * f.data.length + k] = f.data[k] / 255;
   });
-  const probabilities = tf.tidy(() => {
-    const images = tf.tensor4d(pixels, [faces.length, height, width, 3]);
-    const logits = model.apply(applyNormalization(images, metadata.preprocessing.normalization), { training: false }) as tf.Tensor;
-    check(logits.rank === 2 && logits.shape[1]! > fakeClass, 'model output', logits.shape, `logits of shape [batch, classes] with the fake class ${fakeClass}`);
-    return tf.squeeze(tf.slice(tf.softmax(logits as tf.Tensor2D), [0, fakeClass], [-1, 1]), [1]);
-  });
-  const values = probabilities.dataSync() as Float32Array;
-  probabilities.dispose();
-  return Float32Array.from(values);
+  const images = tf.tensor4d(pixels, [faces.length, height, width, 3]);
+  try {
+    return fakeProbabilities(model, images, metadata.preprocessing.normalization, fakeClass);
+  } finally {
+    images.dispose();
+  }
 }
 
 /** Every face of `photo` with its fake probability, highest detector confidence first. */

@@ -49,8 +49,8 @@ import { createLoss, type ClassificationLossContext } from '../losses/index.js';
 import { frameAndVideoScores, type BinaryScores } from '../metrics/binary.js';
 import { createModel } from '../models/index.js';
 import { rocPng } from '../plot/roc-figure.js';
+import { fakeProbabilities as scoreImages } from './forgery-score.js';
 import { runTraining, windowedStepCurves, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
-import { applyNormalization } from '../train/run-folder.js';
 import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
 import { join } from 'node:path';
 
@@ -90,16 +90,9 @@ export interface ForgeryEvaluation {
   frames: number;
 }
 
-/** Fake probabilities of images in [0, 1] ([B, H, W, C]) under `normalization`; inference mode. */
+/** Fake probabilities of images in [0, 1] ([B, H, W, C]) under `normalization`; inference mode (the detector's scoring, src/tasks/forgery-score.ts). */
 export function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization): Float32Array {
-  const p = tf.tidy(() => {
-    const logits = model.apply(applyNormalization(images, normalization), { training: false }) as tf.Tensor2D;
-    check(logits.rank === 2 && logits.shape[1] === FORGERY_CLASSES.length, 'model output', logits, `logits of shape [batch, ${FORGERY_CLASSES.length}] (real, fake)`);
-    return tf.squeeze(tf.slice(tf.softmax(logits), [0, FAKE_CLASS], [-1, 1]), [1]);
-  });
-  const values = p.dataSync() as Float32Array;
-  p.dispose();
-  return values;
+  return scoreImages(model, images, normalization, FAKE_CLASS);
 }
 
 /** Fake probability, label and video id of every sample of `dataset` (whose batches hold `video`, an index into `videos`). */

@@ -10,6 +10,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { createModel } from '../../src/models/index.js';
 import { modelToOnnx } from '../../src/interop/onnx/export-model.js';
 import { WavecvError } from '../../src/errors.js';
+import { interpolate } from '../../src/nn/upsample.js';
 
 /** Random BN statistics and affine parameters, so that every batch norm does something. */
 function randomiseNorms(model: tf.LayersModel, seed: number): void {
@@ -58,6 +59,8 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['segnet', { width: 2, inputSize: 32, numClasses: 3, wavelet: 'haar' }],
   ['unet', { width: 2, inputSize: 32, numClasses: 3, wavelet: 'db2' }],
   ['unet', { width: 2, inputSize: 32, numClasses: 3 }],
+  ['deeplabv3plus', { backbone: 'resnet50', width: 2, inputSize: 32, numClasses: 3 }],
+  ['deeplabv3plus', { backbone: 'resnet50', width: 2, inputSize: 32, numClasses: 3, wavelet: 'haar' }],
 ];
 
 for (const [name, options] of CASES) {
@@ -81,5 +84,21 @@ test('layers without a translation are refused naming them', async () => {
   await initEngine();
   const model = createModel('segnet', { width: 2, inputSize: 32, numClasses: 3 });
   assert.throws(() => modelToOnnx(model), (e: unknown) => e instanceof WavecvError && /layer unpool5 \(MaxUnpool2D\)/.test(e.message));
+  model.dispose();
+});
+
+test('up-sampling layers (bilinear and nearest UpSampling2D, nearest Interpolate) and NHWC reshapes export with their coordinate rules', async () => {
+  await initEngine();
+  const input = tf.input({ shape: [5, 6, 3] });
+  let y = tf.layers.upSampling2d({ size: [2, 3], interpolation: 'bilinear' }).apply(input) as tf.SymbolicTensor;
+  y = interpolate(y, 2, 'nearest', 'nearest_x2');
+  y = tf.layers.reshape({ targetShape: [30, 24, 3] }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.reshape({ targetShape: [60, 18, 2] }).apply(tf.layers.flatten().apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  y = tf.layers.upSampling2d({ size: [1, 2] }).apply(y) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: y });
+  const x = tf.randomUniform([2, 5, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const error = await onnxError(model, modelToOnnx(model).encode(model.name, 'test', ''), x);
+  assert.ok(error < 1e-4, `max |ONNX − wavecv| / scale = ${error}`);
+  x.dispose();
   model.dispose();
 });

@@ -14,11 +14,20 @@
  *    average excludes padding, as TF.js); global average pool →
  *    `GlobalAveragePool` + `Flatten`; explicit zero padding → `Pad`;
  *  - `Flatten` of a feature map transposes to NHWC first, since wavecv's
- *    dense layers read H, W, C order; dense → `Gemm`;
+ *    dense layers read H, W, C order; dense → `Gemm`; `Reshape` likewise
+ *    reshapes in NHWC order (transposing in and out of NCHW around it);
+ *  - up-sampling by integer factors → `Resize` with the coordinate rule of
+ *    the layer: wavecv's `Interpolate` (PyTorch's `align_corners=False`,
+ *    src/nn/upsample.ts) in linear mode → `half_pixel` linear, whose source
+ *    positions (j + ½)/s − ½ are clamped to the edges as Interpolate's; its
+ *    nearest mode (every output s·i + k reads i) and TF.js's `UpSampling2D`
+ *    (`resizeNearestNeighbor` / `resizeBilinear` without align_corners or
+ *    half-pixel centres: source j/s, floored for nearest) → `asymmetric`
+ *    with `floor` rounding;
  *  - `WaveletPool2D` / `WaveletUnpool2D` (periodization) → fixed-filter
  *    strided convolutions (./wavelet-ops.ts); dropout → nothing.
- * A layer without a translation (max-unpooling, 3-D layers, the ViT blocks,
- * bilinear resizing) is refused naming it.
+ * A layer without a translation (max-unpooling, 3-D layers, the ViT blocks)
+ * is refused naming it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { WavecvError } from '../../errors.js';
@@ -107,6 +116,27 @@ function pool(c: LayerContext, op: 'MaxPool' | 'AveragePool'): string {
   const strides = pair(c.config.strides ?? c.config.poolSize);
   const pads = windowPads(c.config.padding, [c.inShapes[0][1]!, c.inShapes[0][2]!], kernel, strides);
   return c.g.op(op, [c.inputs[0]], { kernel_shape: kernel, strides, pads }, c.layer.name);
+}
+
+/** ONNX `Resize` of the NCHW input by integer `scales` [sH, sW] (see the module comment for the coordinate rules). */
+function resize(c: LayerContext, scales: [number, number], mode: 'nearest' | 'linear', transform: 'half_pixel' | 'asymmetric'): string {
+  if (c.inShapes[0].length !== 4) throw new WavecvError('model', `${c.layer.name} on a rank-${c.inShapes[0].length} input`, '2-D up-sampling of NHWC feature maps');
+  const attributes: Record<string, OnnxAttribute> = { mode, coordinate_transformation_mode: transform };
+  if (mode === 'nearest') attributes.nearest_mode = 'floor';
+  const factors = c.g.constant(`${c.layer.name}_scales`, [1, 1, ...scales], [4]);
+  return c.g.op('Resize', [c.inputs[0], '', factors], attributes, c.layer.name);
+}
+
+/** TF.js `Reshape` (NHWC element order) between ONNX values, NCHW when 4-D. */
+function reshape(c: LayerContext): string {
+  const { g, layer } = c;
+  const inRank = c.inShapes[0].length;
+  const outRank = c.outShapes[0].length;
+  const x = inRank === 4 ? g.op('Transpose', c.inputs, { perm: [0, 2, 3, 1] }, `${layer.name}_nhwc`) : c.inputs[0];
+  // 0 copies the batch dimension; the target's own −1 (if any) is inferred as in TF.js.
+  const target = g.constant(`${layer.name}_shape`, [0, ...(c.config.targetShape as number[])], [outRank], 'int64');
+  const y = g.op('Reshape', [x, target], {}, outRank === 4 ? `${layer.name}_nhwc_out` : layer.name);
+  return outRank === 4 ? g.op('Transpose', [y], { perm: [0, 3, 1, 2] }, layer.name) : y;
 }
 
 /** Analysis bands of a wavelet pool: low, the average, or all four in pywt's order. */
@@ -202,6 +232,14 @@ function translate(c: LayerContext): string[] {
       return [g.op('Flatten', [g.op('Transpose', inputs, { perm: [0, 2, 3, 1] }, `${name}_nhwc`)], { axis: 1 }, name)];
     case 'Dropout':
       return inputs;
+    case 'Reshape':
+      return [reshape(c)];
+    case 'WavecvInterpolate': {
+      const s = config.scale as number;
+      return [config.mode === 'linear' ? resize(c, [s, s], 'linear', 'half_pixel') : resize(c, [s, s], 'nearest', 'asymmetric')];
+    }
+    case 'UpSampling2D':
+      return [resize(c, pair(config.size), config.interpolation === 'bilinear' ? 'linear' : 'nearest', 'asymmetric')];
     case 'Dense': {
       if (rank !== 2) throw new WavecvError('model', `Dense ${name} on a rank-${rank} input`, 'dense layers on flat features');
       const w = weightsOf(layer);
@@ -216,7 +254,7 @@ function translate(c: LayerContext): string[] {
     case 'WaveletUnpool2D':
       return [waveletUnpool(c)];
     default:
-      throw new WavecvError('model', `layer ${name} (${layer.getClassName()})`, 'layers the ONNX export translates: convolutions, batch norm, activations, pools, padding, dense, concatenation, addition, 2-D wavelet pools and unpools');
+      throw new WavecvError('model', `layer ${name} (${layer.getClassName()})`, 'layers the ONNX export translates: convolutions, batch norm, activations, pools, padding, dense, reshape, 2-D up-sampling, concatenation, addition, 2-D wavelet pools and unpools');
   }
 }
 

@@ -11,6 +11,7 @@ import { createModel } from '../../src/models/index.js';
 import { modelToOnnx } from '../../src/interop/onnx/export-model.js';
 import { WavecvError } from '../../src/errors.js';
 import { interpolate } from '../../src/nn/upsample.js';
+import { MaxUnpool2D } from '../../src/nn/max-unpool.js';
 
 /** Random BN statistics and affine parameters, so that every batch norm does something. */
 function randomiseNorms(model: tf.LayersModel, seed: number): void {
@@ -57,6 +58,7 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['lresnet18e-ir', { inputSize: 16, widths: [4, 4, 8, 8], embeddingSize: 8, zeroInitResidual: false }],
   ['mobilefacenet', { inputSize: 16, width: 0.0625, embeddingSize: 8 }],
   ['segnet', { width: 2, inputSize: 32, numClasses: 3, wavelet: 'haar' }],
+  ['segnet', { width: 2, inputSize: 32, numClasses: 3 }],
   ['unet', { width: 2, inputSize: 32, numClasses: 3, wavelet: 'db2' }],
   ['unet', { width: 2, inputSize: 32, numClasses: 3 }],
   ['deeplabv3plus', { backbone: 'resnet50', width: 2, inputSize: 32, numClasses: 3 }],
@@ -82,8 +84,9 @@ for (const [name, options] of CASES) {
 
 test('layers without a translation are refused naming them', async () => {
   await initEngine();
-  const model = createModel('segnet', { width: 2, inputSize: 32, numClasses: 3 });
-  assert.throws(() => modelToOnnx(model), (e: unknown) => e instanceof WavecvError && /layer unpool5 \(MaxUnpool2D\)/.test(e.message));
+  const input = tf.input({ shape: [8, 8, 3] });
+  const model = tf.model({ inputs: input, outputs: tf.layers.cropping2D({ cropping: 1, name: 'crop' }).apply(input) as tf.SymbolicTensor });
+  assert.throws(() => modelToOnnx(model), (e: unknown) => e instanceof WavecvError && /layer crop \(Cropping2D\)/.test(e.message));
   model.dispose();
 });
 
@@ -97,6 +100,20 @@ test('up-sampling layers (bilinear and nearest UpSampling2D, nearest Interpolate
   y = tf.layers.upSampling2d({ size: [1, 2] }).apply(y) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: y });
   const x = tf.randomUniform([2, 5, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const error = await onnxError(model, modelToOnnx(model).encode(model.name, 'test', ''), x);
+  assert.ok(error < 1e-4, `max |ONNX − wavecv| / scale = ${error}`);
+  x.dispose();
+  model.dispose();
+});
+
+test('max-unpooling exports as MaxPool indices feeding MaxUnpool, with the first maximum of tied windows', async () => {
+  await initEngine();
+  const input = tf.input({ shape: [6, 8, 3] });
+  const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(input) as tf.SymbolicTensor;
+  const values = tf.layers.conv2d({ filters: 3, kernelSize: 1, kernelInitializer: tf.initializers.randomNormal({ seed: 2 }), biasInitializer: 'ones' }).apply(pooled) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: new MaxUnpool2D({ name: 'unpool' }).apply([values, input]) as tf.SymbolicTensor });
+  // Values in {0, 1, 2}: most windows hold tied maxima.
+  const x = tf.tidy(() => tf.round(tf.randomUniform([2, 6, 8, 3], 0, 2, 'float32', 9))) as tf.Tensor4D;
   const error = await onnxError(model, modelToOnnx(model).encode(model.name, 'test', ''), x);
   assert.ok(error < 1e-4, `max |ONNX − wavecv| / scale = ${error}`);
   x.dispose();

@@ -24,9 +24,17 @@
  *    (`resizeNearestNeighbor` / `resizeBilinear` without align_corners or
  *    half-pixel centres: source j/s, floored for nearest) → `asymmetric`
  *    with `floor` rounding;
+ *  - SegNet's `MaxUnpool2D` (src/nn/max-unpool.ts), which finds the switches
+ *    again from the tensor that was pooled, → `MaxPool` 2×2/2 of that tensor
+ *    with its `Indices` output feeding `MaxUnpool`: the indices are flattened
+ *    NCHW positions (storage order 0, batch and channel included), which
+ *    `MaxUnpool` reads back the same way, and onnxruntime's pool keeps the
+ *    first maximum of a window in row-major order, the switch wavecv takes
+ *    (windows of equal values, e.g. ReLU zeros, send the value to the
+ *    top-left position in both);
  *  - `WaveletPool2D` / `WaveletUnpool2D` (periodization) → fixed-filter
  *    strided convolutions (./wavelet-ops.ts); dropout → nothing.
- * A layer without a translation (max-unpooling, 3-D layers, the ViT blocks)
+ * A layer without a translation (3-D layers, the ViT blocks)
  * is refused naming it.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -125,6 +133,13 @@ function resize(c: LayerContext, scales: [number, number], mode: 'nearest' | 'li
   if (mode === 'nearest') attributes.nearest_mode = 'floor';
   const factors = c.g.constant(`${c.layer.name}_scales`, [1, 1, ...scales], [4]);
   return c.g.op('Resize', [c.inputs[0], '', factors], attributes, c.layer.name);
+}
+
+/** SegNet's max-unpooling of `values` (input 0) at the 2×2 maxima of `pooled` (input 1); see the module comment. */
+function maxUnpool(c: LayerContext): string {
+  const window: Record<string, OnnxAttribute> = { kernel_shape: [2, 2], strides: [2, 2] };
+  const [, indices] = c.g.node('MaxPool', [c.inputs[1]], window, `${c.layer.name}_switches`, 2);
+  return c.g.op('MaxUnpool', [c.inputs[0], indices], window, c.layer.name);
 }
 
 /** TF.js `Reshape` (NHWC element order) between ONNX values, NCHW when 4-D. */
@@ -232,6 +247,8 @@ function translate(c: LayerContext): string[] {
       return [g.op('Flatten', [g.op('Transpose', inputs, { perm: [0, 2, 3, 1] }, `${name}_nhwc`)], { axis: 1 }, name)];
     case 'Dropout':
       return inputs;
+    case 'MaxUnpool2D':
+      return [maxUnpool(c)];
     case 'Reshape':
       return [reshape(c)];
     case 'WavecvInterpolate': {
@@ -254,7 +271,7 @@ function translate(c: LayerContext): string[] {
     case 'WaveletUnpool2D':
       return [waveletUnpool(c)];
     default:
-      throw new WavecvError('model', `layer ${name} (${layer.getClassName()})`, 'layers the ONNX export translates: convolutions, batch norm, activations, pools, padding, dense, reshape, 2-D up-sampling, concatenation, addition, 2-D wavelet pools and unpools');
+      throw new WavecvError('model', `layer ${name} (${layer.getClassName()})`, 'layers the ONNX export translates: convolutions, batch norm, activations, pools, max-unpooling, padding, dense, reshape, 2-D up-sampling, concatenation, addition, 2-D wavelet pools and unpools');
   }
 }
 

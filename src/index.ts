@@ -107,16 +107,17 @@ export { randomDeformation, type DeformationOptions } from './data/deformations.
 export { generateRegistrationSet, type RegistrationSetOptions } from './data/registration-sets.js';
 export {
   trainRegistration,
-  registrationObjective,
+  registerTask,
   registerScans,
   loadRegistrationModel,
   loadTrainingPairs,
   evaluatePair,
-  displacementOf,
   networkSize,
-  DEFAULT_REGISTRATION_LOSS,
+  type TrainRegistrationOptions,
+  type TrainRegistrationResult,
   type RegistrationMetadata,
-  type RegistrationLoss,
   type RegistrationOutput,
   type PairEvaluation,
 } from './tasks/register.js';
+export { displacementOf } from './nn/warp.js';
+export { registrationObjective, DEFAULT_REGISTRATION_LOSS, REGISTRATION_LOSSES, type RegistrationLoss, type RegistrationLossContext } from './losses/registration.js';

@@ -14,6 +14,12 @@
  *    over the axes. Fields are in voxels here, so no rescaling is needed
  *    (WiNet rescales its normalised-coordinate field by size/2 first to get
  *    the same quantity).
+ *  - {@link registrationObjective}: the training objective of unsupervised
+ *    registration (VoxelMorph Eq. 3; WiNet §2.3): similarity(fixed,
+ *    moving ∘ φ) + λ · smoothness of the network's field (the velocity for a
+ *    diffeomorphic model, as WiNet-Diff penalises it, integrated before
+ *    warping), registered as the losses `ncc` and `mse` of kind
+ *    `registration` ({@link REGISTRATION_LOSSES}).
  *
  * Decisions: box sums are zero-padded separable convolutions with ones (w
  * taps per axis, not w^n), the five maps I, J, I², J², IJ stacked along the
@@ -23,6 +29,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { displacementOf, warp, type FieldKind } from '../nn/warp.js';
+import type { Objective } from '../train/trainer.js';
+import type { LossDefinition } from './loss-definition.js';
 
 export interface NccOptions {
   /** Window side in voxels (odd); 9 as VoxelMorph and WiNet. */
@@ -104,3 +113,78 @@ export function gradientSmoothness(field: tf.Tensor, options: { penalty?: Smooth
     return tf.div(tf.addN(terms), axes) as tf.Scalar;
   });
 }
+
+/** The resolved options of a registration objective (as a run records them). */
+export interface RegistrationLoss {
+  similarity: 'ncc' | 'mse';
+  /** NCC window (odd; 9 as VoxelMorph and WiNet). */
+  window: number;
+  /** Weight λ of the smoothness term (2, WiNet's). */
+  lambda: number;
+  /** Smoothness penalty (l2, VoxelMorph's and WiNet's). */
+  penalty: SmoothnessPenalty;
+}
+
+export const DEFAULT_REGISTRATION_LOSS: RegistrationLoss = { similarity: 'ncc', window: 9, lambda: 2, penalty: 'l2' };
+
+/**
+ * The training objective (module comment) for batches `{ moving, fixed }` and
+ * a network that outputs a `field` (displacement or velocity); the moving
+ * image is warped linearly with zero padding. Logs the two terms
+ * `similarity` and `smoothness`.
+ */
+export function registrationObjective(field: FieldKind, loss: RegistrationLoss = DEFAULT_REGISTRATION_LOSS): Objective {
+  check(loss.similarity === 'ncc' || loss.similarity === 'mse', 'similarity', loss.similarity, 'ncc or mse');
+  check(typeof loss.lambda === 'number' && Number.isFinite(loss.lambda) && loss.lambda >= 0, 'lambda', loss.lambda, 'a number ≥ 0');
+  check(loss.penalty === 'l1' || loss.penalty === 'l2', 'penalty', loss.penalty, 'l1 or l2');
+  if (loss.similarity === 'ncc') check(Number.isInteger(loss.window) && loss.window >= 1 && loss.window % 2 === 1, 'window', loss.window, 'an odd positive integer');
+  return {
+    compute(outputs, batch) {
+      const predicted = Array.isArray(outputs) ? outputs[0] : outputs;
+      const displacement = displacementOf(predicted, field);
+      const warped = warp(batch.moving, displacement);
+      const similarity = loss.similarity === 'ncc' ? ncc(batch.fixed, warped, { window: loss.window }) : mse(batch.fixed, warped);
+      const smoothness = gradientSmoothness(predicted, { penalty: loss.penalty });
+      return { loss: tf.add(similarity, tf.mul(smoothness, loss.lambda)) as tf.Scalar, metrics: { similarity, smoothness } };
+    },
+  };
+}
+
+/** What a registration task supplies to build a registration loss. */
+export interface RegistrationLossContext {
+  /** What the network outputs. */
+  field: FieldKind;
+}
+
+/** The resolved loss of registry loss `name` with `options` (defaults filled in), as recorded by a run. */
+export function resolveRegistrationLoss(name: 'ncc' | 'mse', options: Record<string, unknown>): RegistrationLoss {
+  return {
+    similarity: name,
+    window: (options.window as number | undefined) ?? DEFAULT_REGISTRATION_LOSS.window,
+    lambda: (options.lambda as number | undefined) ?? DEFAULT_REGISTRATION_LOSS.lambda,
+    penalty: (options.penalty as SmoothnessPenalty | undefined) ?? DEFAULT_REGISTRATION_LOSS.penalty,
+  };
+}
+
+const SMOOTHNESS_OPTIONS = {
+  lambda: 'weight λ of the smoothness term (default 2, WiNet\'s)',
+  penalty: 'smoothness penalty of the field gradient: l2 (default) or l1',
+};
+
+/** The registration losses of the registry (kind `registration`, for `train register`). */
+export const REGISTRATION_LOSSES: readonly LossDefinition<RegistrationLossContext, Objective>[] = [
+  {
+    name: 'ncc',
+    kind: 'registration',
+    description: 'local normalised cross-correlation (VoxelMorph) + λ · gradient smoothness of the field',
+    options: { window: 'NCC window side in voxels, odd (default 9)', ...SMOOTHNESS_OPTIONS },
+    create: (o, c) => registrationObjective(c.field, resolveRegistrationLoss('ncc', o)),
+  },
+  {
+    name: 'mse',
+    kind: 'registration',
+    description: 'mean squared intensity difference + λ · gradient smoothness of the field',
+    options: SMOOTHNESS_OPTIONS,
+    create: (o, c) => registrationObjective(c.field, resolveRegistrationLoss('mse', o)),
+  },
+];

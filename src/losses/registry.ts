@@ -2,8 +2,10 @@
  * The loss registry: every loss a `wavecv train` task can train with, by
  * name, whatever the model family. A {@link LossDefinition} declares the
  * kind of task it serves (what it consumes: `classification` logits and
- * labels; `distillation` logits, labels and a teacher's logits; `face` embeddings and identity labels through a head of its own;
- * segmentation and registration losses join with their kinds), the options
+ * labels; `distillation` logits, labels and a teacher's logits; `face`
+ * embeddings and identity labels through a head of its own; `segmentation`
+ * per-pixel or per-voxel logits and masks; `registration` a field and the
+ * fixed and moving images), the options
  * it takes, and how to build it. Registration is this one list
  * ({@link LOSSES}); a new loss module exports its definitions and is added
  * here.
@@ -19,11 +21,13 @@ import { CLASSIFICATION_LOSSES } from './classification.js';
 import { DISTILLATION_LOSSES } from './distillation.js';
 import { FACE_LOSSES } from './face-losses.js';
 import type { LossDefinition } from './loss-definition.js';
+import { REGISTRATION_LOSSES } from './registration.js';
+import { SEGMENTATION_LOSSES } from './segmentation.js';
 
 export type { LossDefinition } from './loss-definition.js';
 
 /** Every registered loss. */
-export const LOSSES: readonly LossDefinition<never, unknown>[] = [...CLASSIFICATION_LOSSES, ...DISTILLATION_LOSSES, ...FACE_LOSSES] as readonly LossDefinition<never, unknown>[];
+export const LOSSES: readonly LossDefinition<never, unknown>[] = [...CLASSIFICATION_LOSSES, ...DISTILLATION_LOSSES, ...FACE_LOSSES, ...SEGMENTATION_LOSSES, ...REGISTRATION_LOSSES] as readonly LossDefinition<never, unknown>[];
 
 /** Names of the losses of one kind, in registration order. */
 export function lossNames(kind: string): string[] {

@@ -34,6 +34,7 @@ import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { IGNORE_INDEX } from '../metrics/segmentation.js';
 import type { Objective, ObjectiveResult } from '../train/trainer.js';
+import type { LossDefinition } from './loss-definition.js';
 
 export interface SegmentationLossOptions {
   /** Label of pixels left out of the loss (default 255). */
@@ -132,37 +133,117 @@ export function medianFrequencyWeights(masks: Iterable<ArrayLike<number>>, numCl
 
 export interface SegmentationObjectiveOptions extends CrossEntropyOptions {
   numClasses: number;
-  /** Weight of the Dice loss added to the cross-entropy (default 0: none). */
+  /** Weight of the cross-entropy term (default 1; 0 for Dice alone). */
+  crossEntropyWeight?: number;
+  /** Weight of the Dice term (default 0: none). */
   diceWeight?: number;
+  /** Dice smoothing s (default 1). */
+  smooth?: number;
 }
 
 /**
- * The training objective of the segmentation task: cross-entropy (with the
- * ignore index and optional class weights) plus `diceWeight` × Dice, over
- * logits `[B, H, W, K]` and the batch's `mask` (`[B, H, W, 1]` or
- * `[B, H, W]`). Logs `pixelAccuracy` (over the pixels not ignored) and,
- * with Dice, the two terms `crossEntropy` and `dice`.
+ * The training objective of the segmentation tasks: `crossEntropyWeight` ×
+ * cross-entropy (with the ignore index and optional class weights) plus
+ * `diceWeight` × Dice, over logits `[B, H, W, K]` and the batch's `mask`
+ * (`[B, H, W, 1]` or `[B, H, W]`). Volumes (logits `[B, D, H, W, K]`, mask
+ * `[B, D, H, W, 1]`) are folded to `[B·D, H, W, …]` first: the weighted mean
+ * of the cross-entropy and the Dice sums run over every voxel either way, so
+ * the loss is the same. Logs `pixelAccuracy` (`voxelAccuracy` for volumes)
+ * over the labels not ignored and, with both terms, the terms `crossEntropy`
+ * and `dice`.
  */
 export function segmentationObjective(options: SegmentationObjectiveOptions): Objective {
   const { numClasses } = options;
+  const crossEntropyWeight = options.crossEntropyWeight ?? 1;
   const diceWeight = options.diceWeight ?? 0;
   const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   check(Number.isInteger(numClasses) && numClasses >= 2, 'numClasses', numClasses, 'an integer ≥ 2');
+  check(Number.isFinite(crossEntropyWeight) && crossEntropyWeight >= 0, 'crossEntropyWeight', crossEntropyWeight, 'a number ≥ 0');
   check(Number.isFinite(diceWeight) && diceWeight >= 0, 'diceWeight', diceWeight, 'a number ≥ 0');
+  check(crossEntropyWeight + diceWeight > 0, 'diceWeight', diceWeight, 'a positive weight of at least one term');
   return {
     compute(outputs, batch): ObjectiveResult {
-      check(!Array.isArray(outputs) && outputs.rank === 4 && outputs.shape[3] === numClasses, 'model output', outputs, `per-pixel logits [batch, height, width, ${numClasses}]`);
-      const logits = outputs as tf.Tensor4D;
+      check(!Array.isArray(outputs) && (outputs.rank === 4 || outputs.rank === 5) && outputs.shape[outputs.rank - 1] === numClasses, 'model output', outputs, `per-pixel logits [batch, (depth,) height, width, ${numClasses}]`);
+      const volume = outputs.rank === 5;
+      const [h, w] = outputs.shape.slice(-3, -1);
+      const logits = (volume ? tf.reshape(outputs, [-1, h, w, numClasses]) : outputs) as tf.Tensor4D;
       const mask = batch.mask;
       check(mask !== undefined, 'batch', Object.keys(batch), 'a mask key');
-      const labels = (mask.rank === 4 ? tf.squeeze(mask, [3]) : mask) as tf.Tensor3D;
-      const crossEntropy = segmentationCrossEntropy(logits, labels, options);
+      const labels = tf.reshape(mask, [logits.shape[0], h, w]) as tf.Tensor3D;
       const valid = tf.notEqual(labels, ignoreIndex);
       const correct = tf.logicalAnd(valid, tf.equal(tf.argMax(logits, 3), tf.cast(labels, 'int32')));
-      const pixelAccuracy = tf.div(tf.sum(tf.cast(correct, 'float32')), tf.maximum(tf.sum(tf.cast(valid, 'float32')), 1)) as tf.Scalar;
-      if (diceWeight === 0) return { loss: crossEntropy, metrics: { pixelAccuracy } };
-      const dice = diceLoss(logits, labels, { ignoreIndex });
-      return { loss: tf.add(crossEntropy, tf.mul(dice, diceWeight)) as tf.Scalar, metrics: { pixelAccuracy, crossEntropy, dice } };
+      const accuracy = tf.div(tf.sum(tf.cast(correct, 'float32')), tf.maximum(tf.sum(tf.cast(valid, 'float32')), 1)) as tf.Scalar;
+      const metrics: Record<string, tf.Scalar> = { [volume ? 'voxelAccuracy' : 'pixelAccuracy']: accuracy };
+      const terms: tf.Scalar[] = [];
+      if (crossEntropyWeight > 0) {
+        const crossEntropy = segmentationCrossEntropy(logits, labels, options);
+        terms.push(crossEntropyWeight === 1 ? crossEntropy : (tf.mul(crossEntropy, crossEntropyWeight) as tf.Scalar));
+        if (diceWeight > 0) metrics.crossEntropy = crossEntropy;
+      }
+      if (diceWeight > 0) {
+        const dice = diceLoss(logits, labels, { ignoreIndex, smooth: options.smooth });
+        terms.push(diceWeight === 1 ? dice : (tf.mul(dice, diceWeight) as tf.Scalar));
+        if (crossEntropyWeight > 0) metrics.dice = dice;
+      }
+      return { loss: (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar, metrics };
     },
   };
 }
+
+/** What a segmentation task supplies to build a segmentation loss. */
+export interface SegmentationLossContext {
+  numClasses: number;
+  ignoreIndex: number;
+  /**
+   * The median-frequency weights of the training masks, computed by the task
+   * when the loss's `classWeights` is `'median-frequency'`
+   * ({@link wantsMedianFrequency}).
+   */
+  medianFrequency?: readonly number[];
+}
+
+/** Whether loss options ask for median-frequency class weights (which the task computes from its training masks). */
+export function wantsMedianFrequency(lossOptions: Record<string, unknown> | undefined): boolean {
+  return lossOptions?.classWeights === 'median-frequency';
+}
+
+/** The `classWeights` loss option: 'none', 'median-frequency' or one weight per class. */
+function resolveClassWeights(value: unknown, context: SegmentationLossContext): readonly number[] | undefined {
+  if (value === undefined || value === 'none') return undefined;
+  if (value === 'median-frequency') {
+    check(context.medianFrequency !== undefined, 'classWeights', value, 'weights the task computed from its training masks (none were given)');
+    return context.medianFrequency;
+  }
+  check(Array.isArray(value) && value.length === context.numClasses && value.every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0), 'classWeights', value, `'none', 'median-frequency' or ${context.numClasses} non-negative weights, one per class`);
+  return value as number[];
+}
+
+const CLASS_WEIGHTS_OPTION = "'none' (default), 'median-frequency' (Eigen & Fergus 2015, from the training masks) or one weight per class";
+
+/**
+ * The segmentation losses of the registry (kind `segmentation`, for
+ * `train segment` and `train segment3d`): the pixel-wise cross-entropy,
+ * optionally class-weighted and plus a Dice term, and the soft Dice loss
+ * alone.
+ */
+export const SEGMENTATION_LOSSES: readonly LossDefinition<SegmentationLossContext, Objective>[] = [
+  {
+    name: 'cross-entropy',
+    kind: 'segmentation',
+    description: 'pixel-wise cross-entropy with the ignore index, optionally class-weighted and plus a soft Dice term',
+    options: { classWeights: CLASS_WEIGHTS_OPTION, diceWeight: 'weight of a soft Dice term added (default 0)' },
+    create: (o, c) =>
+      segmentationObjective({ numClasses: c.numClasses, ignoreIndex: c.ignoreIndex, classWeights: resolveClassWeights(o.classWeights, c), diceWeight: (o.diceWeight as number | undefined) ?? 0 }),
+  },
+  {
+    name: 'dice',
+    kind: 'segmentation',
+    description: 'soft Dice loss (Milletari et al. 2016) over the batch, ignored pixels masked',
+    options: { smooth: 'smoothing s > 0 of numerator and denominator (default 1)' },
+    create: (o, c) => {
+      const smooth = (o.smooth as number | undefined) ?? 1;
+      check(typeof smooth === 'number' && Number.isFinite(smooth) && smooth > 0, 'smooth', smooth, 'a positive number');
+      return segmentationObjective({ numClasses: c.numClasses, ignoreIndex: c.ignoreIndex, crossEntropyWeight: 0, diceWeight: 1, smooth });
+    },
+  },
+];

@@ -33,6 +33,15 @@ export interface ModelEntry {
   options: OptionSpecs;
   /** Options of a small instance of this model (a few MB at most, seconds to train a step on CPU), for tests and examples. */
   smallOptions: ModelOptions;
+  /**
+   * The model's head on top of its backbone, for models whose reference
+   * trains it at a higher learning rate than the backbone: `select` matches
+   * the head's variable names (`layerName/weightName`, as the trainer's
+   * parameter groups see them) and `lrMultiplier` is the reference's factor.
+   * Tasks that offer a head learning rate (`train segment
+   * --head-lr-multiplier`) put these variables in a parameter group.
+   */
+  head?: { select: RegExp; lrMultiplier: number };
   create: (options: ModelOptions) => tf.LayersModel;
 }
 

@@ -63,7 +63,7 @@ export {
 export { transposedConv, Interpolate, interpolate, waveletUnpool, INTERPOLATION_MODES, type InterpolationMode, type InterpolateArgs, type TransposedConvOptions } from './upsample.js';
 export { relu, dense, globalAveragePool, countTrainableParams } from './core.js';
 export { MaxUnpool2D, maxPoolSwitches } from './max-unpool.js';
-export { warp, integrateVelocity, composeFields, checkField, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
+export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
 export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './vit.js';

@@ -24,6 +24,9 @@ import type { Interpolation } from '../data/spatial.js';
 export type { Interpolation };
 export type Padding = 'zeros' | 'border';
 
+/** What a registration network outputs: a displacement, or a stationary velocity to integrate. */
+export type FieldKind = 'displacement' | 'velocity';
+
 export interface WarpOptions {
   /** `'linear'` (default; bi/trilinear) or `'nearest'` (label maps). */
   interpolation?: Interpolation;
@@ -101,4 +104,14 @@ export function composeFields(a: tf.Tensor, b: tf.Tensor, options: { padding?: P
   checkField(b, 'b');
   check(a.rank === b.rank, 'b', b, `a field of rank ${a.rank} like a`);
   return tf.tidy(() => tf.add(b, warp(a, b, { interpolation: 'linear', padding: options.padding ?? 'border' })));
+}
+
+/**
+ * The displacement a registration network's output stands for: the output
+ * itself (a copy) for a displacement, its integration by scaling and
+ * squaring ({@link integrateVelocity}, 7 steps as VoxelMorph-diff and
+ * WiNet-Diff) for a velocity.
+ */
+export function displacementOf(output: tf.Tensor, field: FieldKind): tf.Tensor {
+  return field === 'velocity' ? integrateVelocity(output, { steps: 7 }) : tf.clone(output);
 }

@@ -1,56 +1,53 @@
 /**
  * Unsupervised deformable registration with the registration networks of the
- * model registry (`winet`, `winet-diff`): training, registering a pair, and
- * evaluating on labelled pairs.
+ * model registry (`winet`, `winet-diff`, `vxm-unet`): training as a task of
+ * the run template (src/train/run.ts), registering a pair, and evaluating on
+ * labelled pairs.
  *
- * Objective (VoxelMorph, Balakrishnan et al. 2019, Eq. 3; WiNet, Cheng et al.
- * 2024, §2.3): similarity(fixed, moving ∘ φ) + λ · smoothness, with local NCC
- * (9-voxel window) or MSE, and VoxelMorph's `Grad` l2 smoothness on the
- * network's field — the velocity for a diffeomorphic model, as WiNet-Diff
- * penalises it, which is then integrated by scaling and squaring (7 steps)
- * before warping. λ defaults to WiNet's 2. The moving image is warped
- * linearly with zero padding; labels with nearest neighbours.
+ * Objective: a `registration` loss of the registry
+ * (src/losses/registration.ts): similarity(fixed, moving ∘ φ) + λ ·
+ * smoothness (VoxelMorph, Balakrishnan et al. 2019, Eq. 3; WiNet, Cheng et
+ * al. 2024, §2.3), `ncc` (9-voxel window) by default or `mse`, with λ = 2
+ * (WiNet's) and VoxelMorph's `Grad` l2 smoothness on the network's field —
+ * the velocity for a diffeomorphic model, integrated by scaling and squaring
+ * (7 steps) before warping. The moving image is warped linearly with zero
+ * padding; labels with nearest neighbours.
  *
- * Decisions recorded in the run's `registration.json` and read back by
- * inference and evaluation: the model and its options (so the network
- * accepts one spatial size, `size`), the field kind, min–max normalisation
- * to [0, 1] of each scan, centred padding/cropping to `size` and back
- * (`data/registration.ts`). Outputs are on the fixed grid at the fixed scan's
- * size; warped intensities keep the moving scan's units.
+ * The run folder is the template's (`config.json`, `log.jsonl`,
+ * `checkpoints/`, `model/` with its metadata, `metrics.json`,
+ * `loss-curve.png`) plus `registration.json`. Decisions recorded in the model
+ * metadata (and `registration.json`, which runs written before the typed
+ * metadata carry alone) and read back by inference and evaluation: the model
+ * and its options (so the network accepts one spatial size, `size`), the
+ * field kind, min–max scaling to [0, 1] of each scan (the preprocessing's
+ * `intensity`), centred padding/cropping to `size` and back
+ * (`data/registration.ts`). Outputs are on the fixed grid at the fixed
+ * scan's size; warped intensities keep the moving scan's units. The model
+ * initialiser is seeded by the run's seed through the model's own `seed`
+ * option (as runs were before the template).
  */
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { check, WavecvError } from '../errors.js';
+import { check } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { loadModel, saveModel } from '../io/model-io.js';
+import { loadModel } from '../io/model-io.js';
 import { ArrayRecordDataset, DataLoader, hostTensor } from '../data/dataset.js';
 import { centerFit, listPairs, normalizeMinMax, readScan, resampleTo, type Scan } from '../data/registration.js';
-import { gradientSmoothness, mse, ncc } from '../losses/registration.js';
+import { checkLossOptions, createLoss } from '../losses/registry.js';
+import { resolveRegistrationLoss, type RegistrationLoss, type RegistrationLossContext } from '../losses/registration.js';
 import { dice, foldingPercentage, hd95, labelsIn } from '../metrics/registration.js';
 import { createModel, type ModelOptions } from '../models/index.js';
-import { registrationField, registrationSize, type FieldKind } from '../models/winet/index.js';
-import { integrateVelocity, warp } from '../nn/warp.js';
-import { Trainer, type Objective, type ProgressReporter } from '../train/trainer.js';
-import { checkRunFolder } from '../train/run-folder.js';
-import { trainerLoopOptions } from '../train/task-settings.js';
-import type { ClipSpec } from '../train/clip.js';
-import type { OptimizerSpec } from '../train/optimizers.js';
-import type { EpochScheduleSpec } from '../train/schedules.js';
+import { registrationField, type FieldKind } from '../models/winet/index.js';
+import { displacementOf, warp } from '../nn/warp.js';
+import { findModelMetadata, loadRunModel } from '../train/run-folder.js';
+import { runTraining, windowedStepCurves, type RunOutcome, type RunSettings, type TrainingTask } from '../train/run.js';
+import type { Objective } from '../train/trainer.js';
 
-export type Similarity = 'ncc' | 'mse';
+/** The registry losses of registration. */
+export type RegistrationLossName = 'ncc' | 'mse';
 
-export interface RegistrationLoss {
-  similarity: Similarity;
-  /** NCC window (odd; default 9). */
-  window: number;
-  /** Weight λ of the smoothness term (default 2, WiNet's). */
-  lambda: number;
-}
-
-export const DEFAULT_REGISTRATION_LOSS: RegistrationLoss = { similarity: 'ncc', window: 9, lambda: 2 };
-
-/** What a trained registration run records (`registration.json`). */
+/** What a trained registration run records (the model metadata's extension and `registration.json`). */
 export interface RegistrationMetadata {
   task: 'register';
   model: string;
@@ -62,91 +59,97 @@ export interface RegistrationMetadata {
   loss: RegistrationLoss;
 }
 
-/** The displacement a model's output stands for (integrated when it is a velocity). */
-export function displacementOf(output: tf.Tensor, field: FieldKind): tf.Tensor {
-  return field === 'velocity' ? integrateVelocity(output, { steps: 7 }) : tf.clone(output);
-}
+/** The model metadata's extension of a registration run. */
+export type RegisterModelExtension = Pick<RegistrationMetadata, 'size' | 'field' | 'integrationSteps' | 'loss'>;
 
-/** The training objective of the module comment for batches `{ moving, fixed }`. */
-export function registrationObjective(field: FieldKind, loss: RegistrationLoss = DEFAULT_REGISTRATION_LOSS): Objective {
-  check(loss.similarity === 'ncc' || loss.similarity === 'mse', 'similarity', loss.similarity, 'ncc or mse');
-  check(Number.isFinite(loss.lambda) && loss.lambda >= 0, 'lambda', loss.lambda, 'a non-negative number');
-  return {
-    compute(outputs, batch) {
-      const predicted = Array.isArray(outputs) ? outputs[0] : outputs;
-      const displacement = displacementOf(predicted, field);
-      const warped = warp(batch.moving, displacement);
-      const similarity = loss.similarity === 'ncc' ? ncc(batch.fixed, warped, { window: loss.window }) : mse(batch.fixed, warped);
-      const smoothness = gradientSmoothness(predicted, { penalty: 'l2' });
-      return { loss: tf.add(similarity, tf.mul(smoothness, loss.lambda)) as tf.Scalar, metrics: { similarity, smoothness } };
-    },
-  };
-}
-
-export interface TrainRegistrationOptions {
+export interface TrainRegistrationOptions extends Omit<RunSettings, 'optimizer'> {
+  /** A registration model of the registry (winet, winet-diff, vxm-unet). */
   model: string;
+  /** Further model options (startChannels, wavelet); dims, size and seed come from the data and the run. */
   modelOptions?: ModelOptions;
-  /** Training pairs: fixed and moving [N, *size, 1], normalised, at the model's size. */
-  fixed: Float32Array;
-  moving: Float32Array;
-  count: number;
-  loss?: RegistrationLoss;
-  epochs: number;
-  batchSize?: number;
+  /** Training pairs: a folder of pair folders (fixed.*, moving.*) or a pairs CSV. */
+  data: string;
+  /** Network input size (multiples of 16; default: the scans' size rounded up). */
+  size?: number[];
+  /** A `registration` loss of the registry (default `ncc`). */
+  loss?: RegistrationLossName;
+  /** Options of the loss (window, lambda, penalty); options the loss does not take are refused. */
+  lossOptions?: Record<string, unknown>;
   /** Default Adam, learning rate 1e-4 (WiNet's). */
-  optimizer?: OptimizerSpec;
-  schedule?: EpochScheduleSpec;
-  clip?: ClipSpec;
-  seed: number;
-  out: string;
-  resume?: boolean;
-  progress?: ProgressReporter;
-  signal?: AbortSignal;
+  optimizer?: RunSettings['optimizer'];
 }
 
 export interface TrainRegistrationResult {
   metadata: RegistrationMetadata;
-  steps: number;
-  seconds: number;
   /** Mean loss over the last epoch. */
   finalLoss: number;
 }
 
-/** Trains a registration network on prepared pairs and writes the run folder (model/, registration.json, log, checkpoints). */
-export async function trainRegistration(options: TrainRegistrationOptions): Promise<TrainRegistrationResult> {
-  const field = registrationField(options.model);
-  if (!field) throw new WavecvError('model', options.model, 'a registration model (winet, winet-diff, vxm-unet)');
-  const modelOptions = { ...options.modelOptions, seed: options.seed };
-  const size = registrationSize(modelOptions);
-  const voxels = size.reduce((a, b) => a * b, 1);
-  check(options.fixed.length === options.count * voxels && options.moving.length === options.count * voxels, 'pairs', options.count, `fixed and moving arrays of ${options.count} × ${size.join('×')} voxels`);
-  checkRunFolder(options.out, options.out, options.resume);
-  const loss = options.loss ?? DEFAULT_REGISTRATION_LOSS;
-  const model = createModel(options.model, modelOptions);
-  const shape = [options.count, ...size, 1];
-  const data = new ArrayRecordDataset({ fixed: hostTensor('float32', shape, options.fixed), moving: hostTensor('float32', shape, options.moving) });
-  const batchSize = options.batchSize ?? 1;
-  const loader = new DataLoader(data, { batchSize, seed: options.seed });
-  const metadata: RegistrationMetadata = { task: 'register', model: options.model, modelOptions, size, field, integrationSteps: 7, normalization: 'minmax', loss };
-  const trainer = new Trainer({
-    model,
-    objective: registrationObjective(field, loss),
-    data: loader,
-    inputKeys: ['moving', 'fixed'],
-    ...trainerLoopOptions(
-      { epochs: options.epochs, optimizer: options.optimizer ?? { type: 'adam', lr: 1e-4 }, schedule: options.schedule, clip: options.clip, seed: options.seed, progress: options.progress, signal: options.signal },
-      loader.stepsPerEpoch,
-      options.out,
-    ),
-    config: { ...metadata },
-  });
-  if (options.resume) await trainer.resume();
-  const result = await trainer.fit();
-  await saveModel(model, join(options.out, 'model'));
-  writeJsonAtomic(join(options.out, 'registration.json'), metadata);
-  const last = result.history[result.history.length - 1];
-  model.dispose();
-  return { metadata, steps: result.steps, seconds: result.seconds, finalLoss: last?.train.loss ?? NaN };
+interface RegistrationPairs {
+  fixed: Float32Array;
+  moving: Float32Array;
+  count: number;
+  size: number[];
+  shape: number[];
+}
+
+type RegisterRunOptions = TrainRegistrationOptions & RunSettings;
+
+/** Unsupervised registration as a task of the run template. */
+export const registerTask: TrainingTask<RegisterRunOptions, RegistrationPairs, RegisterModelExtension, TrainRegistrationResult> = {
+  name: 'register',
+
+  validate(options) {
+    check(registrationField(options.model) !== undefined, 'model', options.model, 'a registration model (winet, winet-diff, vxm-unet)');
+    check(typeof options.data === 'string' && options.data !== '', 'data', options.data, 'a folder of pair folders or a pairs CSV');
+    if (options.size !== undefined) check(Array.isArray(options.size) && (options.size.length === 2 || options.size.length === 3) && options.size.every((n) => Number.isInteger(n) && n > 0 && n % 16 === 0), 'size', options.size, 'two or three multiples of 16');
+    for (const key of ['dims', 'size', 'seed']) check(options.modelOptions?.[key] === undefined, `modelOptions.${key}`, options.modelOptions?.[key], 'nothing (it comes from the data and the run)');
+    checkLossOptions('registration', options.loss ?? 'ncc', options.lossOptions);
+  },
+
+  openData: (options) => loadTrainingPairs(options.data, options.size),
+
+  preprocessing: (_options, { size }) => ({ inputShape: [...size, 1], intensity: 'minmax', normalization: { mean: [0], std: [1] } }),
+
+  setup(options, data) {
+    const field = registrationField(options.model)!;
+    const modelOptions = { ...options.modelOptions, dims: data.size.length, size: data.size, seed: options.seed };
+    const lossName = options.loss ?? 'ncc';
+    const lossOptions = options.lossOptions ?? {};
+    const objective = createLoss<RegistrationLossContext, Objective>('registration', lossName, lossOptions, { field });
+    const loss = resolveRegistrationLoss(lossName, lossOptions);
+    const model = createModel(options.model, modelOptions);
+    const shape = [data.count, ...data.size, 1];
+    const pairs = new ArrayRecordDataset({ fixed: hostTensor('float32', shape, data.fixed), moving: hostTensor('float32', shape, data.moving) });
+    const loader = new DataLoader(pairs, { batchSize: options.batchSize ?? 1, seed: options.seed });
+    const metadata: RegistrationMetadata = { task: 'register', model: options.model, modelOptions, size: data.size, field, integrationSteps: 7, normalization: 'minmax', loss };
+    return {
+      model,
+      objective,
+      loader,
+      trainer: { inputKeys: ['moving', 'fixed'] },
+      definition: { model: options.model, modelOptions, data: { spec: options.data, pairs: data.count, shape: data.shape, size: data.size }, loss: lossName, lossOptions },
+      metadata: () => ({ model: { name: options.model, options: modelOptions }, extension: { size: data.size, field, integrationSteps: 7, loss } }),
+      async finish(result, run) {
+        if (result.stopped === 'completed') writeJsonAtomic(join(run.outDir, 'registration.json'), metadata);
+        const finalLoss = result.history[result.history.length - 1]?.train.loss ?? NaN;
+        return { metrics: { model: options.model, modelOptions, loss, pairs: data.count, finalLoss }, result: { metadata, finalLoss } };
+      },
+      charts: (_history, steps) => {
+        const { x, loss: total, metric: similarity } = windowedStepCurves(steps, loader.stepsPerEpoch, 'similarity');
+        const series = [
+          { label: 'loss (batch)', x, y: total },
+          { label: `${lossName} similarity (batch)`, x, y: similarity },
+        ];
+        return [{ file: 'loss-curve.png', series, options: { title: 'Registration loss', xLabel: 'epoch', yLabel: 'loss' } }];
+      },
+    };
+  },
+};
+
+/** Trains a registration network on the pairs of `options.data` through the run template (module comment). */
+export function trainRegistration(options: TrainRegistrationOptions): Promise<RunOutcome<TrainRegistrationResult>> {
+  return runTraining(registerTask, { ...options, optimizer: options.optimizer ?? { type: 'adam', lr: 1e-4 } });
 }
 
 export interface LoadedRegistrationModel {
@@ -154,10 +157,18 @@ export interface LoadedRegistrationModel {
   metadata: RegistrationMetadata;
 }
 
-/** Loads a trained registration run (its `model/` and `registration.json`). */
+/**
+ * Loads a trained registration run: its model with the model metadata, or,
+ * for runs saved before the typed metadata, `model/` and `registration.json`.
+ */
 export async function loadRegistrationModel(run: string): Promise<LoadedRegistrationModel> {
+  if (existsSync(join(run, 'model', 'model.json')) && findModelMetadata(run) !== undefined) {
+    const { model, metadata } = await loadRunModel<RegisterModelExtension>(run, 'register');
+    const { size, field, integrationSteps, loss } = metadata.extension;
+    return { model, metadata: { task: 'register', model: metadata.model.name, modelOptions: metadata.model.options, size, field, integrationSteps, normalization: 'minmax', loss } };
+  }
   const metaPath = join(run, 'registration.json');
-  check(existsSync(metaPath), 'model', run, 'a registration run folder (with registration.json and model/)');
+  check(existsSync(metaPath), 'model', run, 'a registration run folder (with model/ and its metadata, or registration.json)');
   const metadata = JSON.parse(readFileSync(metaPath, 'utf8')) as RegistrationMetadata;
   check(metadata.task === 'register', `${metaPath}: task`, metadata.task, 'register');
   return { model: await loadModel(join(run, 'model')), metadata };

@@ -2,11 +2,12 @@
  * Semantic segmentation with the run template (src/train/run.ts): a
  * registry model that outputs per-pixel logits (`segnet`, `unet`, vanilla or
  * WaveSNet), a segmentation data folder (VOC, CamVid, Cityscapes, or
- * `images/` + `masks/`, src/data/segmentation), pixel-wise cross-entropy with
- * the ignore index 255, optionally class-weighted by median-frequency
- * balancing of the training masks and plus a Dice term
- * (src/losses/segmentation.ts), and the scores of src/metrics/segmentation.ts
- * on the evaluation split after every epoch.
+ * `images/` + `masks/`, src/data/segmentation), a `segmentation` loss of the
+ * registry (src/losses/segmentation.ts: by default the pixel-wise
+ * cross-entropy with the ignore index 255, optionally class-weighted by
+ * median-frequency balancing of the training masks and plus a Dice term; or
+ * the Dice loss alone), and the scores of src/metrics/segmentation.ts on the
+ * evaluation split after every epoch.
  *
  * The run folder is the template's (`config.json`, `log.jsonl`,
  * `checkpoints/`, `model/` with its metadata, `metrics.json`, curves); the
@@ -23,6 +24,9 @@
  *    resampled nearest and filled with the ignore index, the image filled
  *    with 0 before normalisation;
  *  - the schedule the CLI defaults to is poly (power 0.9), as the reference;
+ *  - a model that declares a head (DeepLabv3+: ASPP and decoder) trains it at
+ *    its reference's multiple of the learning rate (10×) through a parameter
+ *    group, the backbone at the base rate; `headLrMultiplier` changes it;
  *  - the final model is the last one, not the best on the evaluation split.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -33,12 +37,13 @@ import type { SegmentationData, SegmentationDataset } from '../data/segmentation
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
 import type { Palette } from '../io/indexed-png.js';
-import { medianFrequencyWeights, segmentationObjective } from '../losses/segmentation.js';
+import { checkLossOptions, createLoss } from '../losses/registry.js';
+import { medianFrequencyWeights, wantsMedianFrequency, type SegmentationLossContext } from '../losses/segmentation.js';
 import { IGNORE_INDEX, type SegmentationScores } from '../metrics/segmentation.js';
-import { createModel } from '../models/index.js';
+import { createModel, modelEntry } from '../models/index.js';
 import type { Series } from '../plot/line-chart.js';
 import { runTraining, windowedStepCurves, type RunChart, type RunOutcome, type RunSettings, type TrainingTask } from '../train/run.js';
-import type { EpochSummary, StepRecord } from '../train/trainer.js';
+import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
 import { evaluateSegmentation } from './segment-eval.js';
 import { channelStatistics } from '../data/normalization.js';
 
@@ -54,11 +59,21 @@ export interface SegmentOptions extends RunSettings {
   data: string;
   /** Reader options (`size`: fixed-scale crop to size × size). */
   dataOptions?: { size?: number };
-  /** `'none'` (default) or `'median-frequency'` (Eigen & Fergus 2015, from the training masks). */
-  classWeights?: 'none' | 'median-frequency';
-  /** Weight of a Dice term added to the cross-entropy (default 0). */
-  diceWeight?: number;
+  /** A `segmentation` loss of the registry (default `cross-entropy`). */
+  loss?: string;
+  /**
+   * Options of the loss (cross-entropy: `classWeights` 'none',
+   * 'median-frequency' or one weight per class, `diceWeight`; dice:
+   * `smooth`); options the loss does not take are refused.
+   */
+  lossOptions?: Record<string, unknown>;
   augment?: 'auto' | 'none' | SegmentAugmentation[];
+  /**
+   * Learning rate of the model's head (DeepLab's ASPP and decoder) relative
+   * to the backbone's, through a parameter group; default the model's
+   * reference factor (10 for deeplabv3plus), 1 for models without a head.
+   */
+  headLrMultiplier?: number;
   trainLimit?: number;
   testLimit?: number;
   evalBatchSize?: number;
@@ -136,13 +151,16 @@ export const segmentTask: TrainingTask<SegmentOptions, SegmentData, SegmentModel
       const v = options[key];
       if (v !== undefined) check(Number.isInteger(v) && v > 0, key, v, 'a positive integer');
     }
-    const weights = options.classWeights ?? 'none';
-    check(weights === 'none' || weights === 'median-frequency', 'classWeights', weights, "'none' or 'median-frequency'");
-    const dice = options.diceWeight ?? 0;
-    check(Number.isFinite(dice) && dice >= 0, 'diceWeight', dice, 'a number ≥ 0');
+    checkLossOptions('segmentation', options.loss ?? 'cross-entropy', options.lossOptions);
     const augment = options.augment;
     if (Array.isArray(augment)) for (const a of augment) check((SEGMENT_AUGMENTATIONS as readonly string[]).includes(a), 'augment', a, `one of ${SEGMENT_AUGMENTATIONS.join(', ')}, 'auto' or 'none'`);
     else check(augment === undefined || augment === 'auto' || augment === 'none', 'augment', augment, `'auto', 'none' or a list of ${SEGMENT_AUGMENTATIONS.join(', ')}`);
+    const head = modelEntry(options.model).head;
+    const multiplier = options.headLrMultiplier;
+    if (multiplier !== undefined) {
+      check(Number.isFinite(multiplier) && multiplier >= 0, 'headLrMultiplier', multiplier, 'a number ≥ 0');
+      check(head !== undefined || multiplier === 1, 'headLrMultiplier', multiplier, `1 or nothing for ${options.model}, which declares no head (deeplabv3plus does)`);
+    }
     for (const key of ['numClasses', 'inChannels', 'inputSize']) {
       check(options.modelOptions?.[key] === undefined, `modelOptions.${key}`, options.modelOptions?.[key], 'nothing (it comes from the data)');
     }
@@ -156,7 +174,7 @@ export const segmentTask: TrainingTask<SegmentOptions, SegmentData, SegmentModel
     const train = firstN(data.train, options.trainLimit);
     const test = firstN(data.test!, options.testLimit);
     let classWeights: number[] | undefined;
-    if (options.classWeights === 'median-frequency') {
+    if (wantsMedianFrequency(options.lossOptions)) {
       const masks = await train.masks(Array.from({ length: train.length }, (_, i) => i));
       classWeights = medianFrequencyWeights(masks, data.classNames.length, { ignoreIndex: train.ignoreIndex });
     }
@@ -183,12 +201,15 @@ export const segmentTask: TrainingTask<SegmentOptions, SegmentData, SegmentModel
     const modelOptions = { ...options.modelOptions, numClasses, inChannels: channels, inputSize: size };
     const model = withSeededRandom(deriveSeed(options.seed, SEED_STREAMS.modelInit), () => createModel(options.model, modelOptions));
     const evalBatchSize = options.evalBatchSize ?? 16;
-    const diceWeight = options.diceWeight ?? 0;
+    const loss = options.loss ?? 'cross-entropy';
+    const lossOptions = options.lossOptions ?? {};
+    const head = modelEntry(options.model).head;
+    const headLrMultiplier = options.headLrMultiplier ?? head?.lrMultiplier ?? 1;
     const dataSummary = { spec: options.data, source: data.source, format: data.format, trainSize: train.length, evalSize: test.length, evalSplit: data.testSplit, classNames: data.classNames, imageShape: train.imageShape };
     const evaluate = (m: tf.LayersModel) => evaluateSegmentation(m, test, { normalization, batchSize: evalBatchSize });
     return {
       model,
-      objective: segmentationObjective({ numClasses, classWeights, diceWeight, ignoreIndex: train.ignoreIndex }),
+      objective: createLoss<SegmentationLossContext, Objective>('segmentation', loss, lossOptions, { numClasses, ignoreIndex: train.ignoreIndex, medianFrequency: classWeights }),
       loader,
       evaluate: { everyEpochs: 1, run: async (m) => evalFigures((await evaluate(m)).scores) },
       definition: {
@@ -199,9 +220,11 @@ export const segmentTask: TrainingTask<SegmentOptions, SegmentData, SegmentModel
         dataOptions: options.dataOptions,
         data: dataSummary,
         augment,
-        classWeights: options.classWeights ?? 'none',
-        diceWeight,
+        loss,
+        lossOptions,
+        headLrMultiplier,
       },
+      trainer: head && headLrMultiplier !== 1 ? { parameterGroups: [{ name: 'head', select: head.select, lrMultiplier: headLrMultiplier }] } : undefined,
       settings: { evalBatchSize, classWeightValues: classWeights },
       metadata: () => ({
         model: { name: options.model, options: modelOptions },

@@ -15,7 +15,8 @@
  *
  * Compatibility (design decision): models saved before the typed metadata
  * (format 1: flat keys `model`/`backbone`, `modelOptions`, `inputShape`,
- * `normalization`, `classNames`, `threshold`, …) are converted on reading by
+ * `normalization`, `classNames`, `threshold`, …; segment3d's `cube` and
+ * `normalization: { scale, mean, std }`) are converted on reading by
  * {@link parseModelMetadata}.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +27,15 @@ import { check } from '../errors.js';
 export interface Preprocessing {
   /** Shape of one input without the batch axis: `[H, W, C]`, or `[D, H, W, C]` for volumes. */
   inputShape: number[];
-  /** Applied to inputs scaled to [0, 1] (8-bit pixels divided by 255). */
+  /**
+   * How raw values are scaled to [0, 1] before `normalization`: absent,
+   * divided by 255 (8-bit pixels; microscope volumes too, whatever their
+   * bit depth, as the 3-D WaveUNet reference does); `'minmax'`, each scan
+   * min–max scaled on its own (registration scans, whose units vary by
+   * modality and scanner).
+   */
+  intensity?: 'minmax';
+  /** Applied to inputs scaled to [0, 1] (see `intensity`). */
   normalization: Normalization;
 }
 
@@ -58,10 +67,33 @@ export interface ModelMetadata<E extends object = Record<string, unknown>> {
 
 const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
+/**
+ * The flat metadata `train segment3d` wrote before the typed metadata
+ * (`task`, `model`, `modelOptions`, `cube`, and `normalization` as
+ * `{ scale: 1/255, mean, std }` of one channel) → the current format.
+ */
+function fromSegment3dFormat1(raw: Record<string, unknown>, where: string): ModelMetadata {
+  const cube = raw.cube;
+  const n = (raw.normalization ?? {}) as { scale?: unknown; mean?: unknown; std?: unknown };
+  check(isNumbers(cube) && cube.length === 3, `${where} cube`, cube, 'the cube [D, H, W] of a segment3d model');
+  check(n.scale === 1 / 255 && typeof n.mean === 'number' && typeof n.std === 'number', `${where} normalization`, raw.normalization, '{ scale: 1/255, mean, std } of a segment3d model');
+  return {
+    format: MODEL_METADATA_FORMAT,
+    version: MODEL_METADATA_VERSION,
+    task: 'segment3d',
+    model: { name: String(raw.model), options: (raw.modelOptions as Record<string, unknown>) ?? {} },
+    preprocessing: { inputShape: [...cube, 1], normalization: { mean: [n.mean], std: [n.std] } },
+    thresholds: {},
+    training: { steps: Number(raw.trainedSteps), seed: Number(raw.seed) },
+    extension: { cube },
+  };
+}
+
 /** Format 1 (flat keys, written before the typed metadata) → the current format. */
 function fromFormat1(raw: Record<string, unknown>, where: string): ModelMetadata {
   const task = raw.task;
-  check(task === 'classify' || task === 'face', `${where} task`, task, "'classify' or 'face' (metadata of a wavecv model)");
+  if (task === 'segment3d') return fromSegment3dFormat1(raw, where);
+  check(task === 'classify' || task === 'face', `${where} task`, task, "'classify', 'face' or 'segment3d' (metadata of a wavecv model)");
   const thresholds: Record<string, Threshold> = {};
   if (typeof raw.threshold === 'number') thresholds.learned = { value: raw.threshold, source: String(raw.thresholdSource ?? 'learned') };
   const stored = raw.verificationThreshold as Threshold | undefined;
@@ -104,6 +136,8 @@ export function parseModelMetadata(raw: unknown, where: string): ModelMetadata {
   const shape = meta.preprocessing?.inputShape;
   check(isNumbers(shape) && shape.every((d) => Number.isInteger(d) && d > 0) && (shape.length === 3 || shape.length === 4), `${where} inputShape`, shape, '[H, W, C] or [D, H, W, C] positive integers');
   const normalization = checkNormalization(meta.preprocessing.normalization, `${where} normalization`);
+  const intensity = meta.preprocessing.intensity;
+  check(intensity === undefined || intensity === 'minmax', `${where} intensity`, intensity, "'minmax' or nothing (pixels divided by 255)");
   check(normalization.mean.length === 1 || normalization.mean.length === shape[shape.length - 1], `${where} normalization`, normalization.mean, `1 or ${shape[shape.length - 1]} values (one per channel)`);
   return meta;
 }

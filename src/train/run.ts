@@ -272,7 +272,7 @@ export function checkResumeDefinition(definition: Record<string, unknown>, recor
 /** The preprocessing recorded in a run's config.json (current or first format). */
 function recordedPreprocessing(config: Record<string, unknown>, where: string): Preprocessing | undefined {
   const p = config.preprocessing as Preprocessing | undefined;
-  if (p) return { inputShape: p.inputShape, normalization: checkNormalization(p.normalization, `${where} preprocessing.normalization`) };
+  if (p) return { inputShape: p.inputShape, ...(p.intensity ? { intensity: p.intensity } : {}), normalization: checkNormalization(p.normalization, `${where} preprocessing.normalization`) };
   const imageShape = (config.data as { imageShape?: number[] } | undefined)?.imageShape;
   if (config.normalization && imageShape) return { inputShape: imageShape, normalization: checkNormalization(config.normalization, `${where} normalization`) };
   return undefined;

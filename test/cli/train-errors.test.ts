@@ -55,6 +55,42 @@ test('train commands name the flag the user typed, refuse options the loss does 
   }
 });
 
+test('train segment, segment3d and register take --loss and --loss-option like classify and face: options the loss does not take are refused naming the flag', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-train-errors-'));
+  try {
+    const out = join(dir, 'never');
+    const data = join(dir, 'no-data');
+    const runs = await Promise.all([
+      wavecv(['train', 'segment', '--model', 'unet', '--data', data, '--loss', 'dice', '--dice-weight', '0.5', '--out', out]),
+      wavecv(['train', 'segment', '--model', 'unet', '--data', data, '--loss-option', 'smooth=2', '--out', out]),
+      wavecv(['train', 'segment', '--model', 'segnet', '--data', data, '--head-lr-multiplier', '10', '--out', out]),
+      wavecv(['train', 'segment3d', '--data', data, '--loss', 'focal', '--out', out]),
+      wavecv(['train', 'segment3d', '--data', data, '--loss', 'dice', '--loss-option', 'classWeights=[1,5]', '--out', out]),
+      wavecv(['train', 'register', '--data', data, '--loss', 'mse', '--window', '5', '--out', out]),
+      wavecv(['train', 'register', '--data', data, '--loss', 'ncc', '--similarity', 'mse', '--out', out]),
+      wavecv(['train', 'register', '--data', data, '--model', 'winet', '--start-channels', '0', '--out', out]),
+    ]);
+    const expected = [
+      /^wavecv: --dice-weight: got 0\.5, expected no such option for loss dice, which takes smooth$/,
+      /^wavecv: --loss-option smooth: got 2, expected no such option for loss cross-entropy, which takes classWeights, diceWeight$/,
+      /^wavecv: --head-lr-multiplier: got 10, expected 1 or nothing for segnet, which declares no head \(deeplabv3plus does\)$/,
+      /^wavecv: --loss: got "focal", expected one of cross-entropy, dice$/,
+      /^wavecv: --loss-option classWeights: got \[1, 5\], expected no such option for loss dice, which takes smooth$/,
+      /^wavecv: --window: got 5, expected no such option for loss mse, which takes lambda, penalty$/,
+      /^wavecv: similarity: got "mse", expected nothing when --loss is given/,
+      /^wavecv: start-channels: got "0", expected a positive integer$/,
+    ];
+    runs.forEach((r, i) => {
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.match(lastLine(r.stderr), expected[i]);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    });
+    assert.ok(!existsSync(out), 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('--resume refuses to change the run (another --wavelet, --train-limit) and keeps its files; checkpoints/ as a file is refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-train-errors-'));
   try {

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
-import { diceLoss, medianFrequencyWeights, segmentationCrossEntropy } from '../../src/losses/segmentation.js';
+import { createLoss } from '../../src/losses/registry.js';
+import { diceLoss, medianFrequencyWeights, segmentationCrossEntropy, type SegmentationLossContext } from '../../src/losses/segmentation.js';
+import type { Objective } from '../../src/train/trainer.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/segmentation.json', import.meta.url), 'utf8'));
 const L = fixture.losses as {
@@ -62,4 +64,34 @@ test('median-frequency weights equal the numpy reference; bad masks are refused'
   assert.throws(() => medianFrequencyWeights([[0, 1, 9]], 3), (e: unknown) => e instanceof WavecvError && /^masks\[0\]: got 9/.test(e.message));
   assert.throws(() => segmentationCrossEntropy(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.zeros([1, 2, 2], 'int32') as tf.Tensor3D, { classWeights: [1, 2] }), (e: unknown) => e instanceof WavecvError && /^classWeights/.test(e.message));
   assert.throws(() => segmentationCrossEntropy(tf.zeros([1, 2, 2, 3]) as tf.Tensor4D, tf.zeros([1, 3, 2], 'int32') as tf.Tensor3D), (e: unknown) => e instanceof WavecvError && /^labels/.test(e.message));
+});
+
+test('the segmentation losses of the registry: cross-entropy (median-frequency or given weights, + Dice), Dice alone, volumes folded; options checked by the loss', () => {
+  const context = { numClasses: L.shape[3], ignoreIndex: 255, medianFrequency: L.classWeights };
+  const logits = tf.tensor4d(L.logits, L.shape);
+  const labels = tf.tensor3d(L.labels, L.shape.slice(0, 3) as [number, number, number], 'int32');
+  const mask = tf.expandDims(labels, 3);
+  const lossOf = (name: string, options: Record<string, unknown>, x: tf.Tensor = logits, m: tf.Tensor = mask) => {
+    const result = createLoss<SegmentationLossContext, Objective>('segmentation', name, options, context).compute(x, { mask: m }, {} as never);
+    const value = result.loss.dataSync()[0];
+    tf.dispose([result.loss, ...Object.values(result.metrics ?? {})]);
+    return value;
+  };
+  const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-5, `${what}: ${a} vs ${b}`);
+  close(lossOf('cross-entropy', {}), L.ce.loss, 'plain');
+  close(lossOf('cross-entropy', { classWeights: 'median-frequency' }), L.ceWeighted.loss, 'median-frequency (the task’s weights)');
+  close(lossOf('cross-entropy', { classWeights: L.classWeights, diceWeight: 0.5 }), L.ceWeighted.loss + 0.5 * L.dice.loss, 'weighted + Dice');
+  close(lossOf('dice', {}), L.dice.loss, 'Dice');
+  // A batch of B volumes of depth D is the batch of B·D slices.
+  const [b, h, w, c] = L.shape;
+  close(lossOf('cross-entropy', { diceWeight: 1 }, tf.reshape(logits, [1, b, h, w, c]), tf.reshape(mask, [1, b, h, w, 1])), L.ce.loss + L.dice.loss, 'volume');
+  const refused = (name: string, options: Record<string, unknown>, pattern: RegExp, ctx: SegmentationLossContext = context) =>
+    assert.throws(() => createLoss('segmentation', name, options, ctx), (e: unknown) => e instanceof WavecvError && pattern.test(e.message), JSON.stringify(options));
+  refused('dice', { diceWeight: 1 }, /^lossOptions\.diceWeight: got 1, expected no such option for loss dice, which takes smooth$/);
+  refused('dice', { smooth: 0 }, /^lossOptions\.smooth: got 0, expected a positive number$/);
+  refused('cross-entropy', { classWeights: [1, 2] }, /^lossOptions\.classWeights: got \[1, 2\], expected 'none', 'median-frequency' or \d+ non-negative weights/);
+  refused('cross-entropy', { diceWeight: -1 }, /^lossOptions\.diceWeight: got -1, expected a number ≥ 0$/);
+  refused('cross-entropy', { classWeights: 'median-frequency' }, /^lossOptions\.classWeights: .*expected weights the task computed/, { numClasses: 3, ignoreIndex: 255 });
+  refused('focal', {}, /^loss: got "focal", expected one of cross-entropy, dice$/);
+  tf.dispose([logits, labels, mask]);
 });

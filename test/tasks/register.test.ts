@@ -18,6 +18,7 @@ import { spacingAffine, type Volume } from '../../src/io/volume.js';
 import { foldingPercentage } from '../../src/metrics/registration.js';
 import { warp } from '../../src/nn/warp.js';
 import { loadTrainingPairs, trainRegistration } from '../../src/tasks/register.js';
+import { readModelMetadata } from '../../src/train/run-folder.js';
 import { oneErrorLine, runCli } from '../cli/helpers.js';
 
 const SHAPE = [32, 32];
@@ -93,15 +94,22 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
     const run = join(dir, 'run');
     const result = await trainRegistration({
       model: 'winet-diff',
-      modelOptions: { dims: 2, size: data.size, startChannels: 2 },
-      ...data,
-      loss: { similarity: 'mse', window: 9, lambda: 0.01 },
+      modelOptions: { startChannels: 2 },
+      data: join(dir, 'train'),
+      loss: 'mse',
+      lossOptions: { lambda: 0.01 },
       epochs: 6,
       optimizer: { type: 'adam', lr: 3e-3 },
       seed: 1,
       out: run,
     });
     assert.equal(result.steps, 24);
+    assert.deepEqual(result.result.metadata.loss, { similarity: 'mse', window: 9, lambda: 0.01, penalty: 'l2' });
+    for (const file of ['config.json', 'log.jsonl', 'checkpoints', 'model', 'metrics.json', 'loss-curve.png', 'registration.json']) assert.ok(existsSync(join(run, file)), file);
+    const saved = readModelMetadata(run);
+    assert.equal(saved.task, 'register');
+    assert.deepEqual(saved.preprocessing, { inputShape: [32, 32, 1], intensity: 'minmax', normalization: { mean: [0], std: [1] } });
+    assert.deepEqual(saved.extension, { size: [32, 32], field: 'velocity', integrationSteps: 7, loss: result.result.metadata.loss });
     const log = readFileSync(join(run, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'train');
     const first = log.slice(0, 4).reduce((s, r) => s + r.metrics.similarity, 0);
     const last = log.slice(-4).reduce((s, r) => s + r.metrics.similarity, 0);

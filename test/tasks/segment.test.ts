@@ -8,6 +8,9 @@ import sharp from 'sharp';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
 import { openSegmentationData } from '../../src/data/readers.js';
+import { WavecvError } from '../../src/errors.js';
+import { createModel } from '../../src/models/index.js';
+import { DEEPLAB_HEAD } from '../../src/models/wavesnet/deeplab.js';
 import { trainSegmenter } from '../../src/tasks/segment.js';
 import { evaluateSegmentation } from '../../src/tasks/segment-eval.js';
 import { segmentImageFile } from '../../src/tasks/segment-image.js';
@@ -53,8 +56,7 @@ test('train segment learns the squares (Haar U-Net, poly schedule, median-freque
     model: 'unet',
     modelOptions: { wavelet: 'haar', width: 4 },
     data: join(root, 'data'),
-    classWeights: 'median-frequency',
-    diceWeight: 0.5,
+    lossOptions: { classWeights: 'median-frequency', diceWeight: 0.5 },
     epochs: 6,
     batchSize: 4,
     optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 5e-4 },
@@ -70,6 +72,10 @@ test('train segment learns the squares (Haar U-Net, poly schedule, median-freque
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.task, 'segment');
   assert.equal(metrics.classWeights.length, 3);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.deepEqual([config.loss, config.lossOptions, config.headLrMultiplier, config.trainer.parameterGroups], ['cross-entropy', { classWeights: 'median-frequency', diceWeight: 0.5 }, 1, undefined]);
+  const logged = JSON.parse(readFileSync(join(out, 'log.jsonl'), 'utf8').split('\n')[0]);
+  assert.deepEqual(Object.keys(logged.metrics).sort(), ['crossEntropy', 'dice', 'pixelAccuracy']);
   const meta = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata;
   assert.equal(JSON.stringify(meta).includes('"palette"'), true, 'palette recorded for wavecv segment');
 
@@ -113,4 +119,38 @@ test('the CLI trains; a resume that changes the wavelet is refused naming the fl
   assert.notEqual(noLayout.status, 0);
   assert.match(noLayout.stderr, /^wavecv: --data: .*known segmentation layout/m);
   assert.doesNotMatch(noLayout.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('deeplabv3plus trains its head (ASPP + decoder) at 10× the learning rate by default, the backbone at the base rate; --head-lr-multiplier changes it, and a model without a head refuses it', async () => {
+  const out = join(root, 'deeplab');
+  const outcome = await trainSegmenter({
+    model: 'deeplabv3plus',
+    modelOptions: { width: 2, backbone: 'resnet50' },
+    data: join(root, 'data'),
+    loss: 'dice',
+    epochs: 1,
+    batchSize: 8,
+    trainLimit: 8,
+    testLimit: 2,
+    optimizer: { type: 'sgd', lr: 0.01, momentum: 0.9 },
+    seed: 0,
+    out,
+  });
+  assert.equal(outcome.steps, 1);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  const [head, rest] = config.trainer.parameterGroups as Array<{ name: string; lrMultiplier: number; variables: number }>;
+  assert.deepEqual([head.name, head.lrMultiplier, rest.name, rest.lrMultiplier], ['head', 10, 'default', 1]);
+  // The head is every weight outside the ResNet encoder: ASPP (5 conv-BN branches + projection), decoder (low-level, 2 convs), classifier.
+  const model = createModel('deeplabv3plus', { width: 2, backbone: 'resnet50', numClasses: 3, inChannels: 3, inputSize: 32 });
+  const names = model.trainableWeights.map((w) => w.originalName);
+  const inHead = names.filter((n) => DEEPLAB_HEAD.select.test(n));
+  assert.equal(head.variables, inHead.length);
+  assert.ok(inHead.every((n) => /^(aspp|decoder|classifier)/.test(n)) && names.filter((n) => !DEEPLAB_HEAD.select.test(n)).every((n) => /^(stem|layer\d_\d)/.test(n)), 'head = not the encoder');
+  model.dispose();
+  assert.equal(JSON.parse(readFileSync(join(out, 'log.jsonl'), 'utf8').split('\n')[0]).metrics.pixelAccuracy >= 0, true);
+  await assert.rejects(
+    trainSegmenter({ model: 'segnet', data: join(root, 'data'), headLrMultiplier: 10, epochs: 1, optimizer: { type: 'sgd', lr: 0.01 }, seed: 0, out: join(root, 'never') }),
+    (e: unknown) => e instanceof WavecvError && /^headLrMultiplier: got 10, expected 1 or nothing for segnet, which declares no head/.test(e.message),
+  );
+  assert.ok(!existsSync(join(root, 'never')));
 });

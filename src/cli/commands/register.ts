@@ -22,11 +22,13 @@ import { writePng } from '../../io/image.js';
 import { writeNifti } from '../../io/nifti.js';
 import { spacingAffine, type Volume } from '../../io/volume.js';
 import { registrationFigure } from '../../plot/registration-figure.js';
-import { evaluatePair, loadRegistrationModel, loadTrainingPairs, registerScans, trainRegistration, type PairEvaluation, type Similarity } from '../../tasks/register.js';
+import { lossNames } from '../../losses/registry.js';
+import { evaluatePair, loadRegistrationModel, registerScans, trainRegistration, type PairEvaluation, type RegistrationLossName } from '../../tasks/register.js';
 import { startEngine } from '../engine-option.js';
-import { choice, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
+import { withFlagName } from '../flag-names.js';
+import { choice, lossOptionParser, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 
 /** A volume on the fixed scan's grid (its geometry when it has one). */
 function onFixedGrid(fixed: Scan, data: Float32Array | Int16Array, shape: number[]): Volume {
@@ -48,9 +50,11 @@ interface TrainRegisterCliOptions extends TrainerCliOptions {
   size?: string;
   startChannels: number;
   wavelet: string;
-  similarity: Similarity;
-  window: number;
-  lambda: number;
+  loss?: RegistrationLossName;
+  similarity?: RegistrationLossName;
+  lossOption?: Record<string, unknown>;
+  window?: number;
+  lambda?: number;
 }
 
 function parseSize(spec: string): number[] {
@@ -86,23 +90,27 @@ export function registerRegistrationCommands(program: Command): void {
       .option('--size <DxHxW>', 'network input size (multiples of 16; default: the scans rounded up)')
       .option('--start-channels <n>', 'C of WiNet (WiNet models only)', positiveInteger('start-channels'), 8)
       .option('--wavelet <name>', 'wavelet of the DWT/IDWT (WiNet models only)', 'haar')
-      .option('--similarity <name>', 'ncc or mse', choice('similarity', ['ncc', 'mse'] as const), 'ncc')
-      .option('--window <n>', 'NCC window', positiveInteger('window'), 9)
-      .option('--lambda <λ>', 'smoothness weight', nonNegative('lambda'), 2),
+      .option('--loss <name>', `registration loss: ${lossNames('registration').join(', ')} (default ncc)`, choice('loss', lossNames('registration') as RegistrationLossName[]))
+      .option('--similarity <name>', 'the same as --loss (ncc or mse)', choice('similarity', lossNames('registration') as RegistrationLossName[]))
+      .option('--loss-option <key=value>', 'option of the loss, repeatable (e.g. penalty=l1); options the loss does not take are refused', lossOptionParser('penalty=l1'))
+      .option('--window <n>', 'ncc: window side, odd (default 9)', positiveInteger('window'))
+      .option('--lambda <λ>', 'smoothness weight (default 2)', nonNegative('lambda')),
     { epochs: 10, batchSize: 1, optimizer: 'adam', schedule: 'constant' },
   ).action(async (o: TrainRegisterCliOptions, cmd: Command) => {
+    check(o.loss === undefined || o.similarity === undefined, 'similarity', o.similarity, 'nothing when --loss is given (the same setting)');
+    const size = o.size ? parseSize(o.size) : undefined;
+    const { lossOptions, flags } = lossOptionsOf({ window: { flag: '--window', value: o.window }, lambda: { flag: '--lambda', value: o.lambda } }, o.lossOption);
     await startEngine(cmd);
-    const data = await loadTrainingPairs(o.data, o.size ? parseSize(o.size) : undefined);
     const { optimizer, schedule, clip } = trainerSettings(o);
     const { signal, release } = interruptSignal();
     try {
-      const result = await trainRegistration({
+      const outcome = await trainRegistration({
         model: o.model,
-        modelOptions: { dims: data.size.length, size: data.size, ...(o.model.startsWith('winet') ? { startChannels: o.startChannels, wavelet: o.wavelet } : {}) },
-        fixed: data.fixed,
-        moving: data.moving,
-        count: data.count,
-        loss: { similarity: o.similarity, window: o.window, lambda: o.lambda },
+        modelOptions: o.model.startsWith('winet') ? { startChannels: o.startChannels, wavelet: o.wavelet } : {},
+        data: o.data,
+        size,
+        loss: o.loss ?? o.similarity,
+        lossOptions,
         epochs: o.epochs,
         batchSize: o.batchSize,
         optimizer,
@@ -111,12 +119,20 @@ export function registerRegistrationCommands(program: Command): void {
         seed: o.seed,
         out: o.out,
         resume: o.resume,
+        checkpointEverySteps: o.checkpointEvery,
         progress: progressFor(o.progress),
         signal,
+        renameError: (error) => withFlagName(error, { ...flags, size: '--size', 'modelOptions.startChannels': '--start-channels' }),
       });
-      process.stdout.write(`trained ${o.model} (${data.size.join('×')}) for ${result.steps} steps in ${result.seconds.toFixed(1)} s, mean loss of the last epoch ${result.finalLoss.toFixed(4)}; run in ${o.out}\n`);
+      const { metadata, finalLoss } = outcome.result;
+      process.stdout.write(
+        outcome.stopped === 'completed'
+          ? `trained ${o.model} (${metadata.size.join('×')}) for ${outcome.steps} steps in ${outcome.trainSeconds.toFixed(1)} s, mean loss of the last epoch ${finalLoss.toFixed(4)}; run in ${o.out}\n`
+          : `stopped at step ${outcome.steps}; continue with the same command and --resume\n`,
+      );
     } finally {
       release();
+      if (signal.aborted) process.exitCode = 130;
     }
   });
 

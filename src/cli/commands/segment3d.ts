@@ -9,15 +9,13 @@
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { join } from 'node:path';
-import { check } from '../../errors.js';
-import { loadModel } from '../../io/model-io.js';
 import { readVolume } from '../../io/volume-file.js';
 import '../../models/index.js';
 import { segmentVolumeFile } from '../../neuron/segment-volume.js';
 import { writeSwc } from '../../neuron/swc.js';
 import { traceNeuron } from '../../neuron/trace.js';
-import { cubePredictor, NEURON_NORMALIZATION } from '../../tasks/segment3d.js';
+import { cubePredictor, voxelNormaliser, type Segment3dModelExtension } from '../../tasks/segment3d.js';
+import { loadRunModel } from '../../train/run-folder.js';
 import { startEngine } from '../engine-option.js';
 import { choice, positive, positiveInteger } from '../option-parsers.js';
 
@@ -45,12 +43,8 @@ export function registerSegment3d(program: Command): void {
     .option('--length-threshold <voxels>', 'tracing: prune branches shorter than this', positive('length-threshold'), 5)
     .action(async (volume: string, o: Segment3dCliOptions, cmd: Command) => {
       await startEngine(cmd);
-      const modelDir = o.model.endsWith('model') ? o.model : join(o.model, 'model');
-      const model = await loadModel(modelDir);
-      const meta = (model.getUserDefinedMetadata() ?? {}) as { task?: string; cube?: [number, number, number] };
-      check(meta.task === 'segment3d' && Array.isArray(meta.cube), 'model', o.model, 'a run folder of wavecv train segment3d (its model metadata names the task and cube)');
-      const cube = meta.cube;
-      const { scale, mean, std } = NEURON_NORMALIZATION;
+      const { model, metadata } = await loadRunModel<Segment3dModelExtension>(o.model, 'segment3d');
+      const cube = metadata.extension.cube;
       const tty = Boolean(process.stderr.isTTY);
       const bar = tty ? new cliProgress.SingleBar({ format: 'cubes {bar} {value}/{total} | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       let lastLine = 0;
@@ -62,7 +56,7 @@ export function registerSegment3d(program: Command): void {
         mode: o.assembly,
         batchSize: o.batchSize,
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
-        normalise: (v) => (v * scale - mean) / std,
+        normalise: voxelNormaliser(metadata.preprocessing),
         onProgress: (done, total) => {
           if (bar) {
             if (done <= o.batchSize) bar.start(total, 0);

@@ -4,14 +4,18 @@
  * `unet`, vanilla or WaveSNet (`--wavelet`), through the run template: the
  * same run folder, resume, logging and Ctrl-C handling as `train classify`.
  * Defaults follow the reference's recipe at CPU scale: SGD momentum 0.9,
- * weight decay 5e-4, poly schedule (power 0.9), batch 8.
+ * weight decay 5e-4, poly schedule (power 0.9), batch 8, DeepLab's head at
+ * 10× the learning rate. The loss is a `segmentation` loss of the registry
+ * (`--loss`, `--loss-option k=v`; `--class-weights` and `--dice-weight` are
+ * shorthands for the cross-entropy's options).
  */
 import type { Command } from 'commander';
 import { SEGMENT_AUGMENTATIONS, trainSegmenter, type SegmentAugmentation } from '../../tasks/segment.js';
 import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
-import { choice, keyValueParser, nonNegative, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { lossNames } from '../../losses/registry.js';
+import { choice, keyValueParser, lossOptionParser, nonNegative, positiveInteger } from '../option-parsers.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 
 interface SegmentCliOptions extends TrainerCliOptions {
   model: string;
@@ -20,8 +24,11 @@ interface SegmentCliOptions extends TrainerCliOptions {
   data: string;
   imageSize?: number;
   augment: string;
-  classWeights: 'none' | 'median-frequency';
-  diceWeight: number;
+  loss: string;
+  lossOption?: Record<string, unknown>;
+  classWeights?: 'none' | 'median-frequency';
+  diceWeight?: number;
+  headLrMultiplier?: number;
   trainLimit?: number;
   testLimit?: number;
   evalBatchSize: number;
@@ -39,8 +46,11 @@ export function registerTrainSegment(program: Command): void {
     .requiredOption('--data <dir>', 'a segmentation folder: VOC, CamVid (SegNet tutorial), Cityscapes, or images/ + masks/ (e.g. from `wavecv generate scenes`)')
     .option('--image-size <n>', 'resize each pair so its shorter side is n and keep the centre n×n', positiveInteger('image-size'))
     .option('--augment <list>', `auto (all), none, or a comma-separated list of ${SEGMENT_AUGMENTATIONS.join(', ')}`, 'auto')
-    .option('--class-weights <mode>', 'none or median-frequency (from the training masks)', choice('class-weights', ['none', 'median-frequency'] as const), 'none')
-    .option('--dice-weight <w>', 'weight of a soft Dice term added to the cross-entropy', nonNegative('dice-weight'), 0)
+    .option('--loss <name>', `segmentation loss: ${lossNames('segmentation').join(', ')}`, 'cross-entropy')
+    .option('--loss-option <key=value>', 'option of the loss, repeatable (cross-entropy: classWeights, diceWeight; dice: smooth); options the loss does not take are refused', lossOptionParser('diceWeight=0.5'))
+    .option('--class-weights <mode>', 'cross-entropy: none (default) or median-frequency (from the training masks)', choice('class-weights', ['none', 'median-frequency'] as const))
+    .option('--dice-weight <w>', 'cross-entropy: weight of a soft Dice term added (default 0)', nonNegative('dice-weight'))
+    .option('--head-lr-multiplier <m>', "learning rate of the model's head (DeepLab's ASPP + decoder) relative to --lr (default 10 for deeplabv3plus, as the reference; 1 for models without a head)", nonNegative('head-lr-multiplier'))
     .option('--train-limit <n>', 'train on the first n training pairs only', positiveInteger('train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n evaluation pairs only', positiveInteger('test-limit'))
     .option('--eval-batch-size <n>', 'images per evaluation batch', positiveInteger('eval-batch-size'), 16);
@@ -51,6 +61,10 @@ export function registerTrainSegment(program: Command): void {
       options.augment === 'auto' || options.augment === 'none' ? options.augment : (options.augment.split(',').map((a) => a.trim()) as SegmentAugmentation[]);
     const modelOptions: Record<string, unknown> = { ...options.modelOption };
     if (options.wavelet !== undefined) modelOptions.wavelet = options.wavelet;
+    const { lossOptions, flags } = lossOptionsOf(
+      { classWeights: { flag: '--class-weights', value: options.classWeights }, diceWeight: { flag: '--dice-weight', value: options.diceWeight } },
+      options.lossOption,
+    );
     const interrupt = interruptSignal();
     process.stderr.write(`backend ${engine.backend}; training ${options.model}${options.wavelet ? ` (${options.wavelet})` : ''} on ${options.data} into ${options.out}\n`);
     try {
@@ -59,8 +73,9 @@ export function registerTrainSegment(program: Command): void {
         modelOptions,
         data: options.data,
         dataOptions: options.imageSize ? { size: options.imageSize } : {},
-        classWeights: options.classWeights,
-        diceWeight: options.diceWeight,
+        loss: options.loss,
+        lossOptions,
+        headLrMultiplier: options.headLrMultiplier,
         augment,
         epochs: options.epochs,
         batchSize: options.batchSize,
@@ -77,7 +92,7 @@ export function registerTrainSegment(program: Command): void {
         checkpointEverySteps: options.checkpointEvery,
         progress: progressFor(options.progress),
         signal: interrupt.signal,
-        renameError: (error) => withFlagName(error, { 'dataOptions.size': '--image-size', classWeights: '--class-weights', diceWeight: '--dice-weight' }),
+        renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size', headLrMultiplier: '--head-lr-multiplier' }),
       });
       const t = outcome.result.test;
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

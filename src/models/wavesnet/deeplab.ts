@@ -52,6 +52,15 @@ export interface DeepLabOptions extends WaveCNetOptions {
 
 export const DEEPLAB_BACKBONES = ['resnet50', 'resnet101'] as const;
 
+/**
+ * The head of DeepLabv3+ (ASPP, decoder, the wavelet decoder's detail
+ * reductions, classifier) by variable name: everything that is not the
+ * backbone. The reference trains it at 10× the backbone's learning rate
+ * (its `get_10x_lr_params`, after DeepLab, Chen et al. 2015, §4.1: "the
+ * learning rate of the final classifier layer ×10").
+ */
+export const DEEPLAB_HEAD = { select: /^(aspp_|decoder_|layer2_detail\d+_reduce\/|classifier\/)/, lrMultiplier: 10 };
+
 /** Dropout of the decoder's two 3×3 convolutions: the reference's default (p1, p2) = (0.5, 0.1). */
 const DECODER_DROPOUT = [0.5, 0.1] as const;
 

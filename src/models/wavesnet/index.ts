@@ -11,7 +11,7 @@
  */
 import { registerModel } from '../registry.js';
 import { WAVECNET_OPTIONS, WIDTH_OPTION } from '../wavecnet/options.js';
-import { buildDeepLabV3Plus, DEEPLAB_BACKBONES, type DeepLabOptions } from './deeplab.js';
+import { buildDeepLabV3Plus, DEEPLAB_BACKBONES, DEEPLAB_HEAD, type DeepLabOptions } from './deeplab.js';
 import { buildVggSegmentation, type VggSegmentationOptions } from './vgg-segmentation.js';
 
 const FAMILY = 'wavesnet';
@@ -42,5 +42,6 @@ registerModel({
   description: 'DeepLabv3+, ResNet-101/50 backbone at output stride 16, ASPP (wavelet: the layer1/layer2 detail bands put back by IDWTs in the decoder); options backbone (resnet101), width (default 64)',
   options: { ...options, backbone: { type: 'string', values: DEEPLAB_BACKBONES, description: 'resnet101 (default) or resnet50' } },
   smallOptions: { width: 2, inputSize: 32, numClasses: 3, backbone: 'resnet50' },
+  head: DEEPLAB_HEAD,
   create: (options) => buildDeepLabV3Plus(options as DeepLabOptions),
 });

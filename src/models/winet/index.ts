@@ -14,8 +14,9 @@ import { registerModel, type ModelOptions } from '../registry.js';
 import { buildVoxelMorph } from './voxelmorph.js';
 import { buildWiNet } from './winet.js';
 
-/** What a registration model outputs: a displacement, or a velocity to integrate. */
-export type FieldKind = 'displacement' | 'velocity';
+import type { FieldKind } from '../../nn/warp.js';
+
+export type { FieldKind } from '../../nn/warp.js';
 
 const FIELD_KINDS = new Map<string, FieldKind>();
 

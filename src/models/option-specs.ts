@@ -9,13 +9,17 @@
  * take) stay with the constructor.
  */
 import { check, WavecvError } from '../errors.js';
+import { wavelist } from '../wavelets/filters.js';
 
 export type OptionSpec =
   | { type: 'integer'; min?: number; max?: number; values?: readonly number[]; description: string }
   | { type: 'number'; min?: number; /** exclusive upper bound */ below?: number; description: string }
   | { type: 'string'; values?: readonly string[]; description: string }
+  /** A discrete wavelet name of `wavelist()`. */
+  | { type: 'wavelet'; description: string }
   | { type: 'boolean'; description: string }
-  | { type: 'integer[]'; min?: number; description: string };
+  /** Integers ≥ `min`, each a multiple of `multipleOf`, `length` of them (when given). */
+  | { type: 'integer[]'; min?: number; multipleOf?: number; length?: number; description: string };
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
@@ -28,10 +32,12 @@ function expectedOf(spec: OptionSpec): string {
       return `a number${spec.min !== undefined ? ` ≥ ${spec.min}` : ''}${spec.below !== undefined ? ` and < ${spec.below}` : ''}`;
     case 'string':
       return spec.values ? `one of ${spec.values.join(', ')}` : 'a string';
+    case 'wavelet':
+      return 'a discrete wavelet name (wavecv wavelets)';
     case 'boolean':
       return 'true or false';
     case 'integer[]':
-      return `a non-empty array of integers${spec.min !== undefined ? ` ≥ ${spec.min}` : ''}`;
+      return `${spec.length !== undefined ? `${spec.length}` : 'a non-empty array of'} integers${spec.min !== undefined ? ` ≥ ${spec.min}` : ''}${spec.multipleOf !== undefined ? `, multiples of ${spec.multipleOf}` : ''}`;
   }
 }
 
@@ -45,10 +51,17 @@ function valid(spec: OptionSpec, value: unknown): boolean {
       return typeof value === 'number' && Number.isFinite(value) && (spec.min === undefined || value >= spec.min) && (spec.below === undefined || value < spec.below);
     case 'string':
       return typeof value === 'string' && (spec.values === undefined || spec.values.includes(value));
+    case 'wavelet':
+      return typeof value === 'string' && wavelist().includes(value);
     case 'boolean':
       return typeof value === 'boolean';
     case 'integer[]':
-      return Array.isArray(value) && value.length > 0 && value.every((v) => integer(v, spec.min));
+      return (
+        Array.isArray(value) &&
+        value.length > 0 &&
+        (spec.length === undefined || value.length === spec.length) &&
+        value.every((v) => integer(v, spec.min) && (spec.multipleOf === undefined || v % spec.multipleOf === 0))
+      );
   }
 }
 

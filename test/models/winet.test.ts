@@ -12,6 +12,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { buildWiNet } from '../../src/models/winet/winet.js';
 import { createModel } from '../../src/models/index.js';
+import { WavecvError } from '../../src/errors.js';
 
 interface Reference {
   paramCount8: number;
@@ -104,9 +105,15 @@ for (const key of ['2d', '3d'] as const) {
   });
 }
 
-test('WiNet options are checked', async () => {
+test('registration model options are checked by the registry specs alone, naming the option', async () => {
   await initEngine();
-  assert.throws(() => buildWiNet({ dims: 2, size: [24, 32] }), /size: got \[24, 32\], expected 2 sizes, each a positive multiple of 16/);
-  assert.throws(() => buildWiNet({ dims: 2, size: [32, 32], wavelet: 'nope' }), /wavelet: got "nope"/);
-  assert.throws(() => buildWiNet({ dims: 3, size: [32, 32, 32], startChannels: 0 }), /startChannels: got 0/);
+  const refused = (name: string, options: Record<string, unknown>, pattern: RegExp) =>
+    assert.throws(() => createModel(name, options), (e: unknown) => e instanceof WavecvError && pattern.test(e.message), `${name} ${JSON.stringify(options)}`);
+  refused('winet', { dims: 2, size: [24, 32] }, /^size: got \[24, 32\], expected a non-empty array of integers ≥ 16, multiples of 16 \(winet: /);
+  refused('winet', { dims: 2, size: [32, 32], wavelet: 'nope' }, /^wavelet: got "nope", expected a discrete wavelet name \(wavecv wavelets\)/);
+  refused('winet-diff', { dims: 3, size: [32, 32, 32], startChannels: 0 }, /^startChannels: got 0, expected an integer ≥ 1/);
+  refused('vxm-unet', { dims: 4 }, /^dims: got 4, expected one of 2, 3/);
+  refused('vxm-unet', { dims: 2, size: [32, 32, 32] }, /^size: got \[32, 32, 32\], expected 2 spatial sizes \(dims 2\)$/);
+  refused('waveunet3d', { cube: [16, 32] }, /^cube: got \[16, 32\], expected 3 integers ≥ 16, multiples of 16/);
+  refused('waveunet3d', { variant: 'unet-v1', wavelet: 'nope' }, /^wavelet: got "nope", expected a discrete wavelet name/);
 });

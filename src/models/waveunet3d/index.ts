@@ -3,7 +3,8 @@
  * 2022) with the model registry as `waveunet3d`; options variant (unet-v1,
  * unet-v2, wavesnet-v1…v4; default wavesnet-v4), width (4), wavelet (haar),
  * numClasses (2), cube ([32, 128, 128]), shrink (0.25), seed. Outputs are
- * per-voxel logits (NDHWC).
+ * per-voxel logits (NDHWC). The registry checks every option (the builder
+ * trusts them).
  */
 import { registerModel } from '../registry.js';
 import { buildWaveUNet3D, WAVEUNET3D_VARIANTS, type WaveUNet3DOptions } from './network.js';
@@ -15,9 +16,9 @@ registerModel({
   options: {
     variant: { type: 'string', values: WAVEUNET3D_VARIANTS, description: 'down- and up-sampling of the variant' },
     width: { type: 'integer', min: 1, description: 'channels of the first level' },
-    wavelet: { type: 'string', description: 'wavelet of the DWT variants (a wavelist() name)' },
+    wavelet: { type: 'wavelet', description: 'wavelet of the DWT variants' },
     numClasses: { type: 'integer', min: 2, description: 'classes of the per-voxel logits' },
-    cube: { type: 'integer[]', min: 16, description: 'cube size [D, H, W], multiples of 16' },
+    cube: { type: 'integer[]', min: 16, multipleOf: 16, length: 3, description: 'cube size [D, H, W] (four ×½ levels)' },
     shrink: { type: 'number', min: 0, description: 'hard-shrinkage threshold of wavesnet-v4' },
     seed: { type: 'integer', description: 'seed of the weight initialisers' },
   },

@@ -30,11 +30,9 @@
  * its weights map one to one.
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../errors.js';
 import { relu } from '../../nn/core.js';
 import { WeightInit } from '../../nn/init.js';
 import { batchNorm } from '../../nn/norm.js';
-import { wavelist } from '../../wavelets/filters.js';
 import { WaveletPool3D, WaveletUnpool3D } from '../../wavelets/layers.js';
 import { HardShrink, ScatterEven3D, UpsampleAlignCorners3D } from './layers.js';
 
@@ -56,16 +54,10 @@ export interface WaveUNet3DOptions {
 
 export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel {
   const variant = options.variant ?? 'wavesnet-v4';
-  check((WAVEUNET3D_VARIANTS as readonly string[]).includes(variant), 'variant', variant, WAVEUNET3D_VARIANTS.join(', '));
   const width = options.width ?? 4;
-  check(Number.isInteger(width) && width > 0, 'width', width, 'a positive integer');
   const numClasses = options.numClasses ?? 2;
-  check(Number.isInteger(numClasses) && numClasses >= 2, 'numClasses', numClasses, 'an integer ≥ 2');
   const cube = options.cube ?? [32, 128, 128];
-  check(cube.length === 3 && cube.every((s) => Number.isInteger(s) && s > 0 && s % 16 === 0), 'cube', cube, 'three multiples of 16 (four ×½ levels)');
   const wavelet = options.wavelet ?? 'haar';
-  const usesWavelet = variant.startsWith('wavesnet');
-  if (usesWavelet) check(wavelist().includes(wavelet), 'wavelet', wavelet, 'a discrete wavelet name (wavecv wavelets)');
   const shrink = options.shrink ?? 0.25;
   const init = new WeightInit(options.seed);
 

@@ -12,7 +12,7 @@ import { check } from '../../errors.js';
 import type { OptionSpecs } from '../option-specs.js';
 import { registerModel, type ModelOptions } from '../registry.js';
 import { buildVoxelMorph } from './voxelmorph.js';
-import { buildWiNet } from './winet.js';
+import { buildWiNet, WINET_SIZE_MULTIPLE } from './winet.js';
 
 import type { FieldKind } from '../../nn/warp.js';
 
@@ -25,19 +25,22 @@ export function registrationField(name: string): FieldKind | undefined {
   return FIELD_KINDS.get(name);
 }
 
-/** The spatial size a registration model is built for (the `size` option or the reference default). */
+/**
+ * The spatial size a registration model is built for (the `size` option or
+ * the reference default), with the one check that involves two options: as
+ * many sizes as `dims` (the registry checks each option alone).
+ */
 export function registrationSize(options: ModelOptions): number[] {
   const dims = (options.dims ?? 3) as number;
-  check(dims === 2 || dims === 3, 'dims', dims, '2 or 3');
   const size = (options.size ?? (dims === 3 ? [160, 192, 224] : [160, 192])) as number[];
-  check(Array.isArray(size) && size.length === dims, 'size', size, `${dims} spatial sizes`);
+  check(size.length === dims, 'size', size, `${dims} spatial sizes (dims ${dims})`);
   return size;
 }
 
-/** Options of every registration network. */
+/** Options of every registration network, checked by the registry (the builders trust them). */
 const FIELD_OPTIONS: OptionSpecs = {
   dims: { type: 'integer', values: [2, 3], description: 'spatial dimensions' },
-  size: { type: 'integer[]', min: 1, description: 'spatial size of the fixed and moving images (multiples of 16)' },
+  size: { type: 'integer[]', min: WINET_SIZE_MULTIPLE, multipleOf: WINET_SIZE_MULTIPLE, description: 'spatial size of the fixed and moving images' },
   seed: { type: 'integer', description: 'seed of the weight initialisers' },
 };
 
@@ -53,7 +56,7 @@ for (const [name, kind] of [
     options: {
       ...FIELD_OPTIONS,
       startChannels: { type: 'integer', min: 1, description: 'channels C of the first level' },
-      wavelet: { type: 'string', description: 'wavelet of the decoder (a wavelist() name)' },
+      wavelet: { type: 'wavelet', description: 'wavelet of the decoder' },
     },
     smallOptions: { dims: 3, size: [16, 16, 16], startChannels: 2 },
     create: (options) => {

@@ -14,7 +14,6 @@
  * multiples of 16.
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../errors.js';
 import { Rng } from '../../engine/random.js';
 import { NearestUpsample } from './layers.js';
 
@@ -30,8 +29,6 @@ const FULL_RESOLUTION = [32, 16, 16];
 
 export function buildVoxelMorph(options: VoxelMorphOptions): tf.LayersModel {
   const { dims, size } = options;
-  check(dims === 2 || dims === 3, 'dims', dims, '2 or 3');
-  check(size.length === dims && size.every((n) => Number.isInteger(n) && n > 0 && n % 16 === 0), 'size', size, `${dims} sizes, each a positive multiple of 16`);
   const rng = new Rng(options.seed ?? 0);
   const conv = (x: tf.SymbolicTensor, filters: number, name: string, kernelInitializer?: ReturnType<typeof tf.initializers.zeros>) => {
     const fanIn = (x.shape[x.shape.length - 1] as number) * 3 ** dims;

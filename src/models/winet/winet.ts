@@ -36,9 +36,7 @@
  * multiples of 16 (one DWT and three stride-2 stages).
  */
 import * as tf from '@tensorflow/tfjs';
-import { check } from '../../errors.js';
 import { Rng } from '../../engine/random.js';
-import { wavelist } from '../../wavelets/filters.js';
 import { DWT2D, DWT3D, IDWT2D, IDWT3D } from '../../wavelets/layers.js';
 import { BandInterleave, GroupedConv, InstanceNorm, NormalizedToVoxels } from './layers.js';
 
@@ -62,10 +60,6 @@ export function buildWiNet(options: WiNetOptions): tf.LayersModel {
   const { dims, size } = options;
   const C = options.startChannels ?? 8;
   const wavelet = options.wavelet ?? 'haar';
-  check(dims === 2 || dims === 3, 'dims', dims, '2 or 3');
-  check(size.length === dims && size.every((n) => Number.isInteger(n) && n > 0 && n % WINET_SIZE_MULTIPLE === 0), 'size', size, `${dims} sizes, each a positive multiple of ${WINET_SIZE_MULTIPLE}`);
-  check(Number.isInteger(C) && C > 0, 'startChannels', C, 'a positive integer');
-  check(wavelist().includes(wavelet), 'wavelet', wavelet, 'a name of wavelist()');
   const rng = new Rng(options.seed ?? 0);
   const bands = 2 ** dims;
   const highs = bands - 1;

@@ -27,7 +27,10 @@ import { initEngine } from '../src/engine/backend.js';
 import { nativeInfo, setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { createModel } from '../src/models/index.js';
-import { CLASS_WEIGHTS, segment3dObjective } from '../src/tasks/segment3d.js';
+import { createLoss } from '../src/losses/registry.js';
+import { IGNORE_INDEX } from '../src/metrics/segmentation.js';
+import { CLASS_WEIGHTS } from '../src/tasks/segment3d.js';
+import type { Objective } from '../src/train/trainer.js';
 import { SGD } from '../src/train/optimizers.js';
 import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
 
@@ -66,7 +69,7 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
   const yValues = Int32Array.from({ length: voxels }, () => (rng.next() < 0.05 ? 1 : 0));
   const x = tf.tensor5d(xValues, [batch, ...cube, 1]);
   const mask = tf.tensor5d(yValues, [batch, ...cube, 1], 'int32');
-  const objective = segment3dObjective();
+  const objective = createLoss<unknown, Objective>('segmentation', 'cross-entropy', { classWeights: [...CLASS_WEIGHTS] }, { numClasses: 2, ignoreIndex: IGNORE_INDEX });
   for (const variant of (values.variants ?? '').split(',').filter(Boolean)) {
     const model = createModel('waveunet3d', { variant, width, cube, seed: 7 });
     const params = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { initEngine } from '../src/engine/backend.js';
 import { createModel } from '../src/models/index.js';
 import { registrationField } from '../src/models/winet/index.js';
-import { registrationObjective, displacementOf } from '../src/tasks/register.js';
+import { registrationObjective } from '../src/losses/registration.js';
+import { displacementOf } from '../src/nn/warp.js';
 import { cpuMs, intOption, median } from './lib/common.js';
 
 const MODELS = ['winet', 'winet-diff', 'vxm-unet'];

@@ -122,7 +122,7 @@ export function registerRegistrationCommands(program: Command): void {
         checkpointEverySteps: o.checkpointEvery,
         progress: progressFor(o.progress),
         signal,
-        renameError: (error) => withFlagName(error, { ...flags, size: '--size', 'modelOptions.startChannels': '--start-channels' }),
+        renameError: (error) => withFlagName(error, { ...flags, size: '--size' }),
       });
       const { metadata, finalLoss } = outcome.result;
       process.stdout.write(

@@ -11,7 +11,9 @@
  * time does not depend on how many other processes share the machine). The
  * losses before and after the first step must agree, which checks that the
  * two models and updates are the same. Options: --batch 8 --warmup 1
- * --steps 3 --profile (per-kernel times of one wavecv step).
+ * --steps 3 --input-size 224 (a multiple of 16; smaller sizes only to
+ * check the harness quickly) --profile (per-kernel times of one wavecv
+ * step).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,6 @@ import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
 import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
 
-const INPUT_SIZE = 224;
 const NUM_CLASSES = 1000;
 const LR = 0.01;
 const MOMENTUM = 0.9;
@@ -49,10 +50,11 @@ function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[],
 }
 
 async function runVitBench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { batch: { type: 'string', default: '8' }, warmup: { type: 'string', default: '1' }, steps: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: argv, options: { batch: { type: 'string', default: '8' }, warmup: { type: 'string', default: '1' }, steps: { type: 'string', default: '3' }, 'input-size': { type: 'string', default: '224' }, profile: { type: 'boolean', default: false } } });
   const batch = intOption('batch', values.batch, 1);
   const warmup = intOption('warmup', values.warmup, 0);
   const steps = intOption('steps', values.steps, 1);
+  const INPUT_SIZE = intOption('input-size', values['input-size'], 16);
   if (warmup + steps < 2) throw new Error(`--warmup + --steps: got ${warmup + steps}, expected at least 2 (the check compares the loss after one update)`);
   const engine = await initEngine({ backend: 'wasm' });
   const rng = new Rng(2024);
@@ -60,7 +62,7 @@ async function runVitBench(argv: string[]): Promise<void> {
   const yValues = Int32Array.from({ length: batch }, () => rng.int(NUM_CLASSES));
   const x = tf.tensor4d(xValues, [batch, INPUT_SIZE, INPUT_SIZE, 3]);
   const labels = tf.oneHot(tf.tensor1d(yValues, 'int32'), NUM_CLASSES);
-  const model = createModel('vit-small', { seed: 7 });
+  const model = createModel('vit-small', { seed: 7, inputSize: INPUT_SIZE });
   console.log(`wavecv vit bench: ViT-S/16 (${model.countParams()} parameters), batch ${batch}, ${INPUT_SIZE}×${INPUT_SIZE}×3, SGD lr ${LR} momentum ${MOMENTUM} wd ${WEIGHT_DECAY}; tfjs ${engine.tfjsVersion} ${engine.backend}${engine.wasmSimd ? ' (SIMD)' : ''}, 1 thread`);
   const manifest = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
   const blob = new Float32Array(model.weights.reduce((n, w) => n + w.read().size, 0));

@@ -46,7 +46,7 @@ import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { createLoss, type ClassificationLossContext } from '../losses/index.js';
-import { frameAndVideoScores, type BinaryScores } from '../metrics/binary.js';
+import { frameAndVideoScores, videoScores, type BinaryScores } from '../metrics/binary.js';
 import { createModel } from '../models/index.js';
 import { rocPng } from '../plot/roc-figure.js';
 import { fakeProbabilities as scoreImages } from './forgery-score.js';
@@ -134,20 +134,13 @@ export async function evaluateForgery(
   return { frame, video, frames: dataset.length, ...s };
 }
 
-/** The ROC figure of frame and video scores as PNG bytes. */
+/** The ROC figure of frame and video scores (the mean of a video's frame scores) as PNG bytes. */
 export async function forgeryRocPng(e: { scores: Float32Array; labels: Int32Array; videoIds: string[] }, title: string): Promise<Buffer> {
-  const videoMeans = new Map<string, { sum: number; n: number; label: number }>();
-  e.videoIds.forEach((id, i) => {
-    const v = videoMeans.get(id) ?? { sum: 0, n: 0, label: e.labels[i] };
-    v.sum += e.scores[i];
-    v.n += 1;
-    videoMeans.set(id, v);
-  });
-  const videos = [...videoMeans.values()];
+  const videos = videoScores(e.scores, e.labels, e.videoIds);
   return rocPng(
     [
       { label: 'frames', scores: e.scores, labels: e.labels },
-      { label: 'videos (mean of frames)', scores: videos.map((v) => v.sum / v.n), labels: videos.map((v) => v.label) },
+      { label: 'videos (mean of frames)', scores: videos.scores, labels: videos.labels },
     ],
     title,
   );

@@ -1,20 +1,18 @@
 #!/usr/bin/env node
 /**
- * The `wavecv` command. Each sub-command lives in its own file under
- * `commands/` and is listed in `commands/index.ts`.
+ * The `wavecv` command (the tree is built in program.ts). Exit codes: 0
+ * success, 2 bad input (an argument, option, file or usage the command
+ * refuses), 1 a failure while doing the work, 130 interrupted by Ctrl-C
+ * (src/cli/error-message.ts decides between 2 and 1).
  */
-import { Command } from 'commander';
-import { COMMANDS } from './commands/index.js';
-import { cliErrorMessage } from './error-message.js';
+import { CommanderError } from 'commander';
+import { createProgram } from './program.js';
+import { cliErrorMessage, exitCodeOf } from './error-message.js';
 
-const program = new Command('wavecv')
-  .description('Wavelet-integrated deep networks and unified-threshold face analysis')
-  .option('--backend <name>', 'TensorFlow.js backend (wasm, cpu, tensorflow, webgpu); default: WAVECV_BACKEND or the fastest available')
-  .showHelpAfterError();
-
-for (const register of COMMANDS) register(program);
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${cliErrorMessage(error)}\n`);
-  process.exitCode = 1;
-});
+createProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    // commander has printed its own message (usage error) or the help (--help, exit 0)
+    if (!(error instanceof CommanderError)) process.stderr.write(`${cliErrorMessage(error)}\n`);
+    process.exitCode = exitCodeOf(error);
+  });

@@ -5,6 +5,11 @@
  * comes first, plus the first and the last step. News lines (evaluation
  * results, checkpoints) are printed above the bar or as lines of their own.
  * Implements the trainer's {@link ProgressReporter}.
+ *
+ * Counted work outside the trainer (cubes of a volume, pairs of an
+ * evaluation, volumes of a generator) uses {@link createCountProgress}: the
+ * same bar on a terminal, otherwise a line at every tenth of the total and at
+ * the end.
  */
 import cliProgress from 'cli-progress';
 import type { ProgressReporter } from '../train/trainer.js';
@@ -131,4 +136,36 @@ class LineProgress implements ProgressReporter {
   stop(): void {
     if (this.lastStep >= 0) this.stream.write(`stopped at step ${this.lastStep} after ${formatDuration((Date.now() - this.startedAt) / 1000)}\n`);
   }
+}
+
+/** Progress of counted work: `update(done, total)` as items finish, `stop()` at the end. */
+export interface CountProgress {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/** A {@link CountProgress} labelled `label` (e.g. `cubes`), a bar on a TTY, lines otherwise (see the module comment). */
+export function createCountProgress(label: string, options: Pick<ProgressOptions, 'stream' | 'tty'> = {}): CountProgress {
+  const stream = options.stream ?? process.stderr;
+  const tty = options.tty ?? Boolean(stream.isTTY);
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLine = 0;
+  return {
+    update(done, total) {
+      if (tty) {
+        if (!bar) {
+          bar = new cliProgress.SingleBar({ format: `${label} {bar} {value}/{total} | eta {eta_formatted}`, hideCursor: true, stream }, cliProgress.Presets.shades_classic);
+          bar.start(total, 0);
+        }
+        bar.update(done);
+      } else if (done === total || done - lastLine >= Math.max(1, Math.ceil(total / 10))) {
+        stream.write(`${label} ${done}/${total}\n`);
+        lastLine = done;
+      }
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
 }

@@ -90,7 +90,7 @@ test('wavecv wavelets lists pywt names, all or by family, and rejects unknown fa
   assert.throws(() => waveletListing('daubechies'), is(/family: got "daubechies", expected one of haar, db/));
 });
 
-test('the wavecv dwt command: bundled image by default writes the mosaic PNG; errors exit 1 with the message', async () => {
+test('the wavecv dwt command: bundled image by default writes the mosaic PNG; bad input exits 2 with the message', async () => {
   assert.ok(existsSync(DEFAULT_IMAGE), DEFAULT_IMAGE);
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-dwt-'));
   try {
@@ -102,7 +102,7 @@ test('the wavecv dwt command: bundled image by default writes the mosaic PNG; er
     const meta = await sharp(out).metadata();
     assert.deepEqual([meta.width, meta.height, meta.channels], [452, 300, 1]);
     const bad = cli('dwt', join(ROOT, 'package.json'), '--out', join(dir, 'x.png'));
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^wavecv: image: got ".*package\.json", expected a readable image file/);
     assert.ok(!existsSync(join(dir, 'x.png')));
   } finally {

@@ -29,7 +29,7 @@ test('wavecv eval swc prints ESA/DSA/PDS/F1, --json one object, and a missing pa
     const result = JSON.parse(json.stdout);
     assert.deepEqual([result.esa, result.dsa, result.pds, result.precision, result.recall, result.f1], [3, 0, 0, 1, 1, 1]);
     const bad = wavecv('eval', 'swc', join(dir, 'a.swc'), join(dir, 'bad.swc'));
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2);
     assert.match(bad.stderr, /^wavecv: .*bad\.swc line 2 parent: got 5, .*missing parent\)\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

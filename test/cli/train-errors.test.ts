@@ -45,7 +45,7 @@ test('train commands name the flag the user typed, refuse options the loss does 
       /^wavecv: --loss-option labelSmoothing: got 1, expected a number in \[0, 1\)$/,
     ];
     runs.forEach((r, i) => {
-      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.code, 2, r.stderr);
       assert.match(lastLine(r.stderr), expected[i]);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
     });
@@ -96,14 +96,17 @@ test('--resume refuses to change the run (another --wavelet, --train-limit) and 
   try {
     const out = join(dir, 'run');
     const args = ['train', 'classify', '--model', 'cnn28', '--model-option', 'width=2', '--data', DATA, '--epochs', '1', '--batch-size', '16', '--progress', 'lines', '--out', out];
-    const first = await wavecv(args);
+    const first = await wavecv([...args, '--json']);
     assert.equal(first.code, 0, first.stderr);
+    const result = JSON.parse(first.stdout);
+    assert.equal(result.stopped, 'completed');
+    assert.ok(result.test.top1 >= 0 && result.test.top1 <= 1, 'train classify --json: the test accuracy');
     const weights = readFileSync(join(out, 'model', 'weights.bin'));
     const metrics = readFileSync(join(out, 'metrics.json'));
     const [wavelet, limit] = await Promise.all([wavecv([...args, '--resume', '--wavelet', 'haar']), wavecv([...args, '--resume', '--train-limit', '20'])]);
-    assert.equal(wavelet.code, 1);
+    assert.equal(wavelet.code, 2);
     assert.match(lastLine(wavelet.stderr), /^wavecv: --wavelet: got "haar", expected nothing as in the run being resumed \(.*config\.json\): a resumed run must not change its settings/);
-    assert.equal(limit.code, 1);
+    assert.equal(limit.code, 2);
     assert.match(lastLine(limit.stderr), /^wavecv: --train-limit: got 20, expected nothing as in the run being resumed/);
     assert.deepEqual(readFileSync(join(out, 'model', 'weights.bin')), weights);
     assert.deepEqual(readFileSync(join(out, 'metrics.json')), metrics);
@@ -111,7 +114,7 @@ test('--resume refuses to change the run (another --wavelet, --train-limit) and 
     mkdirSync(other);
     writeFileSync(join(other, 'checkpoints'), 'not a folder');
     const broken = await wavecv([...args.slice(0, -1), other, '--resume']);
-    assert.equal(broken.code, 1);
+    assert.equal(broken.code, 2);
     assert.match(lastLine(broken.stderr), /^wavecv: --out: got ".*other\/checkpoints", expected a folder of checkpoints \(it is a file\)$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -322,6 +322,6 @@ test('Ctrl-C (SIGINT) stops wavecv train classify after the current step with a 
 
 test('wavecv train classify reports bad flags by name', () => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'train', 'classify', '--model', 'cnn28', '--data', 'fashion-mnist', '--optimizer', 'rmsprop', '--out', join(tmpdir(), 'never')], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(run.status, 1);
+  assert.equal(run.status, 2);
   assert.match(run.stderr, /wavecv: optimizer: got "rmsprop", expected sgd, adam or adamw/);
 });

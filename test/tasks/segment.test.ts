@@ -109,14 +109,16 @@ test('train segment learns the squares (Haar U-Net, poly schedule, median-freque
 test('the CLI trains; a resume that changes the wavelet is refused naming the flag; a folder of no known layout is refused', () => {
   const out = join(root, 'cli-run');
   const base = ['train', 'segment', '--model', 'segnet', '--model-option', 'width=2', '--data', join(root, 'data'), '--epochs', '1', '--batch-size', '8', '--out', out, '--progress', 'lines'];
-  const first = cli(...base);
+  const first = cli(...base, '--json');
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /test mIoU .* after 3 steps/);
+  const outcome = JSON.parse(first.stdout);
+  assert.equal(outcome.steps, 3, 'train segment --json: the outcome');
+  assert.ok(outcome.result.test.mIoU >= 0 && outcome.result.test.mIoU <= 1);
   const changed = cli(...base, '--wavelet', 'haar', '--resume');
-  assert.notEqual(changed.status, 0);
+  assert.equal(changed.status, 2);
   assert.match(changed.stderr, /^wavecv: --wavelet/m);
   const noLayout = cli('train', 'segment', '--model', 'unet', '--data', join(root, 'nowhere'), '--out', join(root, 'x'));
-  assert.notEqual(noLayout.status, 0);
+  assert.equal(noLayout.status, 2);
   assert.match(noLayout.stderr, /^wavecv: --data: .*known segmentation layout/m);
   assert.doesNotMatch(noLayout.stderr, /\n\s+at /, 'no stack trace');
 });

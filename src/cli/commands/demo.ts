@@ -9,6 +9,8 @@ import { runDemo } from '../../tasks/demo.js';
 import { startEngine } from '../engine-option.js';
 import { createProgress } from '../progress.js';
 import { nonNegativeInteger, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 interface DemoCliOptions {
   out: string;
@@ -18,12 +20,14 @@ interface DemoCliOptions {
   seed: number;
   trainLimit?: number;
   testLimit?: number;
+  json?: boolean;
 }
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('train a vanilla and a wavelet CNN on the bundled Fashion-MNIST subset and compare them clean and under noise')
+    .addHelpText('after', examples('wavecv demo --epochs 1 --train-limit 1000 --test-limit 500 --out runs/demo-short', 'wavecv demo --out runs/demo'))
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--wavelet <name>', 'wavelet of the second model', 'haar')
     .option('--epochs <n>', 'training epochs per model', positiveInteger('epochs'), 3)
@@ -31,6 +35,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'seed of initialisation, data order and noise', nonNegativeInteger('seed'), 0)
     .option('--train-limit <n>', 'train on the first n of the 3000 training images', positiveInteger('train-limit'))
     .option('--test-limit <n>', 'evaluate on the first n of the 1000 test images', positiveInteger('test-limit'))
+    .option('--json', JSON_HELP)
     .action(async (options: DemoCliOptions, command: Command) => {
       const engine = await startEngine(command);
       process.stderr.write(`wavecv demo on ${engine.backend}: vanilla vs ${options.wavelet} cnn28, ${options.epochs} epochs each, results in ${options.out}\n`);
@@ -53,6 +58,6 @@ export function registerDemo(program: Command): void {
         `top-1 accuracy on ${report.config.testImages} test images; ${report.seconds.total.toFixed(0)} s (training ${report.seconds.training.toFixed(0)} s, evaluation ${report.seconds.evaluation.toFixed(0)} s)`,
         `wrote ${join(options.out, 'demo.png')}, ${join(options.out, 'demo.json')}, ${join(options.out, 'noise.png')}, ${join(options.out, 'robustness.json')} and the runs ${report.models.map((m) => join(options.out, m.name)).join(', ')}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      printResult(options.json, report, () => lines.join('\n'));
     });
 }

@@ -15,6 +15,8 @@ import { wavelet as lookupWavelet } from '../../wavelets/filters.js';
 import { dwtMosaic } from '../../wavelets/mosaic.js';
 import { startEngine } from '../engine-option.js';
 import { positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 /** The image `wavecv dwt` shows when none is given. */
 export const DEFAULT_IMAGE = fileURLToPath(new URL('../../../data/images/chelsea.png', import.meta.url));
@@ -25,6 +27,7 @@ interface DwtCliOptions {
   mode: string;
   out: string;
   color?: boolean;
+  json?: boolean;
 }
 
 export function registerDwt(program: Command): void {
@@ -32,11 +35,13 @@ export function registerDwt(program: Command): void {
     .command('dwt')
     .argument('[image]', 'image file (PNG, JPEG, WebP, TIFF, …); default: the bundled data/images/chelsea.png')
     .description('multilevel 2-D DWT of an image, written as the classic subband mosaic (PNG)')
+    .addHelpText('after', examples({ note: 'the bundled image', run: 'wavecv dwt --wave db2 --level 2 --mode periodization --out subbands.png --json' }, 'wavecv dwt node_modules/@vladmandic/face-api/demo/sample1.jpg --wave bior3.3 --level 3 --color --out photo-subbands.png --json'))
     .option('--wave <name>', 'wavelet (see `wavecv wavelets`)', 'db2')
     .option('--level <n>', 'decomposition levels, 1 … dwtMaxLevel', positiveInteger('level'), 2)
     .option('--mode <mode>', 'signal-extension mode (pywt names)', 'periodization')
     .option('--out <file>', 'output PNG', 'subbands.png')
     .option('--color', 'transform the RGB channels separately instead of the luminance')
+    .option('--json', JSON_HELP)
     .action(async (imageArgument: string | undefined, options: DwtCliOptions, command: Command) => {
       check(/\.png$/i.test(options.out), 'out', options.out, 'a file name ending in .png');
       checkOutputPath(options.out, 'file');
@@ -51,12 +56,13 @@ export function registerDwt(program: Command): void {
         await writePng(options.out, mosaic);
         const [h, w] = mosaic.shape;
         mosaic.dispose();
-        process.stdout.write(
+        const result = { image: path, height: image.shape[0], width: image.shape[1], channels: options.color ? 'rgb' : 'luminance', wave: options.wave, mode: options.mode, level, levels, out: options.out, mosaic: { height: h, width: w } };
+        printResult(options.json, result, () =>
           [
             `${path}: ${image.shape[0]}×${image.shape[1]}, ${options.color ? 'RGB' : 'luminance'}, ${options.wave}, ${options.mode}, ${level} level${level > 1 ? 's' : ''}`,
             ...levels.map((l) => `  level ${l.level}: detail bands ${l.shape[0]}×${l.shape[1]}`),
             `wrote ${options.out} (${h}×${w})`,
-          ].join('\n') + '\n',
+          ].join('\n'),
         );
       } finally {
         image.dispose();

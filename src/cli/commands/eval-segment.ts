@@ -13,6 +13,7 @@ import { loadRunModel } from '../../train/run-folder.js';
 import { evaluateSegmentation } from '../../tasks/segment-eval.js';
 import { startEngine } from '../engine-option.js';
 import { nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 interface EvalSegmentCliOptions {
   model: string;
@@ -30,6 +31,7 @@ export function registerEvalSegment(evalCommand: Command): void {
   evalCommand
     .command('segment')
     .description('segmentation scores (pixel accuracy, mean class accuracy, mIoU, fwIoU, boundary F1, per-class IoU) of a `wavecv train segment` model')
+    .addHelpText('after', examples({ note: 'after wavecv generate anatomy and wavecv train segment (see their --help)', run: 'wavecv eval segment --model runs/anatomy-unet-haar --data data-generated/anatomy --json' }, 'wavecv eval segment --model runs/anatomy-unet-haar --data data-generated/anatomy --noise-sigma 0.1 --seed 1'))
     .requiredOption('--model <dir>', 'a `wavecv train segment` run folder or its model/ folder')
     .requiredOption('--data <dir>', 'a segmentation folder (VOC, CamVid, Cityscapes, images/ + masks/)')
     .option('--split <name>', 'test (the evaluation split) or train', 'test')

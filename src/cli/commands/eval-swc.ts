@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { neuronDistance, type NeuronDistance } from '../../metrics/neuron-distance.js';
 import { readSwc } from '../../neuron/swc.js';
 import { nonNegative, positive } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 /** The plain-text report of `eval swc`. */
 export function formatNeuronDistance(d: NeuronDistance): string {
@@ -27,6 +28,7 @@ export function registerEvalSwc(evalCommand: Command): void {
     .argument('<traced>', 'reconstruction (.swc)')
     .argument('<truth>', 'reference reconstruction (.swc)')
     .description("ESA, DSA, PDS (Vaa3D neuron_distance) and precision/recall/F1 of a traced neuron against the truth")
+    .addHelpText('after', examples({ note: 'the tree of the wavecv trace example against the true tree of its neuron', run: 'wavecv eval swc traced.swc data-generated/neurons-small/test/swc/000.swc --json' }))
     .option('--threshold <voxels>', 'distance from which points count as different (DSA, PDS)', positive('threshold'), 2)
     .option('--tolerance <voxels>', 'distance within which points count as matched (precision, recall); default the threshold', nonNegative('tolerance'))
     .option('--json', 'print one JSON object')

@@ -11,6 +11,7 @@ import { checkOutputPath } from '../../io/output-path.js';
 import { evaluateVerification } from '../../tasks/face-inference.js';
 import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
+import { examples } from '../help-examples.js';
 
 interface EvalVerificationCliOptions {
   model: string;
@@ -27,6 +28,7 @@ export function registerEvalVerification(evalCommand: Command): void {
   evalCommand
     .command('verification')
     .description('10-fold face verification (LFW pairs.txt or insightface .bin): verification.json and roc.png')
+    .addHelpText('after', examples({ note: 'an insightface .bin set (lfw.bin, cfp_fp.bin, agedb_30.bin) or an LFW pairs.txt with its image folder', run: 'wavecv eval verification --model runs/r18-uss --pairs lfw.bin --out runs/r18-uss/lfw --json' }, 'wavecv eval verification --model runs/r18-uss --pairs lfw/pairs.txt --images lfw/ --align detect --store-threshold --out runs/r18-uss/lfw'))
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
     .requiredOption('--pairs <file>', 'LFW-style pairs.txt (images under --images) or an insightface .bin (lfw.bin, cfp_fp.bin, agedb_30.bin)')
     .option('--images <dir>', 'image root of a pairs list (default: the folder of the list)')

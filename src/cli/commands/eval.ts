@@ -20,6 +20,7 @@ import { registerEvalSwc } from './eval-swc.js';
 import { registerEvalRegister } from './register.js';
 import { registerEvalSegment } from './eval-segment.js';
 import { registerEvalForgery } from './eval-forgery.js';
+import { examples } from '../help-examples.js';
 
 /** Registers one `eval` sub-command on the `eval` command it is given. */
 export type EvalSubcommand = (evalCommand: Command) => void;
@@ -77,6 +78,7 @@ function registerEvalRobustness(evalCommand: Command): void {
   evalCommand
     .command('robustness')
     .description('clean, corruption (ImageNet-C style) and adversarial (FGSM/PGD) accuracy of classifiers, with CE/mCE against a baseline')
+    .addHelpText('after', examples({ note: 'train a classifier first (wavecv train classify --help)', run: 'wavecv train classify --model cnn28 --wavelet haar --data fashion-mnist --train-limit 2000 --test-limit 500 --epochs 1 --out runs/cnn28-haar' }, 'wavecv eval robustness --model runs/cnn28-haar --data fashion-mnist --limit 500 --corruptions noise --noise-sigmas 0.1,0.2 --eps 0.03 --attack-limit 200 --out runs/cnn28-haar/robustness --json'))
     .requiredOption('--model <dir>', 'run folder of `wavecv train classify` (or a folder with model.json); repeat for several models', (v: string, prev: string[] = []) => [...prev, v])
     .option('--name <names>', 'comma-separated display names, one per --model (default: folder names)')
     .option('--baseline <dir>', 'model that CE/mCE are relative to (default: the first --model)')

@@ -7,6 +7,7 @@ import { checkOutputPath } from '../../io/output-path.js';
 import { explainFace } from '../../tasks/face-explain.js';
 import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
+import { examples } from '../help-examples.js';
 
 interface ExplainCliOptions {
   model: string;
@@ -21,6 +22,7 @@ export function registerExplain(program: Command): void {
   program
     .command('explain')
     .description("PNG of a face model's channel maps (ECLoss target layer) over the aligned face")
+    .addHelpText('after', examples({ note: 'a face model trained with --ecloss stage3', run: 'wavecv explain node_modules/@vladmandic/face-api/demo/sample1.jpg --model runs/r18-ec --out maps.png --channels 8' }))
     .argument('<image>', 'a photo (or an aligned crop with --align none)')
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')
     .option('--out <file>', 'PNG to write', 'explain.png')

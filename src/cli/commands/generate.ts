@@ -19,6 +19,8 @@ import { generateScenes } from '../../data/segmentation/scenes.js';
 import { check } from '../../errors.js';
 import { openMnistPackage } from '../../tasks/face-data.js';
 import { nonNegativeInteger, positive, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 /** The `generate` command of `program`, created on first use. */
 export function generateCommand(program: Command): Command {
@@ -37,6 +39,7 @@ interface ScenesCliOptions {
   minScale: number;
   maxScale: number;
   seed: number;
+  json?: boolean;
 }
 
 export function registerGenerate(program: Command): void {
@@ -44,6 +47,7 @@ export function registerGenerate(program: Command): void {
   generate
     .command('scenes')
     .description('segmentation scenes of real Fashion-MNIST/MNIST images placed at random (train scenes from the train split, test scenes from the test split)')
+    .addHelpText('after', examples('wavecv generate scenes --out data-generated/scenes --train 600 --test 200 --seed 1', 'wavecv generate scenes --out data-generated/digits --source mnist --size 64 --train 100 --test 20 --json'))
     .requiredOption('--out <dir>', 'new folder for train/, test/, classes.txt, generator.json')
     .option('--source <name>', 'fashion-mnist or mnist', 'fashion-mnist')
     .option('--size <n>', 'canvas side in pixels', positiveInteger('size'), 96)
@@ -54,6 +58,7 @@ export function registerGenerate(program: Command): void {
     .option('--min-scale <f>', 'smallest resize factor of a 28×28 object', positive('min-scale'), 0.75)
     .option('--max-scale <f>', 'largest resize factor', positive('max-scale'), 1.75)
     .option('--seed <n>', 'seed of every draw', nonNegativeInteger('seed'), 1)
+    .option('--json', JSON_HELP)
     .action(async (o: ScenesCliOptions) => {
       check(o.source === 'fashion-mnist' || o.source === 'mnist', 'source', o.source, 'fashion-mnist or mnist');
       const source = o.source === 'mnist' ? openMnistPackage() : await openClassificationData('fashion-mnist');
@@ -66,18 +71,21 @@ export function registerGenerate(program: Command): void {
         scale: [o.minScale, o.maxScale],
         seed: o.seed,
       });
-      process.stdout.write(`wrote ${o.train} training and ${o.test} test scenes (${o.size}×${o.size}, ${result.classNames.length} classes) to ${o.out}\n`);
+      const report = { out: o.out, train: o.train, test: o.test, size: o.size, classNames: result.classNames };
+      printResult(o.json, report, () => `wrote ${o.train} training and ${o.test} test scenes (${o.size}×${o.size}, ${result.classNames.length} classes) to ${o.out}`);
     });
   generate
     .command('anatomy')
     .description("axial slices of the Colin27 brain (ch2bet) labelled by the AAL atlas grouped into lobes; test slices in blocks apart from training slices (Debian's mricron-data)")
+    .addHelpText('after', examples('wavecv generate anatomy --out data-generated/anatomy', 'wavecv generate anatomy --out data-generated/anatomy-64 --size 64 --json'))
     .requiredOption('--out <dir>', 'new folder for train/, test/, classes.txt, generator.json')
     .option('--brain <file>', 'brain NIfTI', '/usr/share/mricron/templates/ch2bet.nii.gz')
     .option('--atlas <file>', 'AAL atlas NIfTI on the same grid (names read from the .nii.txt beside it)', '/usr/share/mricron/templates/aal.nii.gz')
     .option('--size <n>', 'slice side in pixels at 2 mm', positiveInteger('size'), 96)
     .option('--gap <n>', 'training slices closer than this to a test slice are dropped', nonNegativeInteger('gap'), 3)
-    .action(async (o: { out: string; brain: string; atlas: string; size: number; gap: number }) => {
+    .option('--json', JSON_HELP)
+    .action(async (o: { out: string; brain: string; atlas: string; size: number; gap: number; json?: boolean }) => {
       const counts = await generateAnatomy(o.out, { brain: o.brain, atlas: o.atlas, size: o.size, gap: o.gap });
-      process.stdout.write(`wrote ${counts.train} training and ${counts.test} test slices (${o.size}×${o.size}, 2 mm) to ${o.out}\n`);
+      printResult(o.json, { out: o.out, ...counts, size: o.size }, () => `wrote ${counts.train} training and ${counts.test} test slices (${o.size}×${o.size}, 2 mm) to ${o.out}`);
     });
 }

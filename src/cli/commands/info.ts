@@ -7,11 +7,13 @@
 import type { Command } from 'commander';
 import { startEngine } from '../engine-option.js';
 import { adapterName, probeWebGpuAdapter } from '../../engine/webgpu.js';
+import { examples } from '../help-examples.js';
 
 export function registerInfo(program: Command): void {
   program
     .command('info')
     .description('print the TensorFlow.js backend, versions and how the backend was chosen')
+    .addHelpText('after', examples('wavecv info', 'wavecv info --json', 'wavecv --backend cpu info'))
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const info = await startEngine(command);

@@ -29,6 +29,9 @@ import { withFlagName } from '../flag-names.js';
 import { choice, lossOptionParser, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
 import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
+import { createCountProgress } from '../progress.js';
 
 /** A volume on the fixed scan's grid (its geometry when it has one). */
 function onFixedGrid(fixed: Scan, data: Float32Array | Int16Array, shape: number[]): Volume {
@@ -67,6 +70,7 @@ export function registerRegistrationCommands(program: Command): void {
   generateCommand(program)
     .command('registration')
     .description('registration pairs from real anatomy: 2-D ITK brain slices (+ their shifted/rotated/B-spline versions) or 3-D Colin27 + AAL, under seeded random smooth diffeomorphic deformations (synthetic)')
+    .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --train 64 --test 8', 'wavecv generate registration --out data-generated/registration-3d --dims 3 --factor 8 --train 16 --test 4'))
     .requiredOption('--out <dir>', 'new folder for train/, test/ (pair folders) and generator.json')
     .option('--dims <n>', '2 (ITK slices) or 3 (Colin27 + AAL)', choice('dims', ['2', '3'] as const), '2')
     .option('--train <n>', 'training pairs', positiveInteger('train'), 64)
@@ -75,16 +79,18 @@ export function registerRegistrationCommands(program: Command): void {
     .option('--spacing <voxels>', 'control-node spacing', positiveInteger('spacing'), 16)
     .option('--factor <n>', '3-D: reduction of the 1 mm atlas', positiveInteger('factor'), 4)
     .option('--seed <n>', 'seed of the deformations', nonNegativeInteger('seed'), 1)
-    .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor: number; seed: number }, cmd: Command) => {
+    .option('--json', JSON_HELP)
+    .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor: number; seed: number; json?: boolean }, cmd: Command) => {
       await startEngine(cmd);
       const counts = await generateRegistrationSet({ dims: Number(o.dims) as 2 | 3, out: o.out, train: o.train, test: o.test, magnitude: o.magnitude, spacing: o.spacing, factor: o.factor, seed: o.seed });
-      process.stdout.write(`wrote ${counts.train} training and ${counts.test} test pairs to ${o.out}\n`);
+      printResult(o.json, { out: o.out, dims: Number(o.dims), ...counts }, () => `wrote ${counts.train} training and ${counts.test} test pairs to ${o.out}`);
     });
 
   addTrainerOptions(
     trainCommand(program)
       .command('register')
       .description('train an unsupervised registration network (winet, winet-diff) on pair folders')
+      .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --train 64 --test 8', 'wavecv train register --data data-generated/registration-2d/train --model winet-diff --epochs 2 --out runs/register-2d'))
       .requiredOption('--data <dir>', 'folder of pair folders (fixed.*, moving.*), e.g. DIR/train of `wavecv generate registration`')
       .option('--model <name>', 'winet, winet-diff or the baseline vxm-unet', 'winet')
       .option('--size <DxHxW>', 'network input size (multiples of 16; default: the scans rounded up)')
@@ -125,10 +131,10 @@ export function registerRegistrationCommands(program: Command): void {
         renameError: (error) => withFlagName(error, { ...flags, size: '--size' }),
       });
       const { metadata, finalLoss } = outcome.result;
-      process.stdout.write(
+      printResult(o.json, outcome, () =>
         outcome.stopped === 'completed'
-          ? `trained ${o.model} (${metadata.size.join('×')}) for ${outcome.steps} steps in ${outcome.trainSeconds.toFixed(1)} s, mean loss of the last epoch ${finalLoss.toFixed(4)}; run in ${o.out}\n`
-          : `stopped at step ${outcome.steps}; continue with the same command and --resume\n`,
+          ? `trained ${o.model} (${metadata.size.join('×')}) for ${outcome.steps} steps in ${outcome.trainSeconds.toFixed(1)} s, mean loss of the last epoch ${finalLoss.toFixed(4)}; run in ${o.out}`
+          : `stopped at step ${outcome.steps}; continue with the same command and --resume`,
       );
     } finally {
       release();
@@ -139,6 +145,7 @@ export function registerRegistrationCommands(program: Command): void {
   program
     .command('register')
     .description('register a moving scan to a fixed scan with a trained run')
+    .addHelpText('after', examples({ note: 'a pair of wavecv generate registration and a run of wavecv train register', run: 'wavecv register data-generated/registration-2d/test/000/fixed.nii.gz data-generated/registration-2d/test/000/moving.nii.gz --model runs/register-2d --out warped.nii.gz --png slices.png --json' }))
     .argument('<fixed>', 'fixed scan (.nii, .nii.gz, .mha, .mhd or an image)')
     .argument('<moving>', 'moving scan')
     .requiredOption('--model <run>', 'run folder of `wavecv train register`')
@@ -191,6 +198,7 @@ export function registerEvalRegister(evalCommand: Command): void {
   evalCommand
     .command('register')
     .description('evaluate a registration run on labelled pairs: Dice before/after, folding %, HD95, seconds')
+    .addHelpText('after', examples('wavecv eval register --model runs/register-2d --pairs data-generated/registration-2d/test --json'))
     .requiredOption('--model <run>', 'run folder of `wavecv train register`')
     .requiredOption('--pairs <csv|dir>', 'CSV (fixed,moving,fixed_labels,moving_labels) or folder of pair folders')
     .option('--out <dir>', 'folder for pairs.csv and summary.json (default: <run>/eval-register)')
@@ -201,13 +209,16 @@ export function registerEvalRegister(evalCommand: Command): void {
       const loaded = await loadRegistrationModel(o.model);
       const pairs = listPairs(o.pairs);
       const rows: PairEvaluation[] = [];
+      const progress = createCountProgress('pairs');
       for (const pair of pairs) {
         check(pair.fixedLabels !== undefined && pair.movingLabels !== undefined, 'pairs', pair.name, 'fixed and moving label maps for every pair');
         const fixed = await readScan(pair.fixed, 'fixed');
         const movingLabels = await readScan(pair.movingLabels!, 'moving labels');
         const output = registerScans(loaded, fixed, await readScan(pair.moving, 'moving'), { resample: o.resample, movingLabels });
         rows.push(evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels));
+        progress.update(rows.length, pairs.length);
       }
+      progress.stop();
       const mean = (key: keyof Omit<PairEvaluation, 'name'>) => rows.reduce((s, r) => s + r[key], 0) / rows.length;
       const std = (key: keyof Omit<PairEvaluation, 'name'>) => Math.sqrt(rows.reduce((s, r) => s + (r[key] - mean(key)) ** 2, 0) / rows.length);
       const summary = {

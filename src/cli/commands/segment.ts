@@ -9,11 +9,13 @@ import type { Command } from 'commander';
 import { segmentImageFile } from '../../tasks/segment-image.js';
 import { startEngine } from '../engine-option.js';
 import { nonNegative, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 export function registerSegment(program: Command): void {
   program
     .command('segment')
     .description('segment an image of any size with a `wavecv train segment` model; the mask PNG uses the data set\'s palette')
+    .addHelpText('after', examples({ note: 'a model of wavecv train segment on data-generated/anatomy', run: 'wavecv segment data-generated/anatomy/test/images/000.png --model runs/anatomy-unet-haar --out mask.png --overlay overlay.png --json' }))
     .argument('<image>', 'image file (PNG, JPEG, …)')
     .requiredOption('--model <dir>', 'a `wavecv train segment` run folder or its model/ folder')
     .requiredOption('--out <mask.png>', 'indexed PNG of the class of every pixel')

@@ -8,7 +8,6 @@
  * cubes on a terminal (plain lines otherwise).
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { readVolume } from '../../io/volume-file.js';
 import '../../models/index.js';
 import { segmentVolumeFile } from '../../neuron/segment-volume.js';
@@ -18,6 +17,9 @@ import { cubePredictor, voxelNormaliser, type Segment3dModelExtension } from '..
 import { loadRunModel } from '../../train/run-folder.js';
 import { startEngine } from '../engine-option.js';
 import { choice, positive, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
+import { createCountProgress } from '../progress.js';
 
 interface Segment3dCliOptions {
   model: string;
@@ -27,6 +29,7 @@ interface Segment3dCliOptions {
   batchSize: number;
   maxMemory?: number;
   lengthThreshold: number;
+  json?: boolean;
 }
 
 export function registerSegment3d(program: Command): void {
@@ -34,6 +37,7 @@ export function registerSegment3d(program: Command): void {
     .command('segment3d')
     .argument('<volume>', 'microscope volume (.tif, .tiff, .v3draw; 8-bit or 16-bit)')
     .description('segment a neuron volume by overlapping cubes with a trained 3-D network, then optionally trace it to SWC')
+    .addHelpText('after', examples({ note: 'a model of wavecv train segment3d (see its --help)', run: 'wavecv segment3d data-generated/neurons/test/images/000.tif --model runs/neuron-v3 --out mask.tif --swc neuron.swc --json' }))
     .requiredOption('--model <run>', 'run folder of wavecv train segment3d (or its model/ folder)')
     .requiredOption('--out <mask>', 'mask to write (.tif or .v3draw), 0/255')
     .option('--swc <file>', 'also trace the mask into this SWC file')
@@ -41,13 +45,12 @@ export function registerSegment3d(program: Command): void {
     .option('--batch-size <n>', 'cubes per forward pass', positiveInteger('batch-size'), 2)
     .option('--max-memory <MiB>', 'bound on the assembly working set; the volume is streamed slab by slab', positive('max-memory'))
     .option('--length-threshold <voxels>', 'tracing: prune branches shorter than this', positive('length-threshold'), 5)
+    .option('--json', JSON_HELP)
     .action(async (volume: string, o: Segment3dCliOptions, cmd: Command) => {
       await startEngine(cmd);
       const { model, metadata } = await loadRunModel<Segment3dModelExtension>(o.model, 'segment3d');
       const cube = metadata.extension.cube;
-      const tty = Boolean(process.stderr.isTTY);
-      const bar = tty ? new cliProgress.SingleBar({ format: 'cubes {bar} {value}/{total} | eta {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
-      let lastLine = 0;
+      const progress = createCountProgress('cubes');
       const report = await segmentVolumeFile({
         input: volume,
         output: o.out,
@@ -57,25 +60,20 @@ export function registerSegment3d(program: Command): void {
         batchSize: o.batchSize,
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
         normalise: voxelNormaliser(metadata.preprocessing),
-        onProgress: (done, total) => {
-          if (bar) {
-            if (done <= o.batchSize) bar.start(total, 0);
-            bar.update(done);
-          } else if (done === total || done - lastLine >= Math.max(1, Math.ceil(total / 10))) {
-            process.stderr.write(`cubes ${done}/${total}\n`);
-            lastLine = done;
-          }
-        },
+        onProgress: (done, total) => progress.update(done, total),
       });
-      bar?.stop();
+      progress.stop();
       model.dispose();
       const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-      process.stdout.write(`segmented [${report.shape.join(', ')}] in ${report.cubes} cubes of ${cube.join('×')} (batch ${report.batchSize}) in ${report.seconds.toFixed(1)} s: ${report.foregroundVoxels} foreground voxels → ${o.out}; working set ${mib(report.workingSetBytes)}, peak RSS ${mib(report.peakRssBytes)}\n`);
+      const lines = [`segmented [${report.shape.join(', ')}] in ${report.cubes} cubes of ${cube.join('×')} (batch ${report.batchSize}) in ${report.seconds.toFixed(1)} s: ${report.foregroundVoxels} foreground voxels → ${o.out}; working set ${mib(report.workingSetBytes)}, peak RSS ${mib(report.peakRssBytes)}`];
+      let traced: { nodes: number; out: string } | undefined;
       if (o.swc) {
         const mask = readVolume(o.out);
         const tree = traceNeuron(mask.data, report.shape, { lengthThreshold: o.lengthThreshold });
         writeSwc(o.swc, tree);
-        process.stdout.write(`traced ${tree.nodes.length} nodes → ${o.swc}\n`);
+        traced = { nodes: tree.nodes.length, out: o.swc };
+        lines.push(`traced ${tree.nodes.length} nodes → ${o.swc}`);
       }
+      printResult(o.json, { ...report, cube, out: o.out, traced }, () => lines.join('\n'));
     });
 }

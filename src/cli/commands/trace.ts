@@ -9,6 +9,8 @@ import { check } from '../../errors.js';
 import { writeSwc } from '../../neuron/swc.js';
 import { traceNeuron } from '../../neuron/trace.js';
 import { nonNegative, numberInRange, parseNumberList } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 interface TraceCliOptions {
   out: string;
@@ -16,6 +18,7 @@ interface TraceCliOptions {
   root?: string;
   lengthThreshold: number;
   coverage: number;
+  json?: boolean;
 }
 
 export function registerTrace(program: Command): void {
@@ -23,11 +26,13 @@ export function registerTrace(program: Command): void {
     .command('trace')
     .argument('<volume>', 'segmentation or masked image (.tif, .tiff, .v3draw, .nii, .nii.gz)')
     .description('trace a segmented neuron volume into one SWC tree (APP2-style: gray-weighted distance transform, fast marching, hierarchical pruning)')
+    .addHelpText('after', examples({ note: 'the true mask of a neuron of `wavecv generate neurons --out data-generated/neurons-small …` (or a mask of wavecv segment3d)', run: 'wavecv trace data-generated/neurons-small/test/masks/000.tif --out traced.swc --json' }))
     .requiredOption('--out <file.swc>', 'SWC file to write')
     .option('--threshold <value>', 'background threshold: voxels above it are foreground', Number, 0)
     .option('--root <x,y,z>', 'soma position in voxels (default: the voxel of largest gray-weighted distance)')
     .option('--length-threshold <voxels>', 'prune hierarchical segments shorter than this', nonNegative('length-threshold'), 5)
     .option('--coverage <fraction>', 'prune segments with more than this fraction of nodes inside kept fibres', numberInRange('coverage', 0.01, 1), 0.6)
+    .option('--json', JSON_HELP)
     .action((path: string, o: TraceCliOptions) => {
       check(Number.isFinite(o.threshold), 'threshold', o.threshold, 'a number');
       const volume = readVolume(path, 'volume');
@@ -39,6 +44,7 @@ export function registerTrace(program: Command): void {
       const tree = traceNeuron(volume.data, shape as [number, number, number], { backgroundThreshold: o.threshold, root, lengthThreshold: o.lengthThreshold, coverageRatio: o.coverage });
       writeSwc(o.out, tree);
       const branches = tree.nodes.length - new Set(tree.nodes.map((n) => n.parent)).size + 1;
-      process.stdout.write(`traced ${tree.nodes.length} nodes (${branches} tips) in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${o.out}\n`);
+      const result = { nodes: tree.nodes.length, tips: branches, seconds: (performance.now() - t0) / 1000, out: o.out };
+      printResult(o.json, result, () => `traced ${result.nodes} nodes (${result.tips} tips) in ${result.seconds.toFixed(1)} s → ${o.out}`);
     });
 }

@@ -14,6 +14,8 @@ import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { alignMode, lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseIntegerList, positiveInteger } from '../option-parsers.js';
 import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { examples } from '../help-examples.js';
+import { printResult } from '../report.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
@@ -46,6 +48,7 @@ export function registerTrainFace(program: Command): void {
   const command = trainCommand(program)
     .command('face')
     .description('train a face-embedding backbone with a face loss (softmax, CosFace, ArcFace, BCE, UCE, USS, EPL; optional ECLoss)')
+    .addHelpText('after', examples('wavecv train face --backbone iresnet-tiny --loss epl --data fashion-mnist --classes 0-6 --open-set 7-9 --per-class 500 --epochs 4 --out runs/fm-epl', { note: 'identity folders (one folder of aligned face crops per person)', run: 'wavecv train face --backbone iresnet18 --loss uss --data faces/ --out runs/r18-uss --json' }))
     .requiredOption('--backbone <name>', 'registry backbone: iresnet18|34|50|100, lresnet50e-ir, …, iresnet-tiny, mobilefacenet')
     .option('--model-option <key=value>', 'further backbone option, repeatable (e.g. embeddingSize=128, widths=[16,32])', modelOptionParser('embeddingSize=128'))
     .requiredOption('--loss <name>', `face loss: ${lossNames('face').join(', ')}`)
@@ -113,7 +116,7 @@ export function registerTrainFace(program: Command): void {
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--size', 'dataOptions.align': '--align' }),
       });
       if (result.stopped !== 'completed') {
-        process.stdout.write(`stopped at step ${result.steps}; continue with the same command and --resume\n`);
+        printResult(options.json, result, () => `stopped at step ${result.steps}; continue with the same command and --resume`);
         return;
       }
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
@@ -130,7 +133,7 @@ export function registerTrainFace(program: Command): void {
         );
       }
       lines.push(`wrote ${result.outDir}/{model/,metrics.json,training-curve.png${result.openSet ? ',roc.png' : ''},log.jsonl,config.json,checkpoints/}`);
-      process.stdout.write(lines.join('\n') + '\n');
+      printResult(options.json, result, () => lines.join('\n'));
     } finally {
       interrupt.release();
       // Stopped by Ctrl-C: the checkpoint is written; exit as an interrupted program does.

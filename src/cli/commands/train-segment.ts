@@ -16,6 +16,8 @@ import { withFlagName } from '../flag-names.js';
 import { lossNames } from '../../losses/registry.js';
 import { choice, keyValueParser, lossOptionParser, nonNegative, positiveInteger } from '../option-parsers.js';
 import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { examples } from '../help-examples.js';
+import { printResult } from '../report.js';
 
 interface SegmentCliOptions extends TrainerCliOptions {
   model: string;
@@ -40,6 +42,7 @@ export function registerTrainSegment(program: Command): void {
   const command = trainCommand(program)
     .command('segment')
     .description('train a segmentation network (segnet, unet; vanilla or WaveSNet) on a VOC, CamVid, Cityscapes or images/+masks/ folder')
+    .addHelpText('after', examples('wavecv generate anatomy --out data-generated/anatomy', 'wavecv train segment --model unet --wavelet haar --model-option width=8 --data data-generated/anatomy --epochs 15 --batch-size 8 --lr 0.05 --out runs/anatomy-unet-haar'))
     .requiredOption('--model <name>', 'segnet or unet')
     .option('--wavelet <name>', "wavelet of the WaveSNet variant (haar, db2, bior2.2, … any pywt name); 'none' for vanilla")
     .option('--model-option <key=value>', 'further model option, repeatable (e.g. width=16)', keyValueParser('--model-option', 'width=16'))
@@ -96,11 +99,11 @@ export function registerTrainSegment(program: Command): void {
       });
       const t = outcome.result.test;
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-      process.stdout.write(
+      printResult(options.json, outcome, () =>
         outcome.stopped === 'completed'
           ? `test mIoU ${pct(t.mIoU)}, pixel accuracy ${pct(t.pixelAccuracy)}, boundary F1 ${pct(t.boundaryF1)} on ${outcome.result.testSize} images after ${outcome.steps} steps ` +
-              `(${outcome.trainSeconds.toFixed(1)} s of training steps); wrote ${outcome.outDir}/{model/,metrics.json,training-curve.png,loss-curve.png,log.jsonl,config.json,checkpoints/}\n`
-          : `stopped at step ${outcome.steps}; continue with the same command and --resume\n`,
+            `(${outcome.trainSeconds.toFixed(1)} s of training steps); wrote ${outcome.outDir}/{model/,metrics.json,training-curve.png,loss-curve.png,log.jsonl,config.json,checkpoints/}`
+          : `stopped at step ${outcome.steps}; continue with the same command and --resume`,
       );
     } finally {
       interrupt.release();

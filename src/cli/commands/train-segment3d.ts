@@ -13,6 +13,8 @@ import { lossNames } from '../../losses/registry.js';
 import { withFlagName } from '../flag-names.js';
 import { integerTuple, lossOptionParser, modelOptionParser, positiveInteger } from '../option-parsers.js';
 import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { examples } from '../help-examples.js';
+import { printResult } from '../report.js';
 
 interface Segment3dCliOptions extends TrainerCliOptions {
   model: string;
@@ -29,6 +31,7 @@ export function registerTrainSegment3d(program: Command): void {
   const command = trainCommand(program)
     .command('segment3d')
     .description('train a 3-D segmentation network (waveunet3d) on cubes of neuron volumes')
+    .addHelpText('after', examples('wavecv generate neurons --out data-generated/neurons --train 8 --test 4 --noise low --seed 1', 'wavecv train segment3d --data data-generated/neurons --model-option variant=wavesnet-v3 --cube 16,64,64 --epochs 2 --cubes-per-volume 4 --batch-size 2 --out runs/neuron-v3'))
     .option('--model <name>', 'registry model name', 'waveunet3d')
     .option('--model-option <key=value>', 'model option, repeatable (variant=wavesnet-v3, width=4, wavelet=haar)', modelOptionParser('variant=wavesnet-v4'))
     .requiredOption('--data <dir>', 'folder with train/ and test/ (images/*.tif, masks/*.tif), e.g. from wavecv generate neurons')
@@ -66,10 +69,10 @@ export function registerTrainSegment3d(program: Command): void {
         renameError: (error) => withFlagName(error, { cube: '--cube', cubesPerVolume: '--cubes-per-volume' }),
       });
       const test = outcome.result.test;
-      process.stdout.write(
+      printResult(o.json, outcome, () =>
         outcome.stopped === 'completed'
-          ? `test voxel Dice ${test.meanDice.toFixed(4)} (mean of ${test.volumes.length} volumes) after ${outcome.steps} steps, ${outcome.seconds.toFixed(0)} s; wrote ${outcome.outDir}/{model/,metrics.json,loss-curve.png,log.jsonl,config.json,checkpoints/}\n`
-          : `stopped at step ${outcome.steps}; continue with the same command and --resume\n`,
+          ? `test voxel Dice ${test.meanDice.toFixed(4)} (mean of ${test.volumes.length} volumes) after ${outcome.steps} steps, ${outcome.seconds.toFixed(0)} s; wrote ${outcome.outDir}/{model/,metrics.json,loss-curve.png,log.jsonl,config.json,checkpoints/}`
+          : `stopped at step ${outcome.steps}; continue with the same command and --resume`,
       );
     } finally {
       interrupt.release();

@@ -23,6 +23,8 @@ import { createProgress } from '../progress.js';
 import { lossNames } from '../../losses/index.js';
 import { withFlagName } from '../flag-names.js';
 import { lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseNumberList, positive, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 /** Registers one `train` sub-command on the `train` command it is given. */
 export type TrainSubcommand = (train: Command) => void;
@@ -67,6 +69,7 @@ export interface TrainerCliOptions {
   checkpointEvery?: number;
   evalEvery?: number;
   progress: string;
+  json?: boolean;
 }
 
 /** Per-command defaults of the shared trainer flags. */
@@ -110,7 +113,8 @@ export function addTrainerOptions(command: Command, defaults: TrainerDefaults = 
     .option('--resume', 'continue the run in --out from its latest checkpoint')
     .option('--checkpoint-every <steps>', 'also checkpoint every this many steps (always: every epoch)', positiveInteger('checkpoint-every'))
     .option('--eval-every <steps>', 'also evaluate every this many steps (always: every epoch)', positiveInteger('eval-every'))
-    .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, lines', 'auto');
+    .option('--progress <mode>', 'auto (bar on a terminal, lines otherwise), bar, lines', 'auto')
+    .option('--json', JSON_HELP);
 }
 
 /** The optimiser, schedule and clipping that the shared flags describe. */
@@ -198,6 +202,7 @@ function registerTrainClassify(train: Command): void {
   const command = train
     .command('classify')
     .description('train an image classifier from the model registry on IDX, CIFAR or image-folder data')
+    .addHelpText('after', examples('wavecv train classify --model cnn28 --wavelet haar --data fashion-mnist --train-limit 2000 --test-limit 500 --epochs 1 --out runs/cnn28-haar', 'wavecv train classify --model resnet18-cifar --model-option width=16 --wavelet db2 --data fashion-mnist --epochs 2 --batch-size 128 --lr 0.1 --nesterov --out runs/r18-db2 --json'))
     .requiredOption('--model <name>', 'registry model name, e.g. cnn28, resnet18-cifar, resnet18')
     .option('--wavelet <name>', "wavelet of the WaveCNet variant (e.g. haar, db2, bior3.3); 'none' for vanilla")
     .option('--bands <bands>', 'wavelet bands kept when downsampling: low, average, concat')
@@ -250,11 +255,11 @@ function registerTrainClassify(train: Command): void {
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size' }),
       });
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-      process.stdout.write(
+      printResult(options.json, result, () =>
         result.stopped === 'completed'
           ? `test top-1 ${pct(result.test.top1)}, top-5 ${pct(result.test.top5)}, loss ${result.test.loss.toFixed(4)} on ${result.test.count} images after ${result.steps} steps ` +
-              `(${result.trainSeconds.toFixed(1)} s of training steps, ${result.seconds.toFixed(1)} s this session); wrote ${result.outDir}/{model/,metrics.json,training-curve.png,loss-curve.png,log.jsonl,config.json,checkpoints/}\n`
-          : `stopped at step ${result.steps}; continue with the same command and --resume\n`,
+            `(${result.trainSeconds.toFixed(1)} s of training steps, ${result.seconds.toFixed(1)} s this session); wrote ${result.outDir}/{model/,metrics.json,training-curve.png,loss-curve.png,log.jsonl,config.json,checkpoints/}`
+          : `stopped at step ${result.steps}; continue with the same command and --resume`,
       );
     } finally {
       interrupt.release();

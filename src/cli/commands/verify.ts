@@ -11,6 +11,7 @@ import { decodeImage } from '../../data/faces/image.js';
 import { cosine, decisionThreshold, embedInputs, loadFaceModel, prepareFace } from '../../tasks/face-inference.js';
 import { alignMode, numberInRange } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
+import { examples } from '../help-examples.js';
 
 interface VerifyCliOptions {
   model: string;
@@ -24,6 +25,7 @@ export function registerVerify(program: Command): void {
   program
     .command('verify')
     .description('are two photos the same person? similarity, threshold and decision of a face model')
+    .addHelpText('after', examples({ note: 'two of the photos that ship with face-api, with a face model (wavecv train face --help)', run: 'wavecv verify node_modules/@vladmandic/face-api/demo/sample1.jpg node_modules/@vladmandic/face-api/demo/sample2.jpg --model runs/r18-uss --json' }))
     .argument('<a>', 'first photo')
     .argument('<b>', 'second photo')
     .requiredOption('--model <dir>', 'a face model folder or a `wavecv train face` run folder')

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { FAMILIES, wavelist } from '../../wavelets/filters.js';
+import { examples } from '../help-examples.js';
 
 /** The listing printed by `wavecv wavelets` (one line per name, or per family). */
 export function waveletListing(family?: string, json = false): string {
@@ -22,6 +23,7 @@ export function registerWavelets(program: Command): void {
     .command('wavelets')
     .argument('[family]', `one of ${FAMILIES.join(', ')}`)
     .description('list the discrete wavelets (the names pywt.wavelist gives), all or of one family')
+    .addHelpText('after', examples('wavecv wavelets', 'wavecv wavelets bior --json'))
     .option('--json', 'print JSON')
     .action((family: string | undefined, options: { json?: boolean }) => {
       process.stdout.write(waveletListing(family, options.json) + '\n');

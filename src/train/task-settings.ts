@@ -20,6 +20,8 @@ export interface EpochTrainingSettings {
   checkpointEverySteps?: number;
   progress?: ProgressReporter;
   signal?: AbortSignal;
+  /** The command line that started the run (the CLI's resolved flags), recorded in config.json as `command` so the run can be repeated. */
+  command?: Record<string, unknown>;
 }
 
 /** The loop-level trainer options of a task run of `stepsPerEpoch` steps per epoch writing into `outDir`. */
@@ -27,7 +29,7 @@ export function trainerLoopOptions(
   settings: EpochTrainingSettings,
   stepsPerEpoch: number,
   outDir: string,
-): Pick<TrainerOptions, 'optimizer' | 'schedule' | 'epochs' | 'seed' | 'clip' | 'outDir' | 'checkpoint' | 'progress' | 'signal'> {
+): Pick<TrainerOptions, 'optimizer' | 'schedule' | 'epochs' | 'seed' | 'clip' | 'outDir' | 'checkpoint' | 'progress' | 'signal' | 'command'> {
   const totalSteps = settings.epochs * stepsPerEpoch;
   return {
     optimizer: settings.optimizer,
@@ -39,5 +41,6 @@ export function trainerLoopOptions(
     checkpoint: settings.checkpointEverySteps ? { everySteps: settings.checkpointEverySteps, everyEpochs: 1 } : { everyEpochs: 1 },
     progress: settings.progress,
     signal: settings.signal,
+    command: settings.command,
   };
 }

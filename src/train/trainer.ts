@@ -152,6 +152,8 @@ export interface TrainerOptions {
   progress?: ProgressReporter;
   /** Extra resolved settings (task, model, data) written into config.json. */
   config?: Record<string, unknown>;
+  /** The command line that started the run (the CLI's resolved flags), written into config.json as `command` so the run can be repeated. */
+  command?: Record<string, unknown>;
   /** Stops the run after the current step; a checkpoint is written first. */
   signal?: AbortSignal;
   /** Called after every step with its log record. */
@@ -345,6 +347,7 @@ export class Trainer {
     const o = this.options;
     return {
       ...o.config,
+      ...(o.command ? { command: o.command } : {}),
       trainer: {
         optimizer: o.optimizer,
         schedule: o.schedule ?? { type: 'constant' },

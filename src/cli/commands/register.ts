@@ -32,6 +32,7 @@ import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCo
 import { examples } from '../help-examples.js';
 import { JSON_HELP, printResult } from '../report.js';
 import { createCountProgress } from '../progress.js';
+import { recordedCommand } from '../run-config.js';
 
 /** A volume on the fixed scan's grid (its geometry when it has one). */
 function onFixedGrid(fixed: Scan, data: Float32Array | Int16Array, shape: number[]): Volume {
@@ -129,6 +130,7 @@ export function registerRegistrationCommands(program: Command): void {
         progress: progressFor(o.progress),
         signal,
         renameError: (error) => withFlagName(error, { ...flags, size: '--size' }),
+        command: recordedCommand(cmd),
       });
       const { metadata, finalLoss } = outcome.result;
       printResult(o.json, outcome, () =>

@@ -16,6 +16,7 @@ import { alignMode, lossOptionParser, modelOptionParser, nonNegative, nonNegativ
 import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
+import { recordedCommand } from '../run-config.js';
 
 interface TrainFaceCliOptions extends TrainerCliOptions {
   backbone: string;
@@ -114,6 +115,7 @@ export function registerTrainFace(program: Command): void {
         progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--size', 'dataOptions.align': '--align' }),
+        command: recordedCommand(cmd),
       });
       if (result.stopped !== 'completed') {
         printResult(options.json, result, () => `stopped at step ${result.steps}; continue with the same command and --resume`);

@@ -18,6 +18,7 @@ import { choice, keyValueParser, lossOptionParser, nonNegative, positiveInteger 
 import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
+import { recordedCommand } from '../run-config.js';
 
 interface SegmentCliOptions extends TrainerCliOptions {
   model: string;
@@ -96,6 +97,7 @@ export function registerTrainSegment(program: Command): void {
         progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size', headLrMultiplier: '--head-lr-multiplier' }),
+        command: recordedCommand(cmd),
       });
       const t = outcome.result.test;
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;

@@ -15,6 +15,7 @@ import { integerTuple, lossOptionParser, modelOptionParser, positiveInteger } fr
 import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
+import { recordedCommand } from '../run-config.js';
 
 interface Segment3dCliOptions extends TrainerCliOptions {
   model: string;
@@ -67,6 +68,7 @@ export function registerTrainSegment3d(program: Command): void {
         progress: progressFor(o.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { cube: '--cube', cubesPerVolume: '--cubes-per-volume' }),
+        command: recordedCommand(cmd),
       });
       const test = outcome.result.test;
       printResult(o.json, outcome, () =>

@@ -25,6 +25,7 @@ import { withFlagName } from '../flag-names.js';
 import { lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseNumberList, positive, positiveInteger } from '../option-parsers.js';
 import { examples } from '../help-examples.js';
 import { JSON_HELP, printResult } from '../report.js';
+import { addConfigOption, deferRequiredOptions, recordedCommand } from '../run-config.js';
 
 /** Registers one `train` sub-command on the `train` command it is given. */
 export type TrainSubcommand = (train: Command) => void;
@@ -34,7 +35,8 @@ export const TRAIN_SUBCOMMANDS: TrainSubcommand[] = [registerTrainClassify];
 /** The `train` command of `program`, created on first use. */
 export function trainCommand(program: Command): Command {
   const existing = program.commands.find((c) => c.name() === 'train');
-  return existing ?? program.command('train').description('train a model with the wavecv trainer (see `wavecv train <task> --help`)');
+  // required flags may come from --config: commander's check is deferred to the config merge (src/cli/run-config.ts)
+  return existing ?? program.command('train').description('train a model with the wavecv trainer (see `wavecv train <task> --help`)').hook('preSubcommand', (_train, task) => deferRequiredOptions(task));
 }
 
 export function registerTrain(program: Command): void {
@@ -86,9 +88,13 @@ export interface TrainerDefaults {
 export const SGD_LR = 0.05;
 export const ADAM_LR = 0.001;
 
-/** Adds the shared trainer flags to a `train` sub-command; `--help` shows the same defaults that {@link trainerSettings} applies. */
+/**
+ * Adds the shared trainer flags to a `train` sub-command, and `--config`
+ * (src/cli/run-config.ts) for all its flags; `--help` shows the same defaults
+ * that {@link trainerSettings} applies.
+ */
 export function addTrainerOptions(command: Command, defaults: TrainerDefaults = {}): Command {
-  return command
+  return addConfigOption(command)
     .option('--epochs <n>', 'epochs to train', positiveInteger('epochs'), defaults.epochs ?? 10)
     .option('--batch-size <n>', 'images per step', positiveInteger('batch-size'), defaults.batchSize ?? 64)
     .option('--optimizer <name>', 'sgd, adam or adamw', defaults.optimizer ?? 'sgd')
@@ -253,6 +259,7 @@ function registerTrainClassify(train: Command): void {
         progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size' }),
+        command: recordedCommand(cmd),
       });
       const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
       printResult(options.json, result, () =>

@@ -11,6 +11,8 @@ import { generateSelfBlendedForgeries } from '../../data/forgery/generate.js';
 import { startEngine } from '../engine-option.js';
 import { nonNegative, nonNegativeInteger, numberInRange, positiveInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
+import { examples } from '../help-examples.js';
+import { JSON_HELP, printResult } from '../report.js';
 
 interface ForgeriesCliOptions {
   faces: string;
@@ -21,12 +23,14 @@ interface ForgeriesCliOptions {
   minFaceSize: number;
   minConfidence: number;
   seed: number;
+  json?: boolean;
 }
 
 export function registerGenerateForgeries(program: Command): void {
   generateCommand(program)
     .command('forgeries')
     .description('self-blended forgeries (SBI) of the faces in a folder of photos: real/<face>/ and fake/<face>/ crops, for `train forgery`')
+    .addHelpText('after', examples({ note: 'the sample photos that ship with face-api', run: 'wavecv generate forgeries --faces node_modules/@vladmandic/face-api/demo --out data-generated/forgeries --variants 2 --json' }))
     .requiredOption('--faces <dir>', 'folder of photos (searched recursively); every face found is used')
     .requiredOption('--out <dir>', 'new folder for real/, fake/ and generator.json')
     .option('--variants <n>', 'real/fake pairs per face (each with its own crop jitter and blend)', positiveInteger('variants'), 4)
@@ -35,12 +39,13 @@ export function registerGenerateForgeries(program: Command): void {
     .option('--min-face-size <px>', 'skip faces whose box is smaller', nonNegative('min-face-size'), 64)
     .option('--min-confidence <p>', 'face detector confidence', numberInRange('min-confidence', 0, 1), 0.5)
     .option('--seed <n>', 'seed of every draw', nonNegativeInteger('seed'), 1)
+    .option('--json', JSON_HELP)
     .action(async (o: ForgeriesCliOptions, command: Command) => {
       await startEngine(command.parent!);
       const detector = await FaceDetector.load({ minConfidence: o.minConfidence });
       const result = await generateSelfBlendedForgeries(o.faces, o.out, detector, { variants: o.variants, size: o.size, scale: o.scale, minFaceSize: o.minFaceSize, seed: o.seed });
       const skipped = result.skippedSmall ? `, ${result.skippedSmall} faces under ${o.minFaceSize} px skipped` : '';
       const empty = result.photosWithoutFaces.length ? `, no face in ${result.photosWithoutFaces.length} photo(s)` : '';
-      process.stdout.write(`wrote ${result.faces.length * o.variants} real and ${result.faces.length * o.variants} self-blended fake crops of ${result.faces.length} faces from ${result.photos} photos to ${o.out}${skipped}${empty}\n`);
+      printResult(o.json, { out: o.out, ...result, real: result.faces.length * o.variants, fake: result.faces.length * o.variants }, () => `wrote ${result.faces.length * o.variants} real and ${result.faces.length * o.variants} self-blended fake crops of ${result.faces.length} faces from ${result.photos} photos to ${o.out}${skipped}${empty}`);
     });
 }

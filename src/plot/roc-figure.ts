@@ -4,12 +4,14 @@
  * `rocCurve`, scikit-learn's `roc_curve(drop_intermediate=False)`), x = false
  * positive rate (real called fake), y = true positive rate (fake called fake),
  * the chance diagonal for reference, each legend entry with its AUC and EER
- * (`binaryScores`). Rendered by the line chart of ./line-chart.ts.
+ * (`binaryScores`). A vega-lite line chart (./line-chart.ts): {@link rocSpec}
+ * for `writeFigure`, {@link rocPng} for the bytes alone.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { binaryScores } from '../metrics/binary.js';
 import { rocCurve } from '../metrics/roc.js';
-import { lineChartPng, type Series } from './line-chart.js';
+import { lineChartSpec, type Series } from './line-chart.js';
+import { renderFigure, type VegaLiteSpec } from './vega.js';
 
 export interface RocInput {
   label: string;
@@ -31,7 +33,12 @@ export function rocSeries(inputs: readonly RocInput[]): Series[] {
   ];
 }
 
+/** The vega-lite spec of the ROC figure of `inputs`. */
+export function rocSpec(inputs: readonly RocInput[], title = 'ROC'): VegaLiteSpec {
+  return lineChartSpec(rocSeries(inputs), { title, xLabel: 'false positive rate (real called fake)', yLabel: 'true positive rate (fake called fake)', yRange: [0, 1], width: 760 });
+}
+
 /** The ROC figure of `inputs` as PNG bytes. */
 export async function rocPng(inputs: readonly RocInput[], title = 'ROC'): Promise<Buffer> {
-  return lineChartPng(rocSeries(inputs), { title, xLabel: 'false positive rate (real called fake)', yLabel: 'true positive rate (fake called fake)', yRange: [0, 1], width: 760 });
+  return renderFigure(rocSpec(inputs, title));
 }

@@ -29,11 +29,12 @@ import { fileURLToPath } from 'node:url';
 import { CORRUPTION_FAMILIES, type CorruptionName } from '../data/corruptions/index.js';
 import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { lineChartPng } from '../plot/line-chart.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { lineChartSpec } from '../plot/line-chart.js';
+import { figureGrid, writeFigure } from '../plot/vega.js';
 import type { ProgressReporter } from '../train/trainer.js';
 import { trainClassifier, type ClassifyResult } from './classify.js';
-import { evaluateRobustness, gridPng, type RobustnessReport } from './robustness.js';
+import { evaluateRobustness, type RobustnessReport } from './robustness.js';
 
 /** The bundled subset, located relative to this module (src/tasks or dist/tasks). */
 export const DEMO_DATA = fileURLToPath(new URL('../../data/fashion-mnist-subset/', import.meta.url));
@@ -164,15 +165,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     };
   });
 
-  const noisePanel = await lineChartPng(
+  const noisePanel = lineChartSpec(
     models.map((m) => ({ label: m.name, x: [0, ...m.gaussianNoise.sigma], y: [100 * m.clean.top1, ...m.gaussianNoise.top1.map((a) => 100 * a)] })),
     { title: 'Test accuracy under Gaussian noise', xLabel: 'noise σ (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 640, height: 400 },
   );
-  const epochPanel = await lineChartPng(
+  const epochPanel = lineChartSpec(
     models.map((m) => ({ label: m.name, x: m.testTop1ByEpoch.map((_, e) => e + 1), y: m.testTop1ByEpoch.map((a) => 100 * a) })),
     { title: 'Clean test accuracy while training', xLabel: 'epoch', yLabel: 'top-1 accuracy (%)', width: 640, height: 400 },
   );
-  writeFileAtomic(join(out, 'demo.png'), await gridPng([noisePanel, epochPanel], 640, 400, 2));
+  await writeFigure(join(out, 'demo.png'), figureGrid([noisePanel, epochPanel], 2));
 
   const report: DemoReport = {
     config: {

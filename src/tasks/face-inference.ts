@@ -12,11 +12,12 @@ import { decodeImage, resizeImage, type RgbImage } from '../data/faces/image.js'
 import { readPairs } from '../data/faces/pairs.js';
 import { readVerificationBin } from '../data/faces/verification-bin.js';
 import { check } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { writeFigure } from '../plot/vega.js';
 import '../models/index.js';
 import { loadRunModel, updateModelMetadata, type LoadedRunModel } from '../train/run-folder.js';
 import { embedInputs, faceInput } from './face-decision.js';
-import { pairSimilarities, rocChartPng, verificationSummary, type FaceModelExtension, type FaceModelMetadata } from './face.js';
+import { pairSimilarities, rocChartSpec, verificationSummary, type FaceModelExtension, type FaceModelMetadata } from './face.js';
 
 export { cosine, decisionThreshold, embedInputs, faceInput } from './face-decision.js';
 
@@ -140,7 +141,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
     };
     const outDir = resolve(options.out);
     writeJsonAtomic(join(outDir, 'verification.json'), report);
-    writeFileAtomic(join(outDir, 'roc.png'), await rocChartPng(v.roc, metadata.extension.loss, `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`));
+    await writeFigure(join(outDir, 'roc.png'), rocChartSpec(v.roc, metadata.extension.loss, `ROC, ${same.length} pairs (10-fold acc ${(100 * v.kfold.accuracy.mean).toFixed(2)}%)`));
     if (options.storeThreshold) {
       const verification = { value: v.kfold.bestCosineThreshold, source: `best threshold of eval verification on ${resolve(options.pairs)}` };
       updateModelMetadata(dir, (m) => ({ ...m, thresholds: { ...m.thresholds, verification } }));

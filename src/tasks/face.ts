@@ -33,12 +33,12 @@ import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
 import type { Normalization } from '../data/normalization.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { check } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { checkLossOptions, createLoss, ExplainableChannelLoss, faceObjective, type FaceLoss, type FaceLossContext, type FaceLossOptions } from '../losses/index.js';
 import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/index.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
-import { lineChartPng } from '../plot/line-chart.js';
+import { lineChartSpec } from '../plot/line-chart.js';
+import { writeFigure, type VegaLiteSpec } from '../plot/vega.js';
 import { runTraining, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
 import { applyNormalization, type ModelMetadata, type Threshold } from '../train/run-folder.js';
 import { deriveSeed, SEED_STREAMS } from '../engine/seed.js';
@@ -181,10 +181,10 @@ export function pairSimilarities(embeddings: Float32Array, dim: number, a: numbe
   return similarities;
 }
 
-/** PNG of a ROC curve on a log FAR axis (points with FAR = 0 left out). */
-export async function rocChartPng(roc: { far: number[]; tar: number[] }, label: string, title: string): Promise<Buffer> {
+/** The vega-lite spec of a ROC curve on a log FAR axis (points with FAR = 0 left out). */
+export function rocChartSpec(roc: { far: number[]; tar: number[] }, label: string, title: string): VegaLiteSpec {
   const pts = roc.far.map((f, i) => [f, roc.tar[i]]).filter(([f]) => f > 0);
-  return lineChartPng([{ label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
+  return lineChartSpec([{ label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) }], {
     title,
     xLabel: 'false accept rate',
     yLabel: 'true accept rate',
@@ -400,7 +400,7 @@ export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExte
                 accuracyAtLearned: v.accuracyAtLearned,
                 auc: v.auc,
               };
-              writeFileAtomic(join(run.outDir, 'roc.png'), await rocChartPng(v.roc, options.loss, `ROC on ${pairs.same.length} pairs of unseen classes`));
+              await writeFigure(join(run.outDir, 'roc.png'), rocChartSpec(v.roc, options.loss, `ROC on ${pairs.same.length} pairs of unseen classes`));
             }
           }
           return {

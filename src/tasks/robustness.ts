@@ -27,7 +27,6 @@
  * `limit` bounds N for large image folders.
  */
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { basename, join, resolve } from 'node:path';
 import { adversarialAccuracy, classifierFromModel, type AttackSpec, type Classifier } from '../attacks/index.js';
 import { addGaussianNoise, CORRUPTIONS, corrupt, corruptionFamily, type CorruptionFamily, type CorruptionName, type ImageBatch } from '../data/corruptions/index.js';
@@ -40,7 +39,8 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 // registers the custom layers (WaveletPool2D, BatchNorm, …) that saved registry models need to load
 import '../models/index.js';
 import { countTopK, summarizeCorruptionErrors, type CorruptionErrorSummary } from '../metrics/index.js';
-import { lineChartPng, type Series } from '../plot/line-chart.js';
+import { lineChartSpec, type Series } from '../plot/line-chart.js';
+import { figureGrid, writeFigure } from '../plot/vega.js';
 import { loadModel } from '../io/model-io.js';
 import { findModelMetadata, resolveModelDir } from '../train/run-folder.js';
 import { deriveSeed } from '../engine/seed.js';
@@ -343,17 +343,15 @@ export async function writeRobustnessOutputs(report: RobustnessReport, out: stri
     const families = [...new Set(corruptions.map(corruptionFamily))] as CorruptionFamily[];
     if (families.length > 1) for (const f of families) panels.push({ title: `${f} (mean of ${corruptions.filter((c) => corruptionFamily(c) === f).length})`, members: corruptions.filter((c) => corruptionFamily(c) === f) });
     const xs = [0, ...severities];
-    const images = await Promise.all(
-      panels.map((panel) => {
-        const series: Series[] = report.models.map((m) => ({
-          label: m.name,
-          x: xs,
-          y: [100 * m.clean.top1, ...severities.map((_, k) => 100 * mean(panel.members.map((c) => m.corruptions[c].top1[k])))],
-        }));
-        return lineChartPng(series, { title: `Top-1 accuracy: ${panel.title}`, xLabel: 'severity (0 = clean)', yLabel: 'top-1 accuracy (%)', width: 640, height: 400 });
-      }),
-    );
-    writeFileAtomic(join(out, 'robustness.png'), await gridPng(images, 640, 400, 2));
+    const specs = panels.map((panel) => {
+      const series: Series[] = report.models.map((m) => ({
+        label: m.name,
+        x: xs,
+        y: [100 * m.clean.top1, ...severities.map((_, k) => 100 * mean(panel.members.map((c) => m.corruptions[c].top1[k])))],
+      }));
+      return lineChartSpec(series, { title: `Top-1 accuracy: ${panel.title}`, xLabel: 'severity (0 = clean)', yLabel: 'top-1 accuracy (%)', width: 520, height: 320 });
+    });
+    await writeFigure(join(out, 'robustness.png'), figureGrid(specs, 2));
   }
   const sigmas = (report.config.noiseSigmas as number[] | undefined) ?? [];
   if (sigmas.length > 0) {
@@ -361,8 +359,7 @@ export async function writeRobustnessOutputs(report: RobustnessReport, out: stri
       const points = [{ x: 0, y: 100 * m.clean.top1 }, ...sigmas.map((s, k) => ({ x: s, y: 100 * m.gaussianNoise!.top1[k] }))].sort((a, b) => a.x - b.x);
       return { label: m.name, x: points.map((p) => p.x), y: points.map((p) => p.y) };
     });
-    const png = await lineChartPng(series, { title: 'Top-1 accuracy under additive Gaussian noise', xLabel: 'noise σ (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 720, height: 440 });
-    writeFileAtomic(join(out, 'noise.png'), png);
+    await writeFigure(join(out, 'noise.png'), lineChartSpec(series, { title: 'Top-1 accuracy under additive Gaussian noise', xLabel: 'noise σ (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 720, height: 440 }));
   }
   const epsilons = report.config.epsilons as number[];
   if (epsilons.length > 0) {
@@ -374,17 +371,6 @@ export async function writeRobustnessOutputs(report: RobustnessReport, out: stri
         series.push({ label: `${m.name} ${kind.toUpperCase()}`, x: [0, ...epsilons], y: [100 * m.clean.top1, ...epsilons.map((e) => 100 * values[String(e)])] });
       }
     }
-    const png = await lineChartPng(series, { title: 'Top-1 accuracy under L∞ attacks', xLabel: 'ε (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 720, height: 440 });
-    writeFileAtomic(join(out, 'adversarial.png'), png);
+    await writeFigure(join(out, 'adversarial.png'), lineChartSpec(series, { title: 'Top-1 accuracy under L∞ attacks', xLabel: 'ε (pixel values in [0, 1])', yLabel: 'top-1 accuracy (%)', width: 720, height: 440 }));
   }
-}
-
-/** Places equally sized PNG panels on a white grid with `columns` columns. */
-export async function gridPng(panels: Buffer[], width: number, height: number, columns: number): Promise<Buffer> {
-  const cols = Math.min(columns, panels.length);
-  const rows = Math.ceil(panels.length / cols);
-  return sharp({ create: { width: cols * width, height: rows * height, channels: 3, background: '#ffffff' } })
-    .composite(panels.map((input, i) => ({ input, left: (i % cols) * width, top: Math.floor(i / cols) * height })))
-    .png()
-    .toBuffer();
 }

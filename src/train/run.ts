@@ -44,9 +44,10 @@ import { join, resolve } from 'node:path';
 import type { DataLoader } from '../data/dataset.js';
 import { engineInfo } from '../engine/backend.js';
 import { check, WavecvError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { writeJsonAtomic } from '../io/atomic.js';
 import { saveModel } from '../io/model-io.js';
-import { lineChartPng, type LineChartOptions, type Series } from '../plot/line-chart.js';
+import { lineChartSpec, type LineChartOptions, type Series } from '../plot/line-chart.js';
+import { writeFigure } from '../plot/vega.js';
 import { checkNormalization } from '../data/normalization.js';
 import {
   checkRunFolder,
@@ -372,7 +373,7 @@ export async function runTraining<O extends RunSettings, D, X extends object, R>
     });
     if (run.charts) {
       for (const chart of run.charts(result.history, stepRecords(outDir))) {
-        writeFileAtomic(join(outDir, chart.file), await lineChartPng(chart.series, chart.options));
+        await writeFigure(join(outDir, chart.file), lineChartSpec(chart.series, chart.options));
       }
     }
     return {

@@ -79,12 +79,17 @@ test('train segment learns the squares (Haar U-Net, poly schedule, median-freque
   const meta = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).userDefinedMetadata;
   assert.equal(JSON.stringify(meta).includes('"palette"'), true, 'palette recorded for wavecv segment');
 
-  // eval segment --json reads the same scores back
-  const evaluated = cli('eval', 'segment', '--model', out, '--data', join(root, 'data'), '--json');
+  // eval segment --json reads the same scores back; --out adds the confusion matrix figure and its vega-lite spec
+  const evaluated = cli('eval', 'segment', '--model', out, '--data', join(root, 'data'), '--json', '--out', join(root, 'eval'));
   assert.equal(evaluated.status, 0, evaluated.stderr);
   const report = JSON.parse(evaluated.stdout);
   for (const key of ['pixelAccuracy', 'meanClassAccuracy', 'mIoU', 'fwIoU', 'boundaryF1']) assert.ok(Math.abs(report[key] - (t as unknown as Record<string, number>)[key]) < 1e-9, key);
   assert.equal(report.perClassIoU.length, 3);
+  assert.equal(report.confusionMatrix, join(root, 'eval', 'confusion-matrix.png'));
+  assert.equal((await sharp(report.confusionMatrix).metadata()).format, 'png');
+  const cells = JSON.parse(readFileSync(join(root, 'eval', 'confusion-matrix.vl.json'), 'utf8')).data.values;
+  assert.equal(cells.length, 9, 'a cell per (true, predicted) class pair');
+  assert.equal(cells.reduce((s: number, c: { count: number }) => s + c.count, 0), report.pixels, 'the counts cover every scored pixel');
   const { model, metadata } = await loadRunModel(out, 'segment');
   const data = await openSegmentationData(join(root, 'data'));
   const noisy = await evaluateSegmentation(model, data.test!, { normalization: metadata.preprocessing.normalization, noiseSigma: 0.3, seed: 1 });

@@ -12,7 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine } from '../src/engine/backend.js';
 import { writeFileAtomic, writeJsonAtomic } from '../src/io/atomic.js';
-import { attentionCollapsePng, measureAttentionCollapse } from '../src/tasks/attention-collapse.js';
+import { attentionCollapseSpec, measureAttentionCollapse } from '../src/tasks/attention-collapse.js';
+import { writeFigure } from '../src/plot/vega.js';
 
 const args = process.argv.slice(2);
 function flag(name: string, fallback: number): number;
@@ -43,7 +44,7 @@ const report = await measureAttentionCollapse({
   onProgress: (line) => process.stderr.write(line + '\n'),
 });
 writeJsonAtomic(join(out, 'attention-collapse.json'), report);
-writeFileAtomic(join(out, 'attention-collapse.png'), await attentionCollapsePng(report));
+await writeFigure(join(out, 'attention-collapse.png'), attentionCollapseSpec(report));
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const deep = (v: number[]) => mean(v.slice(Math.floor(v.length / 2)));
 for (const side of [report.plain, report.mas]) {

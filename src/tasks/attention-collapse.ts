@@ -33,7 +33,8 @@ import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
 import { classificationObjective } from '../losses/classification.js';
 import { buildVit, vitAttentionMaps } from '../nn/vit.js';
-import { lineChartPng } from '../plot/line-chart.js';
+import { lineChartSpec } from '../plot/line-chart.js';
+import type { VegaLiteSpec } from '../plot/vega.js';
 import { Trainer } from '../train/trainer.js';
 
 /** Mean cosine similarity of the maps of each pair of neighbouring blocks (maps [B, H, N, N] per block, in block order). */
@@ -162,9 +163,9 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
 }
 
 /** The figure: similarity of neighbouring blocks against the block index, trained and untrained, with and without MAS. */
-export async function attentionCollapsePng(report: AttentionCollapseReport): Promise<Buffer> {
+export function attentionCollapseSpec(report: AttentionCollapseReport): VegaLiteSpec {
   const x = report.plain.trained.map((_, l) => l + 1);
-  return lineChartPng(
+  return lineChartSpec(
     [
       { label: 'trained, plain attention', x, y: report.plain.trained },
       { label: 'trained, MAS', x, y: report.mas.trained },

@@ -44,11 +44,11 @@ import { openForgeryData } from '../data/readers.js';
 import { Rng } from '../engine/random.js';
 import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { createLoss, type ClassificationLossContext } from '../losses/index.js';
 import { frameAndVideoScores, videoScores, type BinaryScores } from '../metrics/binary.js';
 import { createModel } from '../models/index.js';
-import { rocPng } from '../plot/roc-figure.js';
+import { rocSpec } from '../plot/roc-figure.js';
+import { writeFigure, type VegaLiteSpec } from '../plot/vega.js';
 import { fakeProbabilities as scoreImages } from './forgery-score.js';
 import { runTraining, windowedStepCurves, type RunChart, type RunSettings, type TrainingTask } from '../train/run.js';
 import type { EpochSummary, Objective, StepRecord } from '../train/trainer.js';
@@ -134,10 +134,10 @@ export async function evaluateForgery(
   return { frame, video, frames: dataset.length, ...s };
 }
 
-/** The ROC figure of frame and video scores (the mean of a video's frame scores) as PNG bytes. */
-export async function forgeryRocPng(e: { scores: Float32Array; labels: Int32Array; videoIds: string[] }, title: string): Promise<Buffer> {
+/** The vega-lite spec of the ROC figure of frame and video scores (the mean of a video's frame scores). */
+export function forgeryRocSpec(e: { scores: Float32Array; labels: Int32Array; videoIds: string[] }, title: string): VegaLiteSpec {
   const videos = videoScores(e.scores, e.labels, e.videoIds);
-  return rocPng(
+  return rocSpec(
     [
       { label: 'frames', scores: e.scores, labels: e.labels },
       { label: 'videos (mean of frames)', scores: videos.scores, labels: videos.labels },
@@ -293,7 +293,7 @@ export const forgeryTask: TrainingTask<ForgeryTrainOptions, ForgerySplits, Forge
           return { metrics: { model, modelOptions, data: dataSummary, dsd, test: partial }, result: partial };
         }
         const e = await evaluate();
-        writeFileAtomic(join(outDir, 'roc.png'), await forgeryRocPng(e, `${model} on ${evalSplit}`));
+        await writeFigure(join(outDir, 'roc.png'), forgeryRocSpec(e, `${model} on ${evalSplit}`));
         const scores: ForgeryEvaluation = { frame: e.frame, video: e.video, frames: e.frames };
         return { metrics: { model, modelOptions, data: dataSummary, dsd, test: scores }, result: scores };
       },

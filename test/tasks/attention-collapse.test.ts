@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
-import { attentionCollapsePng, measureAttentionCollapse, neighbourMapSimilarity } from '../../src/tasks/attention-collapse.js';
+import { renderFigure, type VegaLiteSpec } from '../../src/plot/vega.js';
+import { attentionCollapseSpec, measureAttentionCollapse, neighbourMapSimilarity } from '../../src/tasks/attention-collapse.js';
 import { FASHION_MNIST, requireSystem } from '../helpers/requirements.js';
 
 test('neighbour-map similarity is the mean cosine of matching rows (hand-computed)', async () => {
@@ -31,6 +32,8 @@ test('a tiny measurement: same untrained maps with and without MAS, H² paramete
   assert.equal(report.plain.trained.length, 2);
   report.plain.untrained.forEach((v, l) => assert.ok(Math.abs(v - report.mas.untrained[l]) < 1e-6, `block ${l}`));
   for (const side of [report.plain, report.mas]) for (const v of [...side.trained, ...side.untrained]) assert.ok(v > 0 && v <= 1 + 1e-6);
-  const png = await attentionCollapsePng(report);
+  const spec = attentionCollapseSpec(report) as unknown as { data: { values: Array<{ series: string; y: number }> } };
+  assert.deepEqual(spec.data.values.filter((p) => p.series === 'trained, MAS').map((p) => p.y), report.mas.trained);
+  const png = await renderFigure(spec as unknown as VegaLiteSpec);
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
 });

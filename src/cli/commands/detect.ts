@@ -9,6 +9,7 @@ import { decodeImage } from '../../data/faces/image.js';
 import { detectForgeries, FAKE_THRESHOLD, loadForgeryModel } from '../../tasks/forgery-detect.js';
 import { startEngine } from '../engine-option.js';
 import { numberInRange } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 interface DetectCliOptions {
   model: string;
@@ -21,6 +22,7 @@ export function registerDetect(program: Command): void {
   program
     .command('detect')
     .description('face forgery detection: every face in the photos with its fake probability')
+    .addHelpText('after', examples({ note: 'a detector of wavecv train forgery (see its --help)', run: 'wavecv detect node_modules/@vladmandic/face-api/demo/sample1.jpg node_modules/@vladmandic/face-api/demo/sample2.jpg --model runs/dtn-sbi --json' }))
     .argument('<images...>', 'photos (JPEG, PNG, WebP, …)')
     .requiredOption('--model <dir>', 'a `wavecv train forgery` run folder or its model/ folder')
     .option('--scale <f>', 'face crop side over the face box side, as the training crops (1.3 = `generate forgeries` default)', numberInRange('scale', 1, 3), 1.3)

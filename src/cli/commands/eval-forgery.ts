@@ -9,12 +9,13 @@
 import type { Command } from 'commander';
 import { openForgeryData } from '../../data/readers.js';
 import { check } from '../../errors.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFigure } from '../../plot/vega.js';
 import { checkOutputPath } from '../../io/output-path.js';
-import { evaluateForgery, forgeryRocPng } from '../../tasks/forgery.js';
+import { evaluateForgery, forgeryRocSpec } from '../../tasks/forgery.js';
 import { loadRunModel } from '../../train/run-folder.js';
 import { startEngine } from '../engine-option.js';
 import { choice, positiveInteger } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 interface EvalForgeryCliOptions {
   model: string;
@@ -30,6 +31,7 @@ export function registerEvalForgery(evalCommand: Command): void {
   evalCommand
     .command('forgery')
     .description('frame- and video-level AUC, EER, AP and accuracy of a `wavecv train forgery` detector, with the ROC figure')
+    .addHelpText('after', examples({ note: 'a detector of wavecv train forgery on the set of wavecv generate forgeries', run: 'wavecv eval forgery --model runs/dtn-sbi --data data-generated/forgeries --out runs/dtn-sbi/roc-eval.png --json' }))
     .requiredOption('--model <dir>', 'a `wavecv train forgery` run folder or its model/ folder')
     .requiredOption('--data <dir>', 'forgery data: DIR/{real,fake}/… (optionally under train/ and test/) or a FaceForensics++ tree')
     .option('--split <name>', 'auto (the test split when there is one, else every frame), test or train', choice('split', ['auto', 'test', 'train'] as const), 'auto')
@@ -48,7 +50,7 @@ export function registerEvalForgery(evalCommand: Command): void {
         const dataset = o.split === 'train' || data.test === undefined ? data.train : data.test;
         const started = Date.now();
         const e = await evaluateForgery(model, dataset, dataset.videos, { normalization: metadata.preprocessing.normalization, batchSize: o.batchSize });
-        writeFileAtomic(o.out, await forgeryRocPng(e, `${metadata.model.name} on ${o.data}`));
+        await writeFigure(o.out, forgeryRocSpec(e, `${metadata.model.name} on ${o.data}`));
         const report = { frame: e.frame, video: e.video, frames: e.frames, model: metadata.model.name, data: o.data, split: dataset === data.test ? 'test' : 'train', roc: o.out, seconds: (Date.now() - started) / 1000 };
         if (o.json) {
           process.stdout.write(JSON.stringify(report) + '\n');

@@ -8,6 +8,7 @@ import { exportOnnx } from '../../interop/export-onnx.js';
 import { checkOutputPath } from '../../io/output-path.js';
 import { startEngine } from '../engine-option.js';
 import { choice } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 export function registerExport(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerExport(program: Command): void {
     .option('--format <format>', 'onnx', choice('format', ['onnx'] as const), 'onnx')
     .requiredOption('--out <file>', 'the file to write (atomically)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  wavecv export runs/r18-haar --format onnx --out r18-haar.onnx')
+    .addHelpText('after', examples({ note: 'a run of wavecv train classify (or wavecv import)', run: 'wavecv export runs/r18-haar --format onnx --out r18-haar.onnx --json' }))
     .action(async (run: string, o: { format: 'onnx'; out: string; json?: boolean }, command: Command) => {
       checkOutputPath(o.out, 'file');
       await startEngine(command);

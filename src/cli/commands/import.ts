@@ -10,6 +10,7 @@ import { IMPORTABLE_MODELS } from '../../interop/pytorch-names.js';
 import { checkOutputPath } from '../../io/output-path.js';
 import { startEngine } from '../engine-option.js';
 import { modelOptionParser, parseNumberList } from '../option-parsers.js';
+import { examples } from '../help-examples.js';
 
 interface ImportCliOptions {
   model: string;
@@ -35,7 +36,7 @@ export function registerImport(program: Command): void {
     .option('--mean <list>', 'per-channel mean of the inputs in [0, 1] (default: ImageNet for classification and segmentation, 0.5 for faces)')
     .option('--std <list>', 'per-channel standard deviation (default: ImageNet, or 0.5 for faces)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  wavecv import resnet18_haar.pth --model resnet18 --wavelet haar --out runs/r18-haar\n  wavecv eval robustness --model runs/r18-haar --data my-images/')
+    .addHelpText('after', examples({ note: 'weights saved by the WaveCNet PyTorch code (torch.save of a state_dict)', run: 'wavecv import resnet18_haar.pth --model resnet18 --wavelet haar --out runs/r18-haar --json' }, 'wavecv eval robustness --model runs/r18-haar --data my-images/ --corruptions noise --out runs/r18-haar/robustness'))
     .action(async (weights: string, o: ImportCliOptions, command: Command) => {
       checkOutputPath(o.out, 'folder');
       await startEngine(command);

@@ -13,6 +13,9 @@ import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { keyValueParser, nonNegative, positive, positiveInteger } from '../option-parsers.js';
 import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { examples } from '../help-examples.js';
+import { printResult } from '../report.js';
+import { recordedCommand } from '../run-config.js';
 
 interface ForgeryCliOptions extends TrainerCliOptions {
   model: string;
@@ -41,6 +44,7 @@ export function registerTrainForgery(program: Command): void {
   const command = trainCommand(program)
     .command('forgery')
     .description('train a face-forgery detector (dtn with its MoE/LEVT/MAS/DSD switches, xception-small, vit-tiny) on real/fake folders or FaceForensics++ frames')
+    .addHelpText('after', examples('wavecv generate forgeries --faces node_modules/@vladmandic/face-api/demo --out data-generated/forgeries --variants 2', 'wavecv train forgery --model xception-small --data data-generated/forgeries --epochs 2 --out runs/xception-sbi --json'))
     .option('--model <name>', 'dtn, xception-small, vit-tiny, vit-small', 'dtn')
     .option('--model-option <key=value>', 'further model option, repeatable (e.g. depth=6, width=0.5)', keyValueParser('--model-option', 'depth=6'))
     .option('--no-moe', 'dtn: one 3×3 convolution instead of the mixture of experts')
@@ -114,14 +118,15 @@ export function registerTrainForgery(program: Command): void {
             'lossOptions.temperature': '--dsd-temperature',
             'lossOptions.weight': '--dsd-weight',
           }),
+        command: recordedCommand(cmd),
       });
       const t = outcome.result;
       const f = (v: number) => v.toFixed(4);
-      process.stdout.write(
+      printResult(o.json, outcome, () =>
         outcome.stopped === 'completed'
           ? `frame AUC ${f(t.frame.auc)}, EER ${f(t.frame.eer)}, AP ${f(t.frame.ap)}, accuracy ${f(t.frame.accuracy)} on ${t.frames} frames; video AUC ${f(t.video.auc)} on ${t.video.videos} videos, after ${outcome.steps} steps ` +
-              `(${outcome.trainSeconds.toFixed(1)} s of training steps); wrote ${outcome.outDir}/{model/,metrics.json,roc.png,loss-curve.png,auc-curve.png,log.jsonl,config.json,checkpoints/}\n`
-          : `stopped at step ${outcome.steps}; continue with the same command and --resume\n`,
+            `(${outcome.trainSeconds.toFixed(1)} s of training steps); wrote ${outcome.outDir}/{model/,metrics.json,roc.png,loss-curve.png,auc-curve.png,log.jsonl,config.json,checkpoints/}`
+          : `stopped at step ${outcome.steps}; continue with the same command and --resume`,
       );
     } finally {
       interrupt.release();

@@ -28,7 +28,7 @@ import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { choice, lossOptionParser, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
-import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 import { examples } from '../help-examples.js';
 import { JSON_HELP, printResult } from '../report.js';
 import { createCountProgress } from '../progress.js';
@@ -108,7 +108,7 @@ export function registerRegistrationCommands(program: Command): void {
     const size = o.size ? parseSize(o.size) : undefined;
     const { lossOptions, flags } = lossOptionsOf({ window: { flag: '--window', value: o.window }, lambda: { flag: '--lambda', value: o.lambda } }, o.lossOption);
     await startEngine(cmd);
-    const { optimizer, schedule, clip } = trainerSettings(o);
+    const shared = trainerSettings(o);
     const { signal, release } = interruptSignal();
     try {
       const outcome = await trainRegistration({
@@ -118,16 +118,7 @@ export function registerRegistrationCommands(program: Command): void {
         size,
         loss: o.loss ?? o.similarity,
         lossOptions,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        optimizer,
-        schedule,
-        clip,
-        seed: o.seed,
-        out: o.out,
-        resume: o.resume,
-        checkpointEverySteps: o.checkpointEvery,
-        progress: progressFor(o.progress),
+        ...shared,
         signal,
         renameError: (error) => withFlagName(error, { ...flags, size: '--size' }),
         command: recordedCommand(cmd),

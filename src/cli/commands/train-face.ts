@@ -13,7 +13,7 @@ import { trainFace } from '../../tasks/face.js';
 import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { alignMode, lossOptionParser, modelOptionParser, nonNegative, nonNegativeInteger, parseIntegerList, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
 import { recordedCommand } from '../run-config.js';
@@ -74,7 +74,7 @@ export function registerTrainFace(program: Command): void {
     .option('--eval-batch-size <n>', 'images per embedding batch', positiveInteger('eval-batch-size'), 256);
   addTrainerOptions(command, FACE_TRAINER_DEFAULTS).action(async (options: TrainFaceCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings(options, FACE_TRAINER_DEFAULTS);
+    const shared = trainerSettings(options, FACE_TRAINER_DEFAULTS);
     const classes = options.classes !== undefined ? parseIntegerList(options.classes, 'classes', 0, 1_000_000) : undefined;
     const openSet = options.openSet !== undefined ? { classes: parseIntegerList(options.openSet, 'open-set', 0, 1_000_000), pairs: options.pairs, seed: options.pairSeed } : undefined;
     const { lossOptions, flags } = lossOptionsOf(
@@ -102,17 +102,8 @@ export function registerTrainFace(program: Command): void {
         openSet,
         flip: options.flip,
         ecloss: options.ecloss ? { layer: options.ecloss, weight: options.eclossWeight } : undefined,
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        optimizer,
-        schedule,
-        clip,
-        seed: options.seed,
-        out: options.out,
-        resume: options.resume,
-        checkpointEverySteps: options.checkpointEvery,
+        ...shared,
         evalBatchSize: options.evalBatchSize,
-        progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--size', 'dataOptions.align': '--align' }),
         command: recordedCommand(cmd),

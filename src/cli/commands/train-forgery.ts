@@ -12,7 +12,7 @@ import { trainForgery } from '../../tasks/forgery.js';
 import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { keyValueParser, nonNegative, positive, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { addTrainerOptions, interruptSignal, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
 import { recordedCommand } from '../run-config.js';
@@ -65,7 +65,7 @@ export function registerTrainForgery(program: Command): void {
     .option('--eval-batch-size <n>', 'frames per evaluation batch', positiveInteger('eval-batch-size'), 32);
   addTrainerOptions(command, DEFAULTS).action(async (o: ForgeryCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings(o, DEFAULTS);
+    const shared = trainerSettings(o, DEFAULTS);
     const modelOptions: Record<string, unknown> = { ...o.modelOption };
     if (o.model === 'dtn') {
       if (!o.moe) modelOptions.moe = false;
@@ -87,20 +87,11 @@ export function registerTrainForgery(program: Command): void {
         dsdWeight: o.dsdWeight,
         emaDecay: o.emaDecay,
         flip: o.flip,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        optimizer,
-        schedule,
-        clip,
-        seed: o.seed,
-        out: o.out,
-        resume: o.resume,
+        ...shared,
         trainLimit: o.trainLimit,
         testLimit: o.testLimit,
         evalBatchSize: o.evalBatchSize,
         evalEverySteps: o.evalEvery,
-        checkpointEverySteps: o.checkpointEvery,
-        progress: progressFor(o.progress),
         signal: interrupt.signal,
         renameError: (error) =>
           withFlagName(error, {

@@ -15,7 +15,7 @@ import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { lossNames } from '../../losses/registry.js';
 import { choice, keyValueParser, lossOptionParser, nonNegative, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, lossOptionsOf, progressFor, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
+import { addTrainerOptions, interruptSignal, lossOptionsOf, trainCommand, trainerSettings, type TrainerCliOptions, type TrainerDefaults } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
 import { recordedCommand } from '../run-config.js';
@@ -60,7 +60,7 @@ export function registerTrainSegment(program: Command): void {
     .option('--eval-batch-size <n>', 'images per evaluation batch', positiveInteger('eval-batch-size'), 16);
   addTrainerOptions(command, DEFAULTS).action(async (options: SegmentCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings(options, DEFAULTS);
+    const shared = trainerSettings(options, DEFAULTS);
     const augment: 'auto' | 'none' | SegmentAugmentation[] =
       options.augment === 'auto' || options.augment === 'none' ? options.augment : (options.augment.split(',').map((a) => a.trim()) as SegmentAugmentation[]);
     const modelOptions: Record<string, unknown> = { ...options.modelOption };
@@ -81,20 +81,11 @@ export function registerTrainSegment(program: Command): void {
         lossOptions,
         headLrMultiplier: options.headLrMultiplier,
         augment,
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        optimizer,
-        schedule,
-        clip,
-        seed: options.seed,
-        out: options.out,
-        resume: options.resume,
+        ...shared,
         trainLimit: options.trainLimit,
         testLimit: options.testLimit,
         evalBatchSize: options.evalBatchSize,
         evalEverySteps: options.evalEvery,
-        checkpointEverySteps: options.checkpointEvery,
-        progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size', headLrMultiplier: '--head-lr-multiplier' }),
         command: recordedCommand(cmd),

@@ -12,7 +12,7 @@ import { startEngine } from '../engine-option.js';
 import { lossNames } from '../../losses/registry.js';
 import { withFlagName } from '../flag-names.js';
 import { integerTuple, lossOptionParser, modelOptionParser, positiveInteger } from '../option-parsers.js';
-import { addTrainerOptions, interruptSignal, progressFor, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
+import { addTrainerOptions, interruptSignal, trainCommand, trainerSettings, type TrainerCliOptions } from './train.js';
 import { examples } from '../help-examples.js';
 import { printResult } from '../report.js';
 import { recordedCommand } from '../run-config.js';
@@ -43,7 +43,7 @@ export function registerTrainSegment3d(program: Command): void {
     .option('--loss-option <key=value>', 'option of the loss, repeatable (cross-entropy: classWeights=[1,5] (default), diceWeight=0.5; dice: smooth=1); options the loss does not take are refused', lossOptionParser('diceWeight=0.5'));
   addTrainerOptions(command, { epochs: 30, batchSize: 2, schedule: 'poly', sgdLr: 0.1 }).action(async (o: Segment3dCliOptions, cmd: Command) => {
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings(o, { sgdLr: 0.1 });
+    const shared = trainerSettings(o, { sgdLr: 0.1 });
     const interrupt = interruptSignal();
     process.stderr.write(`backend ${engine.backend}; training ${o.model} ${JSON.stringify(o.modelOption ?? {})} on ${o.data} into ${o.out}\n`);
     try {
@@ -56,16 +56,7 @@ export function registerTrainSegment3d(program: Command): void {
         testLimit: o.testLimit,
         loss: o.loss,
         lossOptions: o.lossOption,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        optimizer,
-        schedule,
-        clip,
-        seed: o.seed,
-        out: o.out,
-        resume: o.resume,
-        checkpointEverySteps: o.checkpointEvery,
-        progress: progressFor(o.progress),
+        ...shared,
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { cube: '--cube', cubesPerVolume: '--cubes-per-volume' }),
         command: recordedCommand(cmd),

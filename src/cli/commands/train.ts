@@ -123,8 +123,26 @@ export function addTrainerOptions(command: Command, defaults: TrainerDefaults = 
     .option('--json', JSON_HELP);
 }
 
-/** The optimiser, schedule and clipping that the shared flags describe. */
-export function trainerSettings(o: TrainerCliOptions, defaults: TrainerDefaults = {}): { optimizer: OptimizerSpec; schedule: EpochScheduleSpec; clip?: ClipSpec } {
+/** The run settings every `train` task takes from the shared flags. */
+export interface TrainerSettings {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerSpec;
+  schedule: EpochScheduleSpec;
+  clip?: ClipSpec;
+  seed: number;
+  out: string;
+  resume?: boolean;
+  checkpointEverySteps?: number;
+  progress: ReturnType<typeof progressFor>;
+}
+
+/**
+ * The settings the shared flags describe (optimiser, schedule, clipping,
+ * epochs, batch, seed, run folder, resume, checkpoints, progress), in the
+ * shape every task's options take, so a command spreads them.
+ */
+export function trainerSettings(o: TrainerCliOptions, defaults: TrainerDefaults = {}): TrainerSettings {
   check(['sgd', 'adam', 'adamw'].includes(o.optimizer), 'optimizer', o.optimizer, 'sgd, adam or adamw');
   check((SCHEDULE_TYPES as readonly string[]).includes(o.schedule), 'schedule', o.schedule, SCHEDULE_TYPES.join(', '));
   check(['auto', 'bar', 'lines'].includes(o.progress), 'progress', o.progress, 'auto, bar or lines');
@@ -144,7 +162,18 @@ export function trainerSettings(o: TrainerCliOptions, defaults: TrainerDefaults 
     warmupEpochs: o.warmupEpochs,
   };
   const clip = o.clipNorm !== undefined || o.clipValue !== undefined ? { globalNorm: o.clipNorm, value: o.clipValue } : undefined;
-  return { optimizer, schedule, clip };
+  return {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    optimizer,
+    schedule,
+    clip,
+    seed: o.seed,
+    out: o.out,
+    resume: o.resume,
+    checkpointEverySteps: o.checkpointEvery,
+    progress: progressFor(o.progress),
+  };
 }
 
 /** The progress display the `--progress` flag asks for. */
@@ -225,7 +254,7 @@ function registerTrainClassify(train: Command): void {
   addTrainerOptions(command).action(async (options: ClassifyCliOptions, cmd: Command) => {
     checkOutputPath(options.out, 'folder');
     const engine = await startEngine(cmd.parent!);
-    const { optimizer, schedule, clip } = trainerSettings(options);
+    const shared = trainerSettings(options);
     const augment: 'auto' | 'none' | Augmentation[] =
       options.augment === 'auto' || options.augment === 'none' ? options.augment : (options.augment.split(',').map((a) => a.trim()) as Augmentation[]);
     const modelOptions: Record<string, unknown> = { ...options.modelOption };
@@ -240,23 +269,14 @@ function registerTrainClassify(train: Command): void {
         modelOptions,
         data: options.data,
         dataOptions: options.imageSize ? { size: options.imageSize } : {},
-        epochs: options.epochs,
-        batchSize: options.batchSize,
-        optimizer,
-        schedule,
-        clip,
+        ...shared,
         loss: options.loss,
         lossOptions,
         augment,
-        seed: options.seed,
-        out: options.out,
-        resume: options.resume,
         trainLimit: options.trainLimit,
         testLimit: options.testLimit,
         evalBatchSize: options.evalBatchSize,
         evalEverySteps: options.evalEvery,
-        checkpointEverySteps: options.checkpointEvery,
-        progress: progressFor(options.progress),
         signal: interrupt.signal,
         renameError: (error) => withFlagName(error, { ...flags, 'dataOptions.size': '--image-size' }),
         command: recordedCommand(cmd),

@@ -15,6 +15,7 @@ import { classifierInput, noisyInput, predictUnderNoise, type ClassifierInput, t
 import { rgbaToImage, type Rgba } from './image-tensor.js';
 import { loadModelFromFiles, loadModelFromUrl, type LoadedModel } from './model-files.js';
 import { drawFloatImage } from './pixels.js';
+import { element } from './dom.js';
 
 /** The noise levels of the table: clean, then `wavecv demo`'s σ (ImageNet-C's Gaussian-noise severities) and one milder level. */
 export const NOISE_LEVELS = [0, 0.04, 0.08, 0.12, 0.18, 0.26, 0.38];
@@ -24,12 +25,6 @@ export const BUNDLED_MODELS = [
   { label: 'vanilla cnn28 (max-pool)', url: 'models/fashion-mnist-vanilla/model.json' },
   { label: 'Haar WaveCNet cnn28', url: 'models/fashion-mnist-haar/model.json' },
 ];
-
-const element = <T extends HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-};
 
 interface Column {
   label: string;

@@ -14,12 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dwtMaxLevel, dwtMosaic, MODES, wavelet, wavelist } from '../../src/browser.js';
 import { rgbaToImage, type Rgba } from './image-tensor.js';
 import { drawFloatImage } from './pixels.js';
-
-const element = <T extends HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-};
+import { element } from './dom.js';
 
 export class DwtPanel {
   private readonly section = element<HTMLElement>('dwt');

@@ -19,12 +19,7 @@ import { detectMainFace } from './face-detector.js';
 import { faceCrop, rgbaToRgb, verifyCrops } from './face.js';
 import { loadModelFromFiles, type LoadedModel } from './model-files.js';
 import { decodeToRgba, drawFloatImage } from './pixels.js';
-
-const element = <T extends HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-};
+import { element } from './dom.js';
 
 export class FacePanel {
   private readonly section = element<HTMLElement>('face');

@@ -14,12 +14,7 @@ import { detectAllFaces } from './face-detector.js';
 import { rgbaToRgb } from './face.js';
 import { loadModelFromFiles } from './model-files.js';
 import { decodeToRgba } from './pixels.js';
-
-const element = <T extends HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-};
+import { element } from './dom.js';
 
 export class ForgeryPanel {
   private readonly section = element<HTMLElement>('forgery');

@@ -18,15 +18,10 @@ import { ForgeryPanel } from './forgery-panel.js';
 import { SegmentPanel } from './segment-panel.js';
 import { decodeToRgba, fetchRgba } from './pixels.js';
 import type { Rgba } from './image-tensor.js';
+import { element } from './dom.js';
 
 /** Fashion-MNIST test images shipped with the app (written by `npm run web:models`). */
 const CLASSIFY_EXAMPLES = ['examples/fashion-mnist-0.png', 'examples/fashion-mnist-1.png', 'examples/fashion-mnist-2.png', 'examples/fashion-mnist-3.png'];
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-}
 
 /** Calls `show` with the pixels of each file picked in `input`. */
 function onUpload(input: HTMLInputElement, show: (pixels: Rgba) => void, report: HTMLElement): void {
@@ -42,14 +37,14 @@ function onUpload(input: HTMLInputElement, show: (pixels: Rgba) => void, report:
 }
 
 async function start(): Promise<void> {
-  byId('backend').textContent = await startBackend(requestedBackend(location.search));
+  element('backend').textContent = await startBackend(requestedBackend(location.search));
   const dwt = new DwtPanel();
-  onUpload(byId('dwt-file'), (p) => dwt.setImage(p), byId('dwt-info'));
+  onUpload(element('dwt-file'), (p) => dwt.setImage(p), element('dwt-info'));
   dwt.setImage(await fetchRgba(chelsea));
 
   const classify = new ClassifyPanel();
-  onUpload(byId('classify-file'), (p) => classify.setImage(p), byId('classify-info'));
-  const examples = byId('classify-examples');
+  onUpload(element('classify-file'), (p) => classify.setImage(p), element('classify-info'));
+  const examples = element('classify-examples');
   for (const url of CLASSIFY_EXAMPLES) {
     const button = document.createElement('img');
     button.src = url;
@@ -70,7 +65,7 @@ start().then(
     document.body.dataset.state = 'ready';
   },
   (error: unknown) => {
-    byId('app-error').textContent = error instanceof Error ? error.message : String(error);
+    element('app-error').textContent = error instanceof Error ? error.message : String(error);
     document.body.dataset.state = 'error';
   },
 );

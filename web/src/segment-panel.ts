@@ -11,12 +11,7 @@ import { loadModelFromFiles, type LoadedModel } from './model-files.js';
 import type { Rgba } from './image-tensor.js';
 import { decodeToRgba, drawFloatImage } from './pixels.js';
 import { segmentPixels } from './segment.js';
-
-const element = <T extends HTMLElement>(id: string): T => {
-  const found = document.getElementById(id);
-  if (found === null) throw new Error(`index.html lacks #${id}`);
-  return found as T;
-};
+import { element } from './dom.js';
 
 export class SegmentPanel {
   private readonly section = element<HTMLElement>('segment');

@@ -5,8 +5,11 @@ Each case is a network written here (or imported from the project's other
 PyTorch references) with PyTorch's own module names, random weights and
 batch-norm statistics (`randomise`: kernels N(0, 1/fan_in), biases
 N(0, 0.01), BN gamma U(0.5, 1.5), beta N(0, 0.01), running mean N(0, 0.01),
-running variance U(0.5, 1.5), PReLU slopes U(0.1, 0.4)), in eval mode. The script saves its weights the way users bring them and records one
-input (NHWC) and PyTorch's output, under test/fixtures/pytorch-import/:
+running variance U(0.5, 1.5), PReLU slopes U(0.1, 0.4), LayerNorm gamma
+U(0.5, 1.5) and beta N(0, 0.01)), in eval mode. The script saves its weights
+the way users bring them and records one input (NHWC) and PyTorch's output,
+under test/fixtures/pytorch-import/ (scripts/gen_pytorch_import_families.py
+adds the other registry families, reusing these helpers):
 
 * ``resnet18_haar.pth`` -- WaveCNet ResNet-18 with Haar DWT, the reference
   code's structure and names (github.com/LiQiufu/WaveCNet
@@ -260,11 +263,11 @@ class IResNet(nn.Module):
 
 def randomise(model, gen):
     for m in model.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Conv3d, nn.ConvTranspose3d, nn.Linear)):
             m.weight.data = torch.randn(m.weight.shape, generator=gen) / m.weight[0].numel() ** 0.5
             if m.bias is not None:
                 m.bias.data = torch.randn(m.bias.shape, generator=gen) * 0.1
-        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+        elif isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d, nn.BatchNorm3d)):
             c = m.num_features
             m.weight.data = 0.5 + torch.rand(c, generator=gen)
             m.bias.data = torch.randn(c, generator=gen) * 0.1
@@ -273,6 +276,9 @@ def randomise(model, gen):
             m.num_batches_tracked.fill_(1234)
         elif isinstance(m, nn.PReLU):
             m.weight.data = 0.1 + 0.3 * torch.rand(m.weight.shape, generator=gen)
+        elif isinstance(m, nn.LayerNorm):
+            m.weight.data = 0.5 + torch.rand(m.weight.shape, generator=gen)
+            m.bias.data = torch.randn(m.bias.shape, generator=gen) * 0.1
 
 
 def save_safetensors(state, path):

@@ -5,16 +5,17 @@
  * a trained run (`eval robustness`, `explain`, `verify`, `eval verification`,
  * `segment`, `eval segment`, `export`) reads it.
  *
- * The task follows the model's family: WaveCNets → `classify`, face
+ * The task follows the model's family: WaveCNets and ViTs → `classify`, face
  * backbones → `face`, WaveSNets → `segment`. Preprocessing (design
  * decision): PyTorch checkpoints do not record it, so it is given
  * (`mean`/`std`) or defaults to the convention of the code the family comes
  * from: torchvision's ImageNet statistics for classification and
  * segmentation, insightface's (x − 0.5)/0.5 for faces. Class names default to
  * `class0 … classN−1`, a segmentation palette to the VOC colour map.
- * Registration networks are read by {@link importWeights} in the API; their
- * runs carry a registration description of their own that a checkpoint
- * cannot supply, so the command refuses them.
+ * Registration networks and the 3-D WaveUNet are read by
+ * {@link importWeights} in the API; their runs carry a registration or volume
+ * description of their own that a checkpoint cannot supply, so the command
+ * refuses them.
  */
 import { join, resolve } from 'node:path';
 import { defaultPalette } from '../data/segmentation/palettes.js';
@@ -25,7 +26,7 @@ import { modelEntry, type ModelOptions } from '../models/registry.js';
 import { MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, setModelMetadata, type ModelMetadata } from '../train/run-folder.js';
 import { importWeights } from './import-weights.js';
 
-const TASKS: Record<string, string> = { wavecnet: 'classify', face: 'face', wavesnet: 'segment' };
+const TASKS: Record<string, string> = { wavecnet: 'classify', vit: 'classify', face: 'face', wavesnet: 'segment' };
 
 /** Per-channel statistics of the code each family comes from (see the module comment). */
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };

@@ -1,4 +1,5 @@
-// Shared by the interop tests: the cases of scripts/gen_pytorch_import_fixtures.py.
+// Shared by the interop tests: the cases of scripts/gen_pytorch_import_fixtures.py
+// and scripts/gen_pytorch_import_families.py.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -34,6 +35,8 @@ export function decode(a: Arr | FormulaInput): tf.Tensor {
 
 export const dir = new URL('../fixtures/pytorch-import/', import.meta.url);
 export const fixture = JSON.parse(readFileSync(new URL('cases.json', dir), 'utf8')) as { cases: ImportCase[] };
+/** The other registry families (scripts/gen_pytorch_import_families.py). */
+export const families = JSON.parse(readFileSync(new URL('families.json', dir), 'utf8')) as { cases: ImportCase[] };
 export const path = (file: string) => new URL(file, dir).pathname;
 
 /** Largest |wavecv − PyTorch| of a case's output. */

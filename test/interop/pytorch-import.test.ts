@@ -1,6 +1,7 @@
 // PyTorch checkpoints (scripts/gen_pytorch_import_fixtures.py: torch.save zip
-// archives with wrappers and DataParallel prefixes, and a safetensors file)
-// load into wavecv's models and reproduce PyTorch's outputs to 1e-4.
+// archives with wrappers and DataParallel prefixes, and a safetensors file;
+// scripts/gen_pytorch_import_families.py: every other registry family's
+// PyTorch naming) load into wavecv's models and reproduce PyTorch's outputs to 1e-4.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -8,9 +9,9 @@ import { initEngine } from '../../src/engine/backend.js';
 import '../../src/models/index.js';
 import { importWeights } from '../../src/interop/import-weights.js';
 import { WavecvError } from '../../src/errors.js';
-import { fixture, maxError, path } from './helpers.js';
+import { families, fixture, maxError, path } from './helpers.js';
 
-for (const c of fixture.cases) {
+for (const c of [...fixture.cases, ...families.cases]) {
   test(`import ${c.file} into ${c.model}: PyTorch's outputs to 1e-4`, async () => {
     await initEngine();
     const { model, report, state } = importWeights(path(c.file), c.model, c.options);
@@ -48,6 +49,31 @@ test('a checkpoint of another architecture names the first missing or mis-shaped
   assert.throws(() => importWeights(path('iresnet_tiny.pth'), 'resnet18', { width: 4 }), named(/parameter conv1\.weight of shape \[16, 3, 3, 3\]/));
   // Unused parameters are named too: the Haar file into the vanilla model reads conv1 … and stops at layer2.0.conv2.weight.
   assert.throws(() => importWeights(path('resnet18_haar.pth'), 'resnet18', { width: 4, inputSize: 32, numClasses: 10 }), named(/no parameter layer2\.0\.conv2\.weight/));
+});
+
+test('the new families name what is missing too: a face ResNet in MobileFaceNet, the vanilla and wavelet DeepLabv3+ decoders swapped', async () => {
+  await initEngine();
+  const named = (pattern: RegExp) => (e: unknown) => e instanceof WavecvError && pattern.test(e.message);
+  const mobile = families.cases.find((c) => c.model === 'mobilefacenet')!;
+  assert.throws(() => importWeights(path('iresnet_tiny.pth'), 'mobilefacenet', mobile.options), named(/no parameter conv1\.conv\.weight .*first missing/));
+  const [vanilla, wavelet] = families.cases.filter((c) => c.model === 'deeplabv3plus');
+  // Backbone and ASPP are shared; the wavelet file holds the vanilla low-level conv unused, so the first gap is the vanilla head.
+  assert.throws(() => importWeights(path(wavelet.file), 'deeplabv3plus', vanilla.options), named(/no parameter decoder\.last_conv\.0\.weight/));
+  assert.throws(() => importWeights(path(vanilla.file), 'deeplabv3plus', wavelet.options), named(/no parameter decoder\.conv_hl3\.weight/));
+  // A narrower MobileFaceNet: the stem's shape is named.
+  assert.throws(() => importWeights(path(mobile.file), 'mobilefacenet', { ...mobile.options, width: 0.125 }), named(/parameter conv1\.conv\.weight of shape \[4, 3, 3, 3\].*expected shape \[8, 3, 3, 3\]/));
+});
+
+test("the wavelet DeepLabv3+ file's unused decoder.conv1/bn1 and the 3-D WaveUNet's Haar buffers are skipped, and counted", async () => {
+  await initEngine();
+  for (const [file, model, unused] of [['deeplabv3plus_r50_haar.pth', 'deeplabv3plus', 'decoder.conv1.weight'], ['waveunet3d_v4.pth', 'waveunet3d', 'downsampling_1.k']]) {
+    const c = families.cases.find((x) => x.file === file)!;
+    const { model: built, report, state } = importWeights(path(file), model, c.options);
+    assert.ok(state.tensors.has(unused), `${file} holds ${unused}`);
+    const batches = [...state.tensors.keys()].filter((k) => k.endsWith('num_batches_tracked')).length;
+    assert.ok(report.ignored > batches, `${file}: ${report.ignored} skipped, ${batches} of them num_batches_tracked`);
+    built.dispose();
+  }
 });
 
 test("PyTorch's symmetric padding is what makes the vanilla ResNet match: TF.js's 'same' does not", async () => {

@@ -38,11 +38,12 @@ test('wavecv import writes a classify run folder (metadata, config) whose model 
   }
 });
 
-test('wavecv import: another architecture, an unknown model and a registration model are one line each', () => {
+test('wavecv import: other architectures, a model without a PyTorch task and a registration model are one line each', () => {
   const file = new URL('resnet18.safetensors', dir).pathname;
   const line = oneErrorLine(runCli(['import', file, '--model', 'resnet34', '--model-option', 'width=4', '--out', join(tmpdir(), 'never-written')]));
   assert.match(line, /^wavecv: weights: got "no parameter layer1\.2\.conv1\.weight in .*resnet18\.safetensors", expected every parameter of resnet34/);
-  assert.match(oneErrorLine(runCli(['import', file, '--model', 'cnn28', '--out', join(tmpdir(), 'never-written')])), /model: got "cnn28", expected a model whose PyTorch weights wavecv reads/);
+  assert.match(oneErrorLine(runCli(['import', file, '--model', 'cnn28', '--out', join(tmpdir(), 'never-written')])), /weights: got "no parameter block1_1\.conv\.weight in .*", expected every parameter of cnn28/);
+  assert.match(oneErrorLine(runCli(['import', file, '--model', 'xception-small', '--out', join(tmpdir(), 'never-written')])), /model: got "xception-small", expected a classification, face or segmentation model/);
   assert.match(oneErrorLine(runCli(['import', file, '--model', 'winet', '--out', join(tmpdir(), 'never-written')])), /classification, face or segmentation model/);
   assert.ok(!existsSync(join(tmpdir(), 'never-written')));
 });

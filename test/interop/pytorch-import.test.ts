@@ -62,6 +62,8 @@ test('the new families name what is missing too: a face ResNet in MobileFaceNet,
   assert.throws(() => importWeights(path(vanilla.file), 'deeplabv3plus', wavelet.options), named(/no parameter decoder\.conv_hl3\.weight/));
   // A narrower MobileFaceNet: the stem's shape is named.
   assert.throws(() => importWeights(path(mobile.file), 'mobilefacenet', { ...mobile.options, width: 0.125 }), named(/parameter conv1\.conv\.weight of shape \[4, 3, 3, 3\].*expected shape \[8, 3, 3, 3\]/));
+  // The forgery detectors have no PyTorch naming (yet): refused before the file is read.
+  assert.throws(() => importWeights(path(mobile.file), 'dtn'), named(/model: got "dtn", expected a model whose PyTorch weights wavecv reads/));
 });
 
 test("the wavelet DeepLabv3+ file's unused decoder.conv1/bn1 and the 3-D WaveUNet's Haar buffers are skipped, and counted", async () => {

@@ -13,7 +13,7 @@ import { examples } from '../help-examples.js';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write the model of a classification, face or segmentation run in another format (ONNX: NCHW input, wavelet layers as fixed-filter strided convolutions)')
+    .description('write the model of a classification, face or segmentation run in another format (ONNX: NCHW input, wavelet layers as fixed-filter strided convolutions; not yet registration, 3-D, ViT and forgery models, the refusal says why)')
     .argument('<run>', 'run folder of wavecv train/import (or its model/ folder)')
     .option('--format <format>', 'onnx', choice('format', ['onnx'] as const), 'onnx')
     .requiredOption('--out <file>', 'the file to write (atomically)')

@@ -10,11 +10,14 @@
  * |---|---|---|---|
  * | norm.ts | `BatchNorm` layer / `batchNorm(x, name, {activation, frozenScale, gammaInit})`, `batchNormTraining` | ✓ | ✓ (any rank ≥ 2) |
  * | conv.ts | `conv` (padding 'same' / 'valid' / PyTorch's symmetric p, dilation, depthwise 2-D), `convBnAct`, `bnActConv` | ✓ | ✓ |
+ * | grouped-conv.ts | `GroupedConv` (PyTorch's `groups` and symmetric padding inside one layer; depthwise in 3-D too) | ✓ | ✓ |
+ * | instance-norm.ts | `InstanceNorm` (per sample and channel, no affine, PyTorch's defaults) | ✓ | ✓ |
+ * | hard-shrink.ts | `HardShrink` (PyTorch `nn.Hardshrink`, wavelet-band thresholding) | ✓ | ✓ (any rank) |
  * | padding.ts | `zeroPadding(x, p, name)`, `ZeroPadding3D` | ✓ | ✓ |
  * | init.ts | `WeightInit(seed)`: He fan-out, N(0, σ²), PyTorch `nn.Linear` default; `kaimingStd` | – | – |
  * | residual.ts | `basicBlock`, `bottleneckBlock` (projection shortcut, dilation, WaveCNet DWT) | ✓ | ✓ |
  * | downsample.ts | `pool` (max/avg, 'same' or symmetric padding), `downsample` / `waveletDownsample` (WaveCNet switch), `waveletPoolWithDetails`; a strided conv is `conv(…, {strides: 2})` | ✓ | ✓ |
- * | upsample.ts | `transposedConv`, `Interpolate` / `interpolate` (nearest, bi/trilinear, PyTorch `align_corners=False`), `waveletUnpool` | ✓ | ✓ |
+ * | upsample.ts | `transposedConv`, `Interpolate` / `interpolate` / `resize` (nearest, bi/trilinear, PyTorch `align_corners` False or True), `ScatterEven` (zero insertion), `waveletUnpool` | ✓ | ✓ |
  * | max-unpool.ts | `MaxUnpool2D` (SegNet's un-pooling with the pool's switches) | ✓ | – |
  * | warp.ts | `warp`, `integrateVelocity`, `composeFields` (spatial transformer, registration) | ✓ | ✓ |
  * | l2-normalize.ts | `l2Normalize` (embeddings) | – | – |
@@ -60,7 +63,10 @@ export {
   type DownsamplerOptions,
   type WaveletBands,
 } from './downsample.js';
-export { transposedConv, Interpolate, interpolate, waveletUnpool, INTERPOLATION_MODES, type InterpolationMode, type InterpolateArgs, type TransposedConvOptions } from './upsample.js';
+export { transposedConv, Interpolate, interpolate, resize, ScatterEven, waveletUnpool, INTERPOLATION_MODES, type InterpolationMode, type InterpolateArgs, type ScatterEvenArgs, type TransposedConvOptions } from './upsample.js';
+export { GroupedConv, type GroupedConvArgs } from './grouped-conv.js';
+export { InstanceNorm, type InstanceNormArgs } from './instance-norm.js';
+export { HardShrink } from './hard-shrink.js';
 export { relu, dense, globalAveragePool, countTrainableParams } from './core.js';
 export { MaxUnpool2D, maxPoolSwitches } from './max-unpool.js';
 export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';

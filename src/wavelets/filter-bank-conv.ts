@@ -83,14 +83,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hasNativeFilterBank } from '../engine/kernels/native-filter-bank.js';
 import { WavecvError } from '../errors.js';
 import { nativeAnalysisND, nativeSynthesisND } from './filter-bank-native.js';
-
-/** One or two filters of the same even length, applied along every transformed axis. */
-export type FilterList = readonly (readonly number[])[];
-
-/** What the analysis does with an odd axis: extend by the last sample (pywt) or append a zero (adjoint of a crop). */
-export type OddInput = 'extend' | 'zero';
-/** How the synthesis reaches an odd target length `2n − 1`: drop the last sample, or add it onto the one before (adjoint of the extension). */
-export type OddOutput = 'crop' | 'fold';
+import type { FilterList, OddInput, OddOutput } from './filter-bank-types.js';
 
 type Tensor4D = tf.Tensor4D;
 

@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NATIVE_ANALYSIS, NATIVE_SYNTHESIS } from '../engine/kernels/native-filter-bank.js';
-import type { FilterList, OddInput, OddOutput } from './filter-bank-conv.js';
+import type { FilterList, OddInput, OddOutput } from './filter-bank-types.js';
 
 function bankAttrs(filters: FilterList, axis: number) {
   return { taps: filters.flat(), filterCount: filters.length, axis };

@@ -50,7 +50,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError, check } from '../errors.js';
 import { checkMode, type Mode } from './extend.js';
-import { analysisOp, synthesisOp, type FilterList } from './filter-bank-conv.js';
+import { analysisOp, synthesisOp } from './filter-bank-conv.js';
+import type { FilterList } from './filter-bank-types.js';
 import { wavelet as lookupWavelet, type Wavelet } from './filters.js';
 import { type AxesPlan, axesPlan, checkSynthesisPlan, dwtnTensor, idwtnTensor } from './multidim.js';
 import { bandKeys } from './periodization.js';

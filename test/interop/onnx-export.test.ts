@@ -90,13 +90,14 @@ test('layers without a translation are refused naming them', async () => {
   model.dispose();
 });
 
-test('up-sampling layers (bilinear and nearest UpSampling2D, nearest Interpolate) and NHWC reshapes export with their coordinate rules', async () => {
+test('up-sampling layers (bilinear and nearest UpSampling2D, nearest and align-corners bilinear Interpolate) and NHWC reshapes export with their coordinate rules', async () => {
   await initEngine();
   const input = tf.input({ shape: [5, 6, 3] });
   let y = tf.layers.upSampling2d({ size: [2, 3], interpolation: 'bilinear' }).apply(input) as tf.SymbolicTensor;
   y = interpolate(y, 2, 'nearest', 'nearest_x2');
-  y = tf.layers.reshape({ targetShape: [30, 24, 3] }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.reshape({ targetShape: [60, 18, 2] }).apply(tf.layers.flatten().apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor;
+  y = interpolate(y, 3, 'linear', 'aligned_x3', true);
+  y = tf.layers.reshape({ targetShape: [90, 72, 3] }).apply(y) as tf.SymbolicTensor;
+  y = tf.layers.reshape({ targetShape: [180, 54, 2] }).apply(tf.layers.flatten().apply(y) as tf.SymbolicTensor) as tf.SymbolicTensor;
   y = tf.layers.upSampling2d({ size: [1, 2] }).apply(y) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: y });
   const x = tf.randomUniform([2, 5, 6, 3], 0, 1, 'float32', 7) as tf.Tensor4D;

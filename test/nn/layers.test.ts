@@ -14,7 +14,11 @@ import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { WavecvError } from '../../src/errors.js';
 import {
   BatchNorm,
+  GroupedConv,
+  HardShrink,
+  InstanceNorm,
   Interpolate,
+  ScatterEven,
   WeightInit,
   basicBlock,
   bottleneckBlock,
@@ -93,6 +97,97 @@ test('Interpolate (nearest, bilinear, trilinear; integer scales) matches torch F
     tf.dispose([x, w, y, dx]);
   }
   assert.throws(() => new Interpolate({ scale: 1.5 }), (e: unknown) => e instanceof WavecvError && /^scale/.test(e.message));
+});
+
+test('Interpolate with alignCorners (bilinear, trilinear; ×2, ×3) matches torch F.interpolate(align_corners=True), forward and gradient', async () => {
+  await initEngine({ backend: 'wasm' });
+  for (const c of F.interpolateAligned) {
+    const layer = new Interpolate({ scale: c.scale, mode: 'linear', alignCorners: true });
+    const x = tf.tensor(c.x, c.shape);
+    const w = tf.tensor(c.w, c.yShape);
+    const what = `aligned ×${c.scale} [${c.shape}]`;
+    const before = tf.memory().numTensors;
+    const y = layer.apply(x) as tf.Tensor;
+    assert.equal(tf.memory().numTensors, before + 1, `${what}: only the output is left`);
+    assert.deepEqual(y.shape, c.yShape, what);
+    close(y.dataSync(), c.y, 1e-5, `${what} y`);
+    const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, w)))(x);
+    close(dx.dataSync(), c.dx, 1e-5, `${what} dx`);
+    tf.dispose([x, w, y, dx]);
+  }
+  assert.throws(() => new Interpolate({ mode: 'nearest', alignCorners: true }), (e: unknown) => e instanceof WavecvError && /^alignCorners: got true/.test(e.message));
+});
+
+test('GroupedConv (groups, stride, PyTorch padding; 2-D and 3-D) matches torch Conv2d/Conv3d: output and the input, kernel and bias gradients', async () => {
+  await initEngine({ backend: 'wasm' });
+  for (const c of F.groupedConv) {
+    const layer = new GroupedConv({ filters: c.filters, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding, groups: c.groups });
+    layer.build([null, ...c.shape.slice(1)]);
+    layer.setWeights([tf.tensor(c.kernel, c.kernelShape), tf.tensor1d(c.bias)]);
+    const x = tf.tensor(c.x, c.shape);
+    const w = tf.tensor(c.w, c.yShape);
+    const what = `groups ${c.groups} [${c.shape}]`;
+    const y = layer.apply(x) as tf.Tensor;
+    assert.deepEqual(y.shape, c.yShape, what);
+    assert.deepEqual(layer.computeOutputShape([null, ...c.shape.slice(1)]), [null, ...c.yShape.slice(1)], what);
+    close(y.dataSync(), c.y, 1e-5, `${what} y`);
+    const [kernel, bias] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+    const objective = (input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, w)) as tf.Scalar;
+    const { grads } = tf.variableGrads(() => objective(x), [kernel, bias]);
+    close(grads[kernel.name].dataSync(), c.dkernel, 1e-5, `${what} dkernel`);
+    close(grads[bias.name].dataSync(), c.dbias, 1e-5, `${what} dbias`);
+    const dx = tf.grad(objective)(x);
+    close(dx.dataSync(), c.dx, 1e-5, `${what} dx`);
+    tf.dispose([x, w, y, dx, ...Object.values(grads)]);
+  }
+  assert.throws(() => new GroupedConv({ filters: 6, kernelSize: 3, groups: 4 }), (e: unknown) => e instanceof WavecvError && /^filters: got 6, expected a positive multiple of groups \(4\)/.test(e.message));
+  const odd = new GroupedConv({ filters: 4, kernelSize: 3, groups: 2 });
+  assert.throws(() => odd.build([null, 5, 5, 3]), (e: unknown) => e instanceof WavecvError && /channels divisible by groups \(2\)/.test(e.message));
+});
+
+test('InstanceNorm (2-D and 3-D) matches torch InstanceNorm2d/3d, forward and input gradient', async () => {
+  await initEngine({ backend: 'wasm' });
+  const layer = new InstanceNorm();
+  for (const c of F.instanceNorm) {
+    const x = tf.tensor(c.x, c.shape);
+    const w = tf.tensor(c.w, c.shape);
+    const y = layer.apply(x) as tf.Tensor;
+    close(y.dataSync(), c.y, 2e-5, `[${c.shape}] y`);
+    const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, w)))(x);
+    close(dx.dataSync(), c.dx, 2e-5, `[${c.shape}] dx`);
+    tf.dispose([x, w, y, dx]);
+  }
+  assert.throws(() => new InstanceNorm({ epsilon: 0 }), (e: unknown) => e instanceof WavecvError && /^epsilon: got 0/.test(e.message));
+});
+
+test('ScatterEven (2-D and 3-D, ×2 and ×3) equals torch ConvTranspose(kernel 1, stride s, output_padding s−1) with the identity; its gradient reads the scattered positions', async () => {
+  await initEngine({ backend: 'wasm' });
+  for (const c of F.scatterEven) {
+    const layer = new ScatterEven({ scale: c.scale });
+    const x = tf.tensor(c.x, c.shape);
+    const y = layer.apply(x) as tf.Tensor;
+    assert.deepEqual(y.shape, c.yShape);
+    assert.deepEqual(layer.computeOutputShape([null, ...c.shape.slice(1)]), [null, ...c.yShape.slice(1)]);
+    close(y.dataSync(), c.y, 1e-6, `×${c.scale} [${c.shape}]`);
+    // The adjoint of zero insertion is the strided selection: <S x, w> = <x, Sᵀ w> for every w.
+    const w = tf.tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(1.3 * i)), y.shape);
+    const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, w)))(x);
+    const lhs = tf.sum(tf.mul(y, w)).dataSync()[0];
+    const rhs = tf.sum(tf.mul(x, dx)).dataSync()[0];
+    assert.ok(Math.abs(lhs - rhs) < 1e-4 * (1 + Math.abs(lhs)), `adjoint ${lhs} vs ${rhs}`);
+    tf.dispose([x, y, w, dx]);
+  }
+});
+
+test('HardShrink passes values beyond ±λ and their gradient, zeroes the rest', async () => {
+  await initEngine({ backend: 'wasm' });
+  const layer = new HardShrink({ lambda: 0.25 });
+  const x = tf.tensor1d([-1, -0.25, -0.1, 0, 0.2, 0.3]);
+  const [y, dx] = [layer.apply(x) as tf.Tensor, tf.grad((v: tf.Tensor) => tf.sum(tf.mul(layer.apply(v) as tf.Tensor, tf.tensor1d([1, 2, 3, 4, 5, 6]))))(x)];
+  assert.deepEqual(Array.from(y.dataSync(), (v) => v + 0), [-1, 0, 0, 0, 0, Math.fround(0.3)]);
+  assert.deepEqual(Array.from(dx.dataSync()), [1, 0, 0, 0, 0, 6]);
+  assert.throws(() => new HardShrink({ lambda: -1 }), (e: unknown) => e instanceof WavecvError && /^lambda: got -1/.test(e.message));
+  tf.dispose([x, y, dx]);
 });
 
 /** A one-layer model of `build` on input `shape` (batch excluded), with `weights`. */

@@ -19,7 +19,8 @@
  *  - up-sampling by integer factors → `Resize` with the coordinate rule of
  *    the layer: wavecv's `Interpolate` (PyTorch's `align_corners=False`,
  *    src/nn/upsample.ts) in linear mode → `half_pixel` linear, whose source
- *    positions (j + ½)/s − ½ are clamped to the edges as Interpolate's; its
+ *    positions (j + ½)/s − ½ are clamped to the edges as Interpolate's, and
+ *    with `alignCorners` → `align_corners` linear (source j·(n − 1)/(s·n − 1)); its
  *    nearest mode (every output s·i + k reads i) and TF.js's `UpSampling2D`
  *    (`resizeNearestNeighbor` / `resizeBilinear` without align_corners or
  *    half-pixel centres: source j/s, floored for nearest) → `asymmetric`
@@ -127,7 +128,7 @@ function pool(c: LayerContext, op: 'MaxPool' | 'AveragePool'): string {
 }
 
 /** ONNX `Resize` of the NCHW input by integer `scales` [sH, sW] (see the module comment for the coordinate rules). */
-function resize(c: LayerContext, scales: [number, number], mode: 'nearest' | 'linear', transform: 'half_pixel' | 'asymmetric'): string {
+function resize(c: LayerContext, scales: [number, number], mode: 'nearest' | 'linear', transform: 'half_pixel' | 'asymmetric' | 'align_corners'): string {
   if (c.inShapes[0].length !== 4) throw new WavecvError('model', `${c.layer.name} on a rank-${c.inShapes[0].length} input`, '2-D up-sampling of NHWC feature maps');
   const attributes: Record<string, OnnxAttribute> = { mode, coordinate_transformation_mode: transform };
   if (mode === 'nearest') attributes.nearest_mode = 'floor';
@@ -253,7 +254,8 @@ function translate(c: LayerContext): string[] {
       return [reshape(c)];
     case 'WavecvInterpolate': {
       const s = config.scale as number;
-      return [config.mode === 'linear' ? resize(c, [s, s], 'linear', 'half_pixel') : resize(c, [s, s], 'nearest', 'asymmetric')];
+      if (config.mode !== 'linear') return [resize(c, [s, s], 'nearest', 'asymmetric')];
+      return [resize(c, [s, s], 'linear', config.alignCorners === true ? 'align_corners' : 'half_pixel')];
     }
     case 'UpSampling2D':
       return [resize(c, pair(config.size), config.interpolation === 'bilinear' ? 'linear' : 'nearest', 'asymmetric')];

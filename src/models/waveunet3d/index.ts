@@ -27,4 +27,3 @@ registerModel({
 });
 
 export { buildWaveUNet3D, WAVEUNET3D_VARIANTS, type WaveUNet3DOptions, type WaveUNet3DVariant } from './network.js';
-export { HardShrink, ScatterEven3D, UpsampleAlignCorners3D } from './layers.js';

@@ -15,7 +15,7 @@
  *
  * | variant | down | up |
  * |---|---|---|
- * | `unet-v1` | max-pool 2 | transposed conv, kernel 1, stride 2 (bias; PyTorch's placement, {@link ScatterEven3D}) |
+ * | `unet-v1` | max-pool 2 | transposed conv, kernel 1, stride 2 (bias; PyTorch's placement, the library's `ScatterEven`) |
  * | `unet-v2` | 1×1×1 conv, stride 2 (bias, no BN) | trilinear ×2, align_corners |
  * | `wavesnet-v1` | DWT, keep LLL | trilinear ×2, align_corners |
  * | `wavesnet-v2` | DWT, keep LLL | transposed conv, kernel 1, stride 2 |
@@ -34,7 +34,8 @@ import { relu } from '../../nn/core.js';
 import { WeightInit } from '../../nn/init.js';
 import { batchNorm } from '../../nn/norm.js';
 import { WaveletPool3D, WaveletUnpool3D } from '../../wavelets/layers.js';
-import { HardShrink, ScatterEven3D, UpsampleAlignCorners3D } from './layers.js';
+import { HardShrink } from '../../nn/hard-shrink.js';
+import { interpolate, ScatterEven } from '../../nn/upsample.js';
 
 export const WAVEUNET3D_VARIANTS = ['unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4'] as const;
 export type WaveUNet3DVariant = (typeof WAVEUNET3D_VARIANTS)[number];
@@ -91,9 +92,9 @@ export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel
     const channels = x.shape[4] as number;
     if (variant === 'unet-v1' || variant === 'wavesnet-v2') {
       // PyTorch's ConvTranspose3d(k 1, s 2, output_padding 1): values to even positions, then the 1×1×1 map and bias everywhere.
-      x = conv3d(new ScatterEven3D({ name: `${name}_scatter` }).apply(x) as tf.SymbolicTensor, channels, 1, name);
+      x = conv3d(new ScatterEven({ name: `${name}_scatter` }).apply(x) as tf.SymbolicTensor, channels, 1, name);
     } else if (variant === 'unet-v2' || variant === 'wavesnet-v1') {
-      x = new UpsampleAlignCorners3D({ name }).apply(x) as tf.SymbolicTensor;
+      x = interpolate(x, 2, 'linear', name, true);
     } else {
       x = new WaveletUnpool3D({ wavelet, name }).apply([x, ...details[level - 1]]) as tf.SymbolicTensor;
     }

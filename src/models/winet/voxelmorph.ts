@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../engine/random.js';
-import { NearestUpsample } from './layers.js';
+import { interpolate } from '../../nn/upsample.js';
 
 export interface VoxelMorphOptions {
   dims: 2 | 3;
@@ -50,7 +50,7 @@ export function buildVoxelMorph(options: VoxelMorphOptions): tf.LayersModel {
   });
   DECODER.forEach((filters, i) => {
     x = act(conv(x, filters, `dec${i}`), `dec${i}_act`);
-    x = new NearestUpsample({ name: `dec${i}_up` }).apply(x) as tf.SymbolicTensor;
+    x = interpolate(x, 2, 'nearest', `dec${i}_up`);
     x = tf.layers.concatenate({ name: `dec${i}_cat` }).apply([x, skips.pop()!]) as tf.SymbolicTensor;
   });
   FULL_RESOLUTION.forEach((filters, i) => (x = act(conv(x, filters, `full${i}`), `full${i}_act`)));

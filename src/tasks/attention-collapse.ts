@@ -31,7 +31,8 @@
  * side (two trainers running concurrently, one step each in turn), so a run
  * cut short still has both models at the same step, and the statistics are
  * taken on a fixed batch of held-out test images at step 0 and every
- * `snapshotEvery` steps. Cost of MAS: the parameter difference (H² per
+ * `snapshotEvery` steps (and at the step where a `signal` stops training
+ * early). Cost of MAS: the parameter difference (H² per
  * block) and the median time of a training step (forward, backward, SGD
  * update) measured after training with the two models alternating on the
  * same batch, so both see the same load on a shared machine.
@@ -120,6 +121,8 @@ export interface AttentionCollapseOptions {
   onProgress?: (line: string) => void;
   /** Called with the report so far after every measurement (partial until `complete`). */
   onSnapshot?: (report: AttentionCollapseReport) => void;
+  /** Ends training early (after the current step of each model); the last step is measured and the step times taken as usual. */
+  signal?: AbortSignal;
 }
 
 /** The statistics of one model at one step, on the probe batch. */
@@ -140,13 +143,15 @@ export interface AttentionSnapshot {
 export interface AttentionCollapseSide {
   mas: boolean;
   parameters: number;
+  /** Training steps applied so far. */
+  trainedSteps: number;
   snapshots: AttentionSnapshot[];
   /** Median milliseconds of a training step, measured alternating with the other model (absent until training ends). */
   stepMs?: number;
 }
 
 export interface AttentionCollapseReport {
-  settings: Required<Omit<AttentionCollapseOptions, 'onProgress' | 'onSnapshot'>>;
+  settings: Required<Omit<AttentionCollapseOptions, 'onProgress' | 'onSnapshot' | 'signal'>>;
   /** Whether both models finished training and the step times were measured. */
   complete: boolean;
   plain: AttentionCollapseSide;
@@ -223,7 +228,7 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
       buildVit({ inputSize: size, inChannels: channels, patchSize: settings.patchSize, numClasses: data.classNames.length, embedDim: settings.embedDim, depth: settings.depth, numHeads: settings.numHeads, mas, seed: settings.seed }),
     );
   const models = [build(false), build(true)];
-  const sides: AttentionCollapseSide[] = models.map((model, i) => ({ mas: i === 1, parameters: model.countParams(), snapshots: [snapshotOf(model, probe, probeLabels, 0)] }));
+  const sides: AttentionCollapseSide[] = models.map((model, i) => ({ mas: i === 1, parameters: model.countParams(), trainedSteps: 0, snapshots: [snapshotOf(model, probe, probeLabels, 0)] }));
   const report = (): AttentionCollapseReport => ({ settings, complete: sides.every((s) => s.stepMs !== undefined), plain: sides[0], mas: sides[1] });
   const trainers: Trainer[] = [];
   try {
@@ -232,6 +237,13 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
       const side = sides[i];
       let lossSum = 0;
       let lossCount = 0;
+      const measure = (step: number) => {
+        const snapshot = snapshotOf(models[i], probe, probeLabels, step, lossSum / lossCount);
+        lossSum = 0;
+        lossCount = 0;
+        side.snapshots.push(snapshot);
+        options.onProgress?.(`${side.mas ? 'MAS' : 'plain'}: step ${step}/${settings.steps}, loss ${snapshot.trainLoss!.toFixed(3)}, probe accuracy ${snapshot.probeAccuracy.toFixed(3)}`);
+      };
       const trainer = new Trainer({
         model: models[i],
         objective: classificationObjective(data.classNames.length),
@@ -239,22 +251,22 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
         optimizer: { type: 'adam', lr: settings.lr },
         maxSteps: settings.steps,
         seed: settings.seed,
+        signal: options.signal,
         onStep: (r) => {
           lossSum += r.loss;
           lossCount += 1;
+          side.trainedSteps = r.step;
           if (r.step % settings.snapshotEvery !== 0 && r.step !== settings.steps) return;
-          const snapshot = snapshotOf(models[i], probe, probeLabels, r.step, lossSum / lossCount);
-          lossSum = 0;
-          lossCount = 0;
-          side.snapshots.push(snapshot);
-          options.onProgress?.(`${side.mas ? 'MAS' : 'plain'}: step ${r.step}/${settings.steps}, loss ${snapshot.trainLoss!.toFixed(3)}, probe accuracy ${snapshot.probeAccuracy.toFixed(3)}`);
+          measure(r.step);
           if (sides.every((s) => s.snapshots.length === side.snapshots.length)) options.onSnapshot?.(report());
         },
       });
       trainers.push(trainer);
       await trainer.fit();
+      if (lossCount > 0) measure(side.trainedSteps); // stopped by the signal between two measurements
     };
     await Promise.all([train(0), train(1)]);
+    if (options.signal?.aborted) options.onSnapshot?.(report());
     const timingBatch = Math.min(settings.batchSize, probeLabels.length);
     const [x, labels] = tf.tidy(() => [tf.slice(probe, 0, timingBatch), tf.oneHot(tf.tensor1d(probeLabels.slice(0, timingBatch), 'int32'), data.classNames.length)]);
     try {

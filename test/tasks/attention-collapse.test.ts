@@ -50,6 +50,7 @@ test('a tiny measurement: same untrained maps with and without MAS, H² paramete
   assert.equal(report.mas.parameters - report.plain.parameters, 3 * 2 * 2);
   for (const side of [report.plain, report.mas]) {
     assert.deepEqual(side.snapshots.map((s) => s.step), [0, 2, 3]);
+    assert.equal(side.trainedSteps, 3);
     assert.ok(side.stepMs! > 0);
     for (const s of side.snapshots) {
       assert.equal(s.similarity.length, 2);
@@ -65,4 +66,17 @@ test('a tiny measurement: same untrained maps with and without MAS, H² paramete
   assert.deepEqual(spec.concat[0].data.values.filter((p) => p.series === 'MAS, step 3').map((p) => p.y), report.mas.snapshots[2].similarity);
   const png = await renderFigure(spec as unknown as VegaLiteSpec);
   assert.equal(png.subarray(1, 4).toString(), 'PNG');
+});
+
+test('a signal ends training early: both models measured at the step they reached, step times still taken', { skip: requireSystem('fashion-mnist', FASHION_MNIST), timeout: 120_000 }, async () => {
+  await initEngine({ backend: 'wasm' });
+  const stop = new AbortController();
+  stop.abort(); // each trainer finishes the step it is in (its first) and stops
+  const report = await measureAttentionCollapse({ depth: 2, embedDim: 8, numHeads: 2, patchSize: 14, steps: 50, batchSize: 4, probe: 4, snapshotEvery: 20, timingRounds: 1, signal: stop.signal });
+  for (const side of [report.plain, report.mas]) {
+    assert.equal(side.trainedSteps, 1);
+    assert.deepEqual(side.snapshots.map((s) => s.step), [0, 1]);
+    assert.ok(side.stepMs! > 0);
+  }
+  assert.equal(report.complete, true);
 });

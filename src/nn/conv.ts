@@ -60,6 +60,11 @@ export class DilatedConv2D extends Conv2DBase {
 }
 tf.serialization.registerClass(DilatedConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
+/** Output length of a convolution or pool window: ⌊(size + 2·pad − kernel)/stride⌋ + 1 (PyTorch's `Conv*d` shape rule, dilation 1). */
+export function convOutputSize(size: number, kernel: number, stride: number, pad: number): number {
+  return Math.floor((size + 2 * pad - kernel) / stride) + 1;
+}
+
 export interface ConvOptions {
   filters: number;
   /** Kernel size along every spatial axis. */

@@ -1,7 +1,8 @@
 /**
- * The small layers every head uses: ReLU, a fully connected layer with
- * PyTorch's default initialisation (`nn.Linear`, see ./init.ts), global
- * average pooling, and the trainable-parameter count.
+ * The small layers every head uses: ReLU, per-channel PReLU with PyTorch's
+ * initial slope, a fully connected layer with PyTorch's default
+ * initialisation (`nn.Linear`, see ./init.ts), global average pooling, and
+ * the trainable-parameter count.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WeightInit } from './init.js';
@@ -9,6 +10,18 @@ import type { WeightInit } from './init.js';
 /** Rectified linear unit as its own layer (where it cannot be fused into a BN, e.g. after a residual sum). */
 export function relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
   return tf.layers.reLU({ name }).apply(x) as tf.SymbolicTensor;
+}
+
+/**
+ * Parametric ReLU with one learned slope per channel (He et al., "Delving
+ * Deep into Rectifiers", ICCV 2015, Eq. 1: y = x for x > 0, a_c·x otherwise),
+ * the slopes starting at 0.25 as PyTorch's `nn.PReLU(C)`: shared over every
+ * spatial axis of NHWC / NDHWC input, one per feature of flat input.
+ */
+export function prelu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
+  const rank = x.shape.length;
+  const sharedAxes = rank > 2 ? Array.from({ length: rank - 2 }, (_, i) => i + 1) : undefined;
+  return tf.layers.prelu({ name, sharedAxes, alphaInitializer: tf.initializers.constant({ value: 0.25 }) }).apply(x) as tf.SymbolicTensor;
 }
 
 /** Fully connected layer with PyTorch's default initialisation. */

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
 import { Rng } from '../engine/random.js';
+import { convOutputSize } from './conv.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
@@ -86,7 +87,7 @@ export class GroupedConv extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const shape = singleShape(inputShape);
-    const out = (n: number | null) => (n === null ? null : Math.floor((n + 2 * this.padding - this.kernelSize) / this.strides) + 1);
+    const out = (n: number | null) => (n === null ? null : convOutputSize(n, this.kernelSize, this.strides, this.padding));
     return [shape[0], ...shape.slice(1, -1).map(out), this.filters];
   }
 

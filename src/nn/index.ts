@@ -9,7 +9,7 @@
  * | module | what | 2-D | 3-D |
  * |---|---|---|---|
  * | norm.ts | `BatchNorm` layer / `batchNorm(x, name, {activation, frozenScale, gammaInit})`, `batchNormTraining` | ✓ | ✓ (any rank ≥ 2) |
- * | conv.ts | `conv` (padding 'same' / 'valid' / PyTorch's symmetric p, dilation, depthwise 2-D), `convBnAct`, `bnActConv` | ✓ | ✓ |
+ * | conv.ts | `conv` (padding 'same' / 'valid' / PyTorch's symmetric p, dilation, depthwise 2-D), `convBnAct`, `bnActConv`, `convOutputSize` | ✓ | ✓ |
  * | grouped-conv.ts | `GroupedConv` (PyTorch's `groups` and symmetric padding inside one layer; depthwise in 3-D too) | ✓ | ✓ |
  * | instance-norm.ts | `InstanceNorm` (per sample and channel, no affine, PyTorch's defaults) | ✓ | ✓ |
  * | hard-shrink.ts | `HardShrink` (PyTorch `nn.Hardshrink`, wavelet-band thresholding) | ✓ | ✓ (any rank) |
@@ -24,7 +24,7 @@
  * | attention.ts | `MultiHeadSelfAttention` (batched heads, maps retrievable, MAS option) | ✓ (tokens) | – |
  * | vit.ts | `PatchEmbedding`, `ClassTokenPositionEmbedding`, `DropPath`, `transformerBlock` (pre-norm, MAS / LEVT switches), `buildVit`, `vitAttentionMaps` | ✓ | – |
  * | leff.ts | `LocallyEnhancedFeedForward` (LEVT: depthwise 3×3 over the patch grid) | ✓ (tokens) | – |
- * | core.ts | `relu`, `dense`, `globalAveragePool`, `countTrainableParams` | ✓ | – |
+ * | core.ts | `relu`, `prelu` (per channel, PyTorch's 0.25 start), `dense`, `globalAveragePool`, `countTrainableParams` | ✓ | ✓ (`relu`, `prelu`) |
  *
  * Which BatchNorm: always this `BatchNorm` (class name `WavecvBatchNorm`),
  * never `tf.layers.batchNormalization`. It has PyTorch's semantics (unbiased
@@ -46,7 +46,7 @@
  * ```
  */
 export { BatchNorm, batchNorm, batchNormTraining, BATCH_NORM_ACTIVATIONS, type BatchNormActivation, type BatchNormArgs, type BatchNormOptions } from './norm.js';
-export { conv, convBnAct, bnActConv, DilatedConv2D, type ConvOptions, type ConvBnActOptions } from './conv.js';
+export { conv, convBnAct, bnActConv, convOutputSize, DilatedConv2D, type ConvOptions, type ConvBnActOptions } from './conv.js';
 export { zeroPadding, ZeroPadding3D, padPairs, type PadPair, type ZeroPadding3DArgs } from './padding.js';
 export { WeightInit, kaimingStd, type Initializer } from './init.js';
 export { basicBlock, bottleneckBlock, BOTTLENECK_EXPANSION, type ResidualBlockOptions } from './residual.js';
@@ -67,7 +67,7 @@ export { transposedConv, Interpolate, interpolate, resize, ScatterEven, waveletU
 export { GroupedConv, type GroupedConvArgs } from './grouped-conv.js';
 export { InstanceNorm, type InstanceNormArgs } from './instance-norm.js';
 export { HardShrink } from './hard-shrink.js';
-export { relu, dense, globalAveragePool, countTrainableParams } from './core.js';
+export { relu, prelu, dense, globalAveragePool, countTrainableParams } from './core.js';
 export { MaxUnpool2D, maxPoolSwitches } from './max-unpool.js';
 export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';

@@ -2,7 +2,9 @@
 // covered without editing this file) at its declared small size
 // (`smallOptions`): builds, runs a training-mode forward and a backward pass
 // in which every trainable weight gets a finite gradient, saves, reloads in
-// Node (src/io/model-io.ts) and predicts what it predicted before saving.
+// Node (src/io/model-io.ts) and predicts what it predicted before saving;
+// none holds TF.js's stock BatchNormalization (every family uses the layer
+// library's BatchNorm).
 // Also: every entry's options are declared, and options of another family or
 // out of range are refused, naming the option.
 import { test } from 'node:test';
@@ -26,6 +28,9 @@ function inputsFor(model: tf.LayersModel): tf.Tensor[] {
   });
 }
 
+/** Every layer of `model`, those of nested models included. */
+const layersOf = (model: tf.LayersModel): tf.layers.Layer[] => model.layers.flatMap((l) => (l instanceof tf.LayersModel ? [l, ...layersOf(l)] : [l]));
+
 const outputsOf = (y: tf.Tensor | tf.Tensor[]): tf.Tensor[] => (Array.isArray(y) ? y : [y]);
 
 test('every registered model builds small, trains a step, saves, reloads and predicts the same', { timeout: 240_000 }, async () => {
@@ -34,6 +39,8 @@ test('every registered model builds small, trains a step, saves, reloads and pre
   try {
     for (const entry of listModels()) {
       const model = createModel(entry.name, entry.smallOptions);
+      const stock = layersOf(model).filter((l) => l.getClassName() === 'BatchNormalization').map((l) => l.name);
+      assert.deepEqual(stock, [], `${entry.name}: batch norms are the library's WavecvBatchNorm`);
       const xs = inputsFor(model);
       const feed = xs.length === 1 ? xs[0] : xs;
       const params = model.trainableWeights.map((w) => w.read() as tf.Variable);

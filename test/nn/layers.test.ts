@@ -26,6 +26,7 @@ import {
   convBnAct,
   interpolate,
   pool,
+  prelu,
   resolveDownsampler,
   transposedConv,
   waveletPoolWithDetails,
@@ -188,6 +189,22 @@ test('HardShrink passes values beyond ±λ and their gradient, zeroes the rest',
   assert.deepEqual(Array.from(dx.dataSync()), [1, 0, 0, 0, 0, 6]);
   assert.throws(() => new HardShrink({ lambda: -1 }), (e: unknown) => e instanceof WavecvError && /^lambda: got -1/.test(e.message));
   tf.dispose([x, y, dx]);
+});
+
+test('prelu learns one slope per channel in 2-D, 3-D and on flat features, starting at 0.25 (torch nn.PReLU(C))', async () => {
+  await initEngine({ backend: 'wasm' });
+  for (const shape of [[3, 4, 5], [2, 3, 4, 5], [5]]) {
+    const input = tf.input({ shape });
+    const model = tf.model({ inputs: input, outputs: prelu(input, 'act') });
+    const [alpha] = model.getLayer('act').getWeights();
+    assert.deepEqual(alpha.shape, shape.length === 1 ? [5] : [...new Array(shape.length - 1).fill(1), 5], `alpha of [${shape}]`);
+    assert.ok(alpha.dataSync().every((a) => a === 0.25));
+    const x = tf.tensor([-2, 3, -1, 0.5, -4], [1, 5]).reshape([1, ...new Array(shape.length - 1).fill(1), 5]).tile([1, ...shape.slice(0, -1), 1]);
+    const y = model.predict(x) as tf.Tensor;
+    assert.deepEqual(Array.from(y.dataSync().slice(0, 5)), [-0.5, 3, -0.25, 0.5, -1]);
+    tf.dispose([x, y]);
+    model.dispose();
+  }
 });
 
 /** A one-layer model of `build` on input `shape` (batch excluded), with `weights`. */

@@ -40,7 +40,9 @@ import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../../errors.js';
 import { WeightInit } from '../../nn/init.js';
 import type { ModelOptions } from '../registry.js';
-import { add, batchNorm, conv, convOutSize, prelu, type KernelInit, type Symbolic } from './layers.js';
+import { convOutputSize } from '../../nn/conv.js';
+import { prelu } from '../../nn/core.js';
+import { add, batchNorm, conv, type KernelInit, type Symbolic } from './layers.js';
 
 export type IResNetStyle = 'insightface' | 'lresnet-eir';
 
@@ -97,7 +99,7 @@ function resolve(options: IResNetOptions): Resolved {
   check(typeof dropout === 'number' && dropout >= 0 && dropout < 1, 'dropout', dropout, 'a rate in [0, 1)');
   const inputSize = positiveInt(options.inputSize ?? 112, 'inputSize');
   let size = inputSize;
-  for (let s = 0; s < blocks.length; s++) size = style === 'insightface' ? convOutSize(size, 3, 2, 1) : convOutSize(size, 2, 2, 0);
+  for (let s = 0; s < blocks.length; s++) size = style === 'insightface' ? convOutputSize(size, 3, 2, 1) : convOutputSize(size, 2, 2, 0);
   check(size >= 1, 'inputSize', inputSize, `a size that survives ${blocks.length} stride-2 stages (at least ${2 ** blocks.length})`);
   return {
     blocks,

@@ -3,8 +3,9 @@
  * MobileFaceNet), on the layer library (src/nn/): convolutions with
  * PyTorch-style symmetric padding (every strided 3×3 convolution is an
  * explicit zero padding then a 'valid' convolution, so outputs equal
- * PyTorch's), wavecv's `BatchNorm` (PyTorch semantics, native oneDNN path),
- * per-channel PReLU. Each helper names its layers after the PyTorch module
+ * PyTorch's) and wavecv's `BatchNorm` (PyTorch semantics, native oneDNN
+ * path); the per-channel PReLU and the output-size rule are the layer
+ * library's (`nn/core.ts` `prelu`, `nn/conv.ts` `convOutputSize`). Each helper names its layers after the PyTorch module
  * paths of the reference code, with `_` for `.`, so a weight converted from
  * PyTorch finds its layer by name (`layer1.0.conv1` → `layer1_0_conv1`).
  *
@@ -47,14 +48,6 @@ tf.serialization.registerClass(FrozenScaleBatchNormalization as unknown as tf.se
  */
 export function batchNorm(x: Symbolic, name: string, options: { frozenScale?: boolean; gammaZero?: boolean } = {}): Symbolic {
   return libraryBatchNorm(x, name, { frozenScale: options.frozenScale, gammaInit: options.gammaZero ? 'zeros' : 'ones' });
-}
-
-/** Per-channel PReLU with slopes initialised to 0.25 (PyTorch's `nn.PReLU(C)`). */
-export function prelu(x: Symbolic, name: string): Symbolic {
-  const rank = x.shape.length;
-  return tf.layers
-    .prelu({ name, sharedAxes: rank === 4 ? [1, 2] : undefined, alphaInitializer: tf.initializers.constant({ value: 0.25 }) })
-    .apply(x) as Symbolic;
 }
 
 /** How convolution kernels are initialised. */
@@ -102,9 +95,4 @@ export function conv(x: Symbolic, spec: ConvSpec, init: KernelInit, weights: Wei
 
 export function add(a: Symbolic, b: Symbolic, name: string): Symbolic {
   return tf.layers.add({ name }).apply([a, b]) as Symbolic;
-}
-
-/** Spatial size after a 'valid' convolution with symmetric padding. */
-export function convOutSize(size: number, kernel: number, stride: number, pad: number): number {
-  return Math.floor((size + 2 * pad - kernel) / stride) + 1;
 }

@@ -33,7 +33,8 @@ import * as tf from '@tensorflow/tfjs';
 import { check } from '../../errors.js';
 import { WeightInit } from '../../nn/init.js';
 import type { ModelOptions } from '../registry.js';
-import { add, batchNorm, conv, prelu, type KernelInit, type Symbolic } from './layers.js';
+import { prelu } from '../../nn/core.js';
+import { add, batchNorm, conv, type KernelInit, type Symbolic } from './layers.js';
 
 export interface MobileFaceNetOptions extends ModelOptions {
   inputSize?: number;

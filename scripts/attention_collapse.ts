@@ -60,10 +60,10 @@ function summary(report: AttentionCollapseReport): string {
   const lines = [report.plain, report.mas].map((side) => {
     const first = side.snapshots[0];
     const last = side.snapshots[side.snapshots.length - 1];
-    return `${side.mas ? 'MAS  ' : 'plain'}: ${side.parameters} parameters, ${side.stepMs?.toFixed(0) ?? '?'} ms/step (median); step 0 → ${last.step}: cosine mean ${mean(first.similarity).toFixed(3)} → ${mean(last.similarity).toFixed(3)} (deeper half ${deeperHalf(last.similarity).toFixed(3)}), centred ${mean(first.centredSimilarity).toFixed(3)} → ${mean(last.centredSimilarity).toFixed(3)} (deeper half ${deeperHalf(last.centredSimilarity).toFixed(3)}), sharpness ${mean(first.sharpness).toFixed(3)} → ${mean(last.sharpness).toFixed(3)}; probe accuracy ${last.probeAccuracy.toFixed(3)}`;
+    return `${side.mas ? 'MAS  ' : 'plain'}: ${side.parameters} parameters, ${side.stepMs?.toFixed(0) ?? '?'} ms/step wall, ${side.stepCpuMs?.toFixed(0) ?? '?'} ms CPU (medians); step 0 → ${last.step}: cosine mean ${mean(first.similarity).toFixed(3)} → ${mean(last.similarity).toFixed(3)} (deeper half ${deeperHalf(last.similarity).toFixed(3)}), centred ${mean(first.centredSimilarity).toFixed(3)} → ${mean(last.centredSimilarity).toFixed(3)} (deeper half ${deeperHalf(last.centredSimilarity).toFixed(3)}), sharpness ${mean(first.sharpness).toFixed(3)} → ${mean(last.sharpness).toFixed(3)}; probe accuracy ${last.probeAccuracy.toFixed(3)}`;
   });
   const { plain, mas } = report;
-  if (plain.stepMs !== undefined && mas.stepMs !== undefined) lines.push(`MAS cost: +${mas.parameters - plain.parameters} parameters (+${((100 * (mas.parameters - plain.parameters)) / plain.parameters).toFixed(3)} %), step time ×${(mas.stepMs / plain.stepMs).toFixed(3)}`);
+  if (plain.stepMs !== undefined && mas.stepMs !== undefined) lines.push(`MAS cost: +${mas.parameters - plain.parameters} parameters (+${((100 * (mas.parameters - plain.parameters)) / plain.parameters).toFixed(3)} %), step time ×${(mas.stepMs / plain.stepMs).toFixed(3)} wall, ×${(mas.stepCpuMs! / plain.stepCpuMs!).toFixed(3)} CPU`);
   return lines.join('\n');
 }
 

@@ -34,8 +34,9 @@
  * `snapshotEvery` steps (and at the step where a `signal` stops training
  * early). Cost of MAS: the parameter difference (H² per
  * block) and the median time of a training step (forward, backward, SGD
- * update) measured after training with the two models alternating on the
- * same batch, so both see the same load on a shared machine.
+ * update), in wall-clock and in process CPU time, measured after training
+ * with the two models alternating on the same batch, so both see the same
+ * load on a shared machine.
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalize } from '../data/augment.js';
@@ -146,8 +147,10 @@ export interface AttentionCollapseSide {
   /** Training steps applied so far. */
   trainedSteps: number;
   snapshots: AttentionSnapshot[];
-  /** Median milliseconds of a training step, measured alternating with the other model (absent until training ends). */
+  /** Median wall-clock milliseconds of a training step, measured alternating with the other model (absent until training ends). */
   stepMs?: number;
+  /** The same in CPU time of the process (less sensitive than wall time to the load of a shared machine). */
+  stepCpuMs?: number;
 }
 
 export interface AttentionCollapseReport {
@@ -177,24 +180,33 @@ function snapshotOf(model: tf.LayersModel, probe: tf.Tensor, labels: Int32Array,
   }
 }
 
-/** Median milliseconds of a training step (forward, backward, SGD update at rate 0) of each model, the models alternating. */
-function alternatingStepMs(models: readonly tf.LayersModel[], x: tf.Tensor, labels: tf.Tensor, rounds: number): number[] {
+const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+
+/**
+ * Median wall-clock and process-CPU milliseconds of a training step (forward, backward, SGD update
+ * at rate 0) of each model, the models alternating.
+ */
+function alternatingStepMs(models: readonly tf.LayersModel[], x: tf.Tensor, labels: tf.Tensor, rounds: number): Array<{ wall: number; cpu: number }> {
   const optimizers = models.map(() => tf.train.sgd(0));
-  const times = models.map(() => [] as number[]);
+  const times = models.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
   try {
     for (let r = 0; r <= rounds; r++) {
       models.forEach((model, i) => {
         const started = performance.now();
+        const cpuStarted = process.cpuUsage();
         const loss = optimizers[i].minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
         loss?.dataSync();
         loss?.dispose();
-        if (r > 0) times[i].push(performance.now() - started); // round 0 warms up
+        const cpu = process.cpuUsage(cpuStarted);
+        if (r === 0) return; // round 0 warms up
+        times[i].wall.push(performance.now() - started);
+        times[i].cpu.push((cpu.user + cpu.system) / 1000);
       });
     }
   } finally {
     optimizers.forEach((o) => o.dispose());
   }
-  return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+  return times.map((t) => ({ wall: median(t.wall), cpu: median(t.cpu) }));
 }
 
 /** Trains the ViT with and without MAS side by side and measures their attention maps; see the module comment. */
@@ -270,9 +282,10 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
     const timingBatch = Math.min(settings.batchSize, probeLabels.length);
     const [x, labels] = tf.tidy(() => [tf.slice(probe, 0, timingBatch), tf.oneHot(tf.tensor1d(probeLabels.slice(0, timingBatch), 'int32'), data.classNames.length)]);
     try {
-      const [plainMs, masMs] = alternatingStepMs(models, x, labels, settings.timingRounds);
-      sides[0].stepMs = plainMs;
-      sides[1].stepMs = masMs;
+      alternatingStepMs(models, x, labels, settings.timingRounds).forEach((t, i) => {
+        sides[i].stepMs = t.wall;
+        sides[i].stepCpuMs = t.cpu;
+      });
     } finally {
       tf.dispose([x, labels]);
     }

@@ -11,7 +11,8 @@
  * ALIAS|DIR [fashion-mnist], --depth L [24], --dim D [32], --heads H [4],
  * --patch P [7], --steps N [2000], --batch B [8], --lr R [5e-4], --probe N
  * [64], --snapshot-every N [250], --timing-rounds N [10], --seed S [0],
- * --backend NAME [wasm], --help.
+ * --backend NAME [wasm], --replot REPORT.json (no training: draws the
+ * figure of a report written earlier, into --out), --help.
  *
  * Writes, each atomically and again after every measurement (so a run cut
  * short leaves its latest complete state): DIR/attention-collapse.json (the
@@ -22,7 +23,7 @@
  * step they reached, the step times are taken and the files written as at
  * the end of a full run.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine, type BackendName } from '../src/engine/backend.js';
 import { WavecvError } from '../src/errors.js';
@@ -31,7 +32,7 @@ import { writeFigure } from '../src/plot/vega.js';
 import { attentionCollapseSpec, measureAttentionCollapse, type AttentionCollapseReport } from '../src/tasks/attention-collapse.js';
 
 const NUMBER_FLAGS = { depth: 24, dim: 32, heads: 4, patch: 7, steps: 2000, batch: 8, lr: 5e-4, probe: 64, 'snapshot-every': 250, 'timing-rounds': 10, seed: 0 };
-const STRING_FLAGS = { out: 'attention-collapse', data: 'fashion-mnist', backend: 'wasm' };
+const STRING_FLAGS = { out: 'attention-collapse', data: 'fashion-mnist', backend: 'wasm', replot: '' };
 
 function parse(argv: string[]): { numbers: Record<keyof typeof NUMBER_FLAGS, number>; strings: Record<keyof typeof STRING_FLAGS, string> } {
   const numbers = { ...NUMBER_FLAGS };
@@ -71,13 +72,19 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help')) {
     process.stdout.write(
-      'usage: node --import tsx scripts/attention_collapse.ts [--out DIR] [--data fashion-mnist] [--depth 24] [--dim 32] [--heads 4] [--patch 7] [--steps 2000] [--batch 8] [--lr 5e-4] [--probe 64] [--snapshot-every 250] [--timing-rounds 10] [--seed 0] [--backend wasm]\n' +
+      'usage: node --import tsx scripts/attention_collapse.ts [--out DIR] [--data fashion-mnist] [--depth 24] [--dim 32] [--heads 4] [--patch 7] [--steps 2000] [--batch 8] [--lr 5e-4] [--probe 64] [--snapshot-every 250] [--timing-rounds 10] [--seed 0] [--backend wasm] [--replot REPORT.json]\n' +
         'example: nice -n 10 node --import tsx scripts/attention_collapse.ts --out runs/collapse --steps 2000\n',
     );
     return;
   }
   const { numbers: n, strings: s } = parse(argv);
   mkdirSync(s.out, { recursive: true });
+  if (s.replot) {
+    const saved = JSON.parse(readFileSync(s.replot, 'utf8')) as AttentionCollapseReport;
+    await writeFigure(join(s.out, 'attention-collapse.png'), attentionCollapseSpec(saved));
+    process.stdout.write(`${summary(saved)}\nwrote ${join(s.out, 'attention-collapse.png')} and its spec\n`);
+    return;
+  }
   const engine = await initEngine({ backend: s.backend as BackendName });
   process.stderr.write(`backend ${engine.backend}\n`);
   const json = join(s.out, 'attention-collapse.json');

@@ -304,7 +304,7 @@ function panel(report: AttentionCollapseReport, pick: (s: AttentionSnapshot) => 
   for (const side of [report.plain, report.mas]) {
     const first = side.snapshots[0];
     const last = side.snapshots[side.snapshots.length - 1];
-    const name = side.mas ? 'MAS' : 'plain attention';
+    const name = side.mas ? 'MAS' : 'plain';
     const x = pick(first).map((_, l) => l);
     series.push({ label: `${name}, step ${last.step}`, x, y: pick(last) });
     if (last !== first) series.push({ label: `${name}, step 0`, x, y: pick(first) });

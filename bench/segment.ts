@@ -18,6 +18,8 @@
  *
  * Options: --batch 4 --size 128 --classes 21 --width 64 --warmup 1 --steps 3
  * --threads 1 --variants vanilla,haar --torch-layouts default,channels_last
+ * --profile (per-kernel times of one wavecv step, from tf.profile; a composite
+ * kernel's time includes its inner kernels, which are listed too)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ import { Rng } from '../src/engine/random.js';
 import { segmentationCrossEntropy } from '../src/losses/segmentation.js';
 import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
 
 const LR = 0.01;
 const MOMENTUM = 0.9;
@@ -78,6 +80,7 @@ async function runSegmentBench(argv: string[]): Promise<void> {
       threads: { type: 'string', default: '1' },
       variants: { type: 'string', default: 'vanilla,haar' },
       'torch-layouts': { type: 'string', default: 'default,channels_last' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const batch = intOption('batch', values.batch, 1);
@@ -122,6 +125,7 @@ async function runSegmentBench(argv: string[]): Promise<void> {
     }
     const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
+    if (values.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels), 30);
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-segment-'));
     try {
       writeFileSync(join(dir, 'x.bin'), Buffer.from(xValues.buffer));

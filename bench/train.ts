@@ -31,7 +31,7 @@
  * kernels, which are listed too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendOption, cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { backendOption, cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -142,23 +142,6 @@ function parse(argv: string[]): Args {
   };
 }
 
-/** Per-kernel time of one step, summed by kernel name, largest first. */
-async function profileStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): Promise<void> {
-  const info = await tf.profile(async () => {
-    await trainStep(model, optimizer, params, x, labels);
-  });
-  const byName = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += Number(k.kernelTimeMs);
-    e.calls += 1;
-    byName.set(k.name, e);
-  }
-  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20);
-  console.log('  per-kernel time of one step (kernel: ms over calls):');
-  for (const [name, e] of rows) console.log(`    ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.calls).padStart(4)} calls`);
-}
-
 /** Runs the bench and prints its figures. */
 async function runTrainBench(argv: string[]): Promise<void> {
   const args = parse(argv);
@@ -207,7 +190,7 @@ async function runTrainBench(argv: string[]): Promise<void> {
     const leaked = tf.memory().numTensors - tensorsBefore;
     const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${args.steps}); tensors leaked over ${args.warmup + args.steps} steps: ${leaked}`);
-    if (args.profile) await profileStep(model, optimizer, params, x, labels);
+    if (args.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels));
 
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-'));
     try {

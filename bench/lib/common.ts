@@ -1,7 +1,8 @@
 /**
  * What the side-by-side benchmarks share: medians, CPU time, checked integer
- * options, the `--backend` option, waiting for a GPU backend to finish, and
- * running the PyTorch peer script (Debian's python3) for its last line of JSON.
+ * options, the `--backend` option, waiting for a GPU backend to finish,
+ * per-kernel profiles, and running the PyTorch peer script (Debian's python3)
+ * for its last line of JSON.
  */
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -52,5 +53,43 @@ export async function finished(t: tf.Tensor): Promise<void> {
     await one.data();
   } finally {
     one.dispose();
+  }
+}
+
+/**
+ * Prints the CPU time of each kernel that `step` runs, summed by kernel name,
+ * largest first (`top` rows), with the CPU time of the whole profiled step
+ * beside it. tf.profile times a kernel with the platform clock; this swaps
+ * that clock for the process's CPU time while it runs, so the profile does not
+ * depend on how many other processes share the machine (on a loaded machine
+ * wall time per kernel is mostly waiting). A composite kernel's time includes
+ * the kernels it calls, which are listed too, so the rows do not add up to the
+ * step.
+ */
+export async function printKernelProfile(step: () => unknown, top = 20): Promise<void> {
+  const platform = tf.env().platform;
+  const clock = Object.getOwnPropertyDescriptor(platform, 'now');
+  platform.now = cpuMs;
+  const c0 = cpuMs();
+  let info: Awaited<ReturnType<typeof tf.profile>>;
+  try {
+    info = await tf.profile(async () => {
+      await step();
+    });
+  } finally {
+    if (clock) Object.defineProperty(platform, 'now', clock);
+    else delete (platform as { now?: () => number }).now;
+  }
+  const stepCpuMs = cpuMs() - c0;
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number(k.kernelTimeMs);
+    e.calls += 1;
+    byName.set(k.name, e);
+  }
+  console.log(`  per-kernel CPU time of one profiled step (${stepCpuMs.toFixed(0)} ms CPU in all; kernel: ms over calls):`);
+  for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top)) {
+    console.log(`    ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(9)} ms  ${String(e.calls).padStart(4)} calls`);
   }
 }

@@ -28,6 +28,8 @@ import { nativeBatchNormKernels } from './native-batchnorm.js';
 import { nativeFilterBankKernels } from './native-filter-bank.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
+import { concatKernel, splitVKernel } from './concat-split.js';
+import { leadingAxesSumKernel } from './leading-axes-sum.js';
 
 /**
  * On wasm: conv2d gradients (the filter one is missing, the input one is slow),
@@ -35,7 +37,10 @@ import { webgpuKernelFixes } from './webgpu-fixes.js';
  * gradient and the 3-D max pool with its gradient (wrong for some shapes), and conv3d with
  * both gradients (slow, and the input gradient is wrong there); an Identity
  * that shares memory instead of copying. On wasm and cpu: wavecv's own
- * sampling kernel for registration (`warp.ts`) and its gradient.
+ * sampling kernel for registration (`warp.ts`) and its gradient. Also on
+ * wasm, registered with the backend's kernel as their fallback: `Concat` and
+ * `SplitV` as block copies (`concat-split.ts`) and `Sum` over leading axes
+ * without a transpose (`leading-axes-sum.ts`).
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterKernel('wasm'),
@@ -55,6 +60,13 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
 
 const registered = new Set<string>();
 
+/** The kernel registered for `name` on `backendName`: what a replacement falls back to. */
+function registeredKernel(name: string, backendName: string): tf.KernelConfig {
+  const kernel = tf.getKernel(name, backendName);
+  if (!kernel) throw new Error(`registerTrainingKernels: the ${backendName} backend has no ${name} kernel to fall back to`);
+  return kernel;
+}
+
 function replaceKernel(config: tf.KernelConfig): void {
   if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);
@@ -72,13 +84,14 @@ export function registerTrainingKernels(backendName: string): void {
   registered.add(backendName);
   for (const config of TRAINING_KERNELS) if (config.backendName === backendName) replaceKernel(config);
   if (backendName === 'webgpu') for (const config of webgpuKernelFixes()) replaceKernel(config);
+  if (backendName === 'wasm') {
+    replaceKernel(concatKernel(registeredKernel(tf.Concat, backendName)));
+    replaceKernel(splitVKernel(registeredKernel(tf.SplitV, backendName)));
+    replaceKernel(leadingAxesSumKernel(registeredKernel(tf.Sum, backendName)));
+  }
   const addon = nativeAddon();
   if (backendName !== 'wasm' || !addon) return;
   const fallbacks: Record<string, tf.KernelFunc> = {};
-  for (const name of NATIVE_CONV_KERNEL_NAMES) {
-    const kernel = tf.getKernel(name, backendName);
-    if (!kernel) throw new Error(`registerTrainingKernels: the wasm backend has no ${name} kernel to fall back to`);
-    fallbacks[name] = kernel.kernelFunc;
-  }
+  for (const name of NATIVE_CONV_KERNEL_NAMES) fallbacks[name] = registeredKernel(name, backendName).kernelFunc;
   for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon)]) replaceKernel(config);
 }

@@ -299,7 +299,7 @@ export async function measureAttentionCollapse(options: AttentionCollapseOptions
   }
 }
 
-function panel(report: AttentionCollapseReport, pick: (s: AttentionSnapshot) => number[], title: string, yLabel: string, yRange: [number, number]): VegaLiteSpec {
+function panel(report: AttentionCollapseReport, pick: (s: AttentionSnapshot) => number[], title: string, yLabel: string, yRange?: [number, number]): VegaLiteSpec {
   const series: Series[] = [];
   for (const side of [report.plain, report.mas]) {
     const first = side.snapshots[0];
@@ -314,15 +314,16 @@ function panel(report: AttentionCollapseReport, pick: (s: AttentionSnapshot) => 
 
 /**
  * The figure: per block, at step 0 and at the last measured step, with and without MAS —
- * DeepViT's neighbouring-map cosine, the centred similarity and the sharpness of the maps.
+ * DeepViT's neighbouring-map cosine, the centred similarity (on [−1, 1]) and the sharpness of
+ * the maps (these two axes fitted to the values: near 1 and near 0, differences are small).
  */
 export function attentionCollapseSpec(report: AttentionCollapseReport): VegaLiteSpec {
   const s = report.settings;
   return figureGrid(
     [
-      panel(report, (p) => p.similarity, 'Cosine similarity of neighbouring maps', 'cosine similarity', [0, 1]),
+      panel(report, (p) => p.similarity, 'Cosine similarity of neighbouring maps', 'cosine similarity'),
       panel(report, (p) => p.centredSimilarity, 'Centred (row-mean removed)', 'centred similarity', [-1, 1]),
-      panel(report, (p) => p.sharpness, 'Sharpness 1 − H/log N', 'sharpness', [0, 1]),
+      panel(report, (p) => p.sharpness, 'Sharpness 1 − H/log N', 'sharpness'),
     ],
     3,
     `Attention maps of a ${s.depth}-block ViT (D = ${s.embedDim}, ${s.numHeads} heads, patch ${s.patchSize}) on ${s.data}, held-out probe of ${s.probe}`,

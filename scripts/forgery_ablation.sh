@@ -52,7 +52,7 @@ if [ -f "$astronaut" ]; then ln -sf "$astronaut" "$OUT/photos/test/"; else echo 
 link_photos() { # link_photos SIDE PATH...: every photo file (or the photos in each folder) into $OUT/photos/SIDE
   local side=$1 path f; shift
   for path in "$@"; do
-    if [ -d "$path" ]; then for f in "$path"/*.jpg "$path"/*.jpeg "$path"/*.png; do [ -f "$f" ] && ln -sf "$(realpath "$f")" "$OUT/photos/$side/"; done
+    if [ -d "$path" ]; then for f in "$path"/*.jpg "$path"/*.jpeg "$path"/*.png; do if [ -f "$f" ]; then ln -sf "$(realpath "$f")" "$OUT/photos/$side/"; fi; done
     elif [ -f "$path" ]; then ln -sf "$(realpath "$path")" "$OUT/photos/$side/"
     else echo "no photo or folder $path" >&2; exit 2; fi
   done

@@ -72,6 +72,8 @@ export interface VerificationEvalOptions {
   batchSize?: number;
   /** Write the best threshold into the model's metadata (`verificationThreshold`). */
   storeThreshold?: boolean;
+  /** Called after each embedded batch with the images done and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Runs the verification protocol of a model on a pair set and writes verification.json and roc.png. */
@@ -117,6 +119,7 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
         inputs.push((await prepareFace(await decodeImage(src, name), metadata, { align, detector }, name)).input);
       }
       emb.set(embedInputs(model, metadata, inputs, batchSize), start * dim);
+      options.onProgress?.(start + inputs.length, sources.length);
     }
     const similarities = pairSimilarities(emb, dim, a, b);
     const learned = metadata.thresholds.learned?.value ?? null;

@@ -28,6 +28,8 @@ export interface SegmentationEvalOptions {
   seed?: number;
   /** Evaluate the first `limit` samples only. */
   limit?: number;
+  /** Called after each batch with the images done and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface SegmentationEvaluation {
@@ -77,6 +79,7 @@ export async function evaluateSegmentation(model: tf.LayersModel, dataset: Segme
       }
     }
     addCounts(total, confusionMatrix({ data: predicted, shape: [b, height, width] }, { data: batch.mask.data, shape: [b, height, width] }, numClasses, { ignoreIndex: dataset.ignoreIndex }));
+    options.onProgress?.(start + b, count);
   }
   return { scores: segmentationScores(total), counts: total, images: count };
 }

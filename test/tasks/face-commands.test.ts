@@ -10,6 +10,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { saveModel } from '../../src/io/model-io.js';
 import { createModel } from '../../src/models/index.js';
 import { decisionThreshold, evaluateVerification, loadFaceModel } from '../../src/tasks/face-inference.js';
+import { runCli } from '../cli/helpers.js';
 import { explainFace, heatColor } from '../../src/tasks/face-explain.js';
 import { WavecvError } from '../../src/errors.js';
 
@@ -55,6 +56,12 @@ test('eval verification on an insightface .bin and on a pairs list; --store-thre
     assert.equal(r.learnedThreshold, null);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'verification.json'), 'utf8'));
     assert.equal(report.folds.length, 2, 'one fold per pair below 10 pairs');
+    // The command: --json prints the same report as one object; progress goes to stderr (not a terminal: lines).
+    const cli = runCli(['eval', 'verification', '--model', dir, '--pairs', join(fixtures, 'tiny_py2.bin'), '--out', join(dir, 'out-cli'), '--json']);
+    assert.equal(cli.status, 0, cli.stderr);
+    const printed = JSON.parse(cli.stdout);
+    assert.deepEqual([printed.pairs, printed.accuracy, printed.auc], [report.pairs, report.accuracy, report.auc]);
+    assert.match(cli.stderr, /^images embedded 4\/4$/m);
     assert.ok(existsSync(join(dir, 'out', 'roc.png')));
     const { metadata, model } = await loadFaceModel(dir);
     model.dispose();
@@ -65,7 +72,9 @@ test('eval verification on an insightface .bin and on a pairs list; --store-thre
     for (let i = 0; i < 4; i++) await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: 60 * i, g: 30, b: 200 - 40 * i } } }).png().toFile(`${imgs}-${i}.png`);
     const lines = Array.from({ length: 20 }, (_, k) => `imgs-${k % 4}.png imgs-${(k + 1 + (k % 2)) % 4}.png ${k % 2}`);
     writeFileSync(join(dir, 'pairs.txt'), lines.join('\n'));
-    const list = await evaluateVerification({ model: dir, pairs: join(dir, 'pairs.txt'), out: join(dir, 'out2'), batchSize: 3 });
+    const calls: Array<[number, number]> = [];
+    const list = await evaluateVerification({ model: dir, pairs: join(dir, 'pairs.txt'), out: join(dir, 'out2'), batchSize: 3, onProgress: (done, total) => calls.push([done, total]) });
+    assert.deepEqual(calls, [[3, 4], [4, 4]], 'progress after each batch of embedded images');
     assert.equal(list.pairs.count, 20);
     assert.equal(list.pairs.images, 4);
     assert.equal(list.folds.length, 10);

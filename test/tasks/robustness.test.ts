@@ -124,13 +124,16 @@ test('`wavecv eval robustness` runs the same evaluation, and the corruptions are
   assert.ok(!existsSync(join(dir, 'cli', 'adversarial.png')), 'no attacks without --eps');
   process.stdout.write = ((chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunks.push(chunk) : write(chunk), true)) as typeof process.stdout.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
+  const printedFrom = chunks.length;
   try {
-    await program.parseAsync(['eval', 'robustness', '--model', join(dir, 'runs/b'), '--data', DATA, '--limit', '200', '--corruptions', 'none', '--noise-sigmas', '0.3', '--out', join(dir, 'noise')], { from: 'user' });
+    await program.parseAsync(['eval', 'robustness', '--model', join(dir, 'runs/b'), '--data', DATA, '--limit', '200', '--corruptions', 'none', '--noise-sigmas', '0.3', '--out', join(dir, 'noise'), '--json'], { from: 'user' });
   } finally {
     process.stdout.write = write;
     process.stderr.write = errWrite;
   }
   const noiseOnly = JSON.parse(readFileSync(join(dir, 'noise', 'robustness.json'), 'utf8'));
+  const printed = JSON.parse(chunks.slice(printedFrom).join(''));
+  assert.deepEqual(printed.models[0].gaussianNoise.top1, noiseOnly.models[0].gaussianNoise.top1, '--json prints the report robustness.json holds, as one object');
   assert.deepEqual(noiseOnly.models[0].gaussianNoise.top1, [report.models[1].gaussianNoise!.top1[1]], 'the noise of a σ is seeded by the σ itself');
   assert.ok(existsSync(join(dir, 'noise', 'noise.png')) && !existsSync(join(dir, 'noise', 'robustness.png')));
 });

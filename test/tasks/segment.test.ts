@@ -82,6 +82,7 @@ test('train segment learns the squares (Haar U-Net, poly schedule, median-freque
   // eval segment --json reads the same scores back; --out adds the confusion matrix figure and its vega-lite spec
   const evaluated = cli('eval', 'segment', '--model', out, '--data', join(root, 'data'), '--json', '--out', join(root, 'eval'));
   assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.match(evaluated.stderr, /^images (\d+)\/\1$/m, 'progress lines on stderr (not a terminal), ending at the total');
   const report = JSON.parse(evaluated.stdout);
   for (const key of ['pixelAccuracy', 'meanClassAccuracy', 'mIoU', 'fwIoU', 'boundaryF1']) assert.ok(Math.abs(report[key] - (t as unknown as Record<string, number>)[key]) < 1e-9, key);
   assert.equal(report.perClassIoU.length, 3);

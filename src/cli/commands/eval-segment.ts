@@ -20,6 +20,7 @@ import { writeFigure } from '../../plot/vega.js';
 import { startEngine } from '../engine-option.js';
 import { nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
 import { examples } from '../help-examples.js';
+import { createCountProgress } from '../progress.js';
 
 interface EvalSegmentCliOptions {
   model: string;
@@ -61,7 +62,9 @@ export function registerEvalSegment(evalCommand: Command): void {
         const classNames = metadata.classNames ?? [];
         check(classNames.length === data.classNames.length, '--data', o.data, `${classNames.length} classes like the model's training data (it has ${data.classNames.length})`);
         const started = Date.now();
-        const r = await evaluateSegmentation(model, dataset!, { normalization: metadata.preprocessing.normalization, batchSize: o.batchSize, noiseSigma: o.noiseSigma, seed: o.seed, limit: o.limit });
+        const progress = createCountProgress('images');
+        const r = await evaluateSegmentation(model, dataset!, { normalization: metadata.preprocessing.normalization, batchSize: o.batchSize, noiseSigma: o.noiseSigma, seed: o.seed, limit: o.limit, onProgress: (done, total) => progress.update(done, total) });
+        progress.stop();
         const s = r.scores;
         const report = {
           pixelAccuracy: s.pixelAccuracy,

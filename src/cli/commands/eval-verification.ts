@@ -12,6 +12,7 @@ import { evaluateVerification } from '../../tasks/face-inference.js';
 import { alignMode, positiveInteger } from '../option-parsers.js';
 import { startEngine } from '../engine-option.js';
 import { examples } from '../help-examples.js';
+import { createCountProgress } from '../progress.js';
 
 interface EvalVerificationCliOptions {
   model: string;
@@ -40,6 +41,7 @@ export function registerEvalVerification(evalCommand: Command): void {
     .action(async (options: EvalVerificationCliOptions, command: Command) => {
       checkOutputPath(options.out, 'folder');
       await startEngine(command.parent!);
+      const progress = createCountProgress('images embedded');
       const r = await evaluateVerification({
         model: options.model,
         pairs: options.pairs,
@@ -48,7 +50,9 @@ export function registerEvalVerification(evalCommand: Command): void {
         out: options.out,
         batchSize: options.batchSize,
         storeThreshold: options.storeThreshold,
+        onProgress: (done, total) => progress.update(done, total),
       });
+      progress.stop();
       if (options.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         return;

@@ -20,7 +20,9 @@ test('generate forgeries: every face of a real photo as real/fake crop pairs, re
   try {
     mkdirSync(join(dir, 'photos'));
     symlinkSync(sample, join(dir, 'photos', 'sample1.jpg'));
-    const result = await generateSelfBlendedForgeries(join(dir, 'photos'), join(dir, 'a'), detector, { variants: 2, size: 48, seed: 5 });
+    const calls: number[][] = [];
+    const result = await generateSelfBlendedForgeries(join(dir, 'photos'), join(dir, 'a'), detector, { variants: 2, size: 48, seed: 5, onProgress: (done, total) => calls.push([done, total]) });
+    assert.deepEqual(calls, [[1, 1]], 'progress after the photo');
     assert.equal(result.faces.length, 3);
     assert.equal(result.photos, 1);
     const data = await openForgeryData(join(dir, 'a'));

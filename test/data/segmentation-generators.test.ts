@@ -57,7 +57,9 @@ test('scenes: labels follow the objects, training objects from the training spli
 
 test('scenes from real Fashion-MNIST: 11 classes, objects of the right classes', { skip: requireSystem('fashion-mnist', FASHION_MNIST) }, async () => {
   const source = await openIdxFolder(FASHION_MNIST_DIR);
-  await generateScenes(source, 'fashion-mnist', join(root, 'fashion'), { trainCount: 3, testCount: 2, seed: 1 });
+  const calls: number[][] = [];
+  await generateScenes(source, 'fashion-mnist', join(root, 'fashion'), { trainCount: 3, testCount: 2, seed: 1, onProgress: (done, total) => calls.push([done, total]) });
+  assert.deepEqual(calls, [1, 2, 3, 4, 5].map((done) => [done, 5]), 'progress after every scene, training and test');
   const data = await openSegmentationData(join(root, 'fashion'));
   assert.equal(data.classNames.length, 11);
   const batch = await data.train.getBatch([0, 1, 2]);

@@ -12,6 +12,7 @@ import { startEngine } from '../engine-option.js';
 import { nonNegative, nonNegativeInteger, numberInRange, positiveInteger } from '../option-parsers.js';
 import { generateCommand } from './generate.js';
 import { examples } from '../help-examples.js';
+import { createCountProgress } from '../progress.js';
 import { JSON_HELP, printResult } from '../report.js';
 
 interface ForgeriesCliOptions {
@@ -43,7 +44,9 @@ export function registerGenerateForgeries(program: Command): void {
     .action(async (o: ForgeriesCliOptions, command: Command) => {
       await startEngine(command.parent!);
       const detector = await FaceDetector.load({ minConfidence: o.minConfidence });
-      const result = await generateSelfBlendedForgeries(o.faces, o.out, detector, { variants: o.variants, size: o.size, scale: o.scale, minFaceSize: o.minFaceSize, seed: o.seed });
+      const progress = createCountProgress('photos');
+      const result = await generateSelfBlendedForgeries(o.faces, o.out, detector, { variants: o.variants, size: o.size, scale: o.scale, minFaceSize: o.minFaceSize, seed: o.seed, onProgress: (done, total) => progress.update(done, total) });
+      progress.stop();
       const skipped = result.skippedSmall ? `, ${result.skippedSmall} faces under ${o.minFaceSize} px skipped` : '';
       const empty = result.photosWithoutFaces.length ? `, no face in ${result.photosWithoutFaces.length} photo(s)` : '';
       printResult(o.json, { out: o.out, ...result, real: result.faces.length * o.variants, fake: result.faces.length * o.variants }, () => `wrote ${result.faces.length * o.variants} real and ${result.faces.length * o.variants} self-blended fake crops of ${result.faces.length} faces from ${result.photos} photos to ${o.out}${skipped}${empty}`);

@@ -20,6 +20,7 @@ import { check } from '../../errors.js';
 import { openMnistPackage } from '../../tasks/face-data.js';
 import { nonNegativeInteger, positive, positiveInteger } from '../option-parsers.js';
 import { examples } from '../help-examples.js';
+import { createCountProgress } from '../progress.js';
 import { JSON_HELP, printResult } from '../report.js';
 
 /** The `generate` command of `program`, created on first use. */
@@ -62,7 +63,9 @@ export function registerGenerate(program: Command): void {
     .action(async (o: ScenesCliOptions) => {
       check(o.source === 'fashion-mnist' || o.source === 'mnist', 'source', o.source, 'fashion-mnist or mnist');
       const source = o.source === 'mnist' ? openMnistPackage() : await openClassificationData('fashion-mnist');
+      const progress = createCountProgress('scenes');
       const result = await generateScenes(source, o.source, o.out, {
+        onProgress: (done, total) => progress.update(done, total),
         size: o.size,
         trainCount: o.train,
         testCount: o.test,
@@ -71,6 +74,7 @@ export function registerGenerate(program: Command): void {
         scale: [o.minScale, o.maxScale],
         seed: o.seed,
       });
+      progress.stop();
       const report = { out: o.out, train: o.train, test: o.test, size: o.size, classNames: result.classNames };
       printResult(o.json, report, () => `wrote ${o.train} training and ${o.test} test scenes (${o.size}×${o.size}, ${result.classNames.length} classes) to ${o.out}`);
     });
@@ -85,7 +89,9 @@ export function registerGenerate(program: Command): void {
     .option('--gap <n>', 'training slices closer than this to a test slice are dropped', nonNegativeInteger('gap'), 3)
     .option('--json', JSON_HELP)
     .action(async (o: { out: string; brain: string; atlas: string; size: number; gap: number; json?: boolean }) => {
-      const counts = await generateAnatomy(o.out, { brain: o.brain, atlas: o.atlas, size: o.size, gap: o.gap });
+      const progress = createCountProgress('slices');
+      const counts = await generateAnatomy(o.out, { brain: o.brain, atlas: o.atlas, size: o.size, gap: o.gap, onProgress: (done, total) => progress.update(done, total) });
+      progress.stop();
       printResult(o.json, { out: o.out, ...counts, size: o.size }, () => `wrote ${counts.train} training and ${counts.test} test slices (${o.size}×${o.size}, 2 mm) to ${o.out}`);
     });
 }

@@ -52,6 +52,8 @@ export interface ForgeryGeneratorOptions {
   /** Faces with a smaller box side (pixels, the longer side) are skipped (default 64). */
   minFaceSize?: number;
   seed?: number;
+  /** Called after each photo, with the photos done and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface GeneratedFace {
@@ -140,6 +142,7 @@ export async function generateSelfBlendedForgeries(facesDir: string, outDir: str
       }
       result.faces.push({ photo: relative(root, photoPath), face: i, box: face.box, score: face.score, folder, ratios });
     }
+    options.onProgress?.(p + 1, photos.length);
   }
   if (result.faces.length === 0) throw new WavecvError('faces', facesDir, `photos with at least one face of ${minFaceSize} pixels or more (found none)`);
   writeJsonAtomic(join(out, 'generator.json'), {

@@ -54,6 +54,8 @@ export interface AnatomyOptions {
   size?: number;
   /** Training slices closer than this many slices to a test slice are dropped (default 3). */
   gap?: number;
+  /** Called after each slice written, with the slices done and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Atlas value → class of {@link ANATOMY_CLASSES}, from the atlas's region names. */
@@ -191,6 +193,7 @@ export async function generateAnatomy(out: string, options: AnatomyOptions = {})
     mask: slices.masks[indices[i]],
   });
   await writeGeneratedFolder(out, {
+    onProgress: options.onProgress,
     classNames: ANATOMY_CLASSES,
     splits: [
       { name: 'train', count: split.train.length, sample: sample(split.train, 'train') },

@@ -27,13 +27,15 @@ export interface GeneratedSplit {
   sample(i: number): Promise<GeneratedSample>;
 }
 
-export async function writeGeneratedFolder(out: string, content: { classNames: string[]; splits: GeneratedSplit[]; settings: Record<string, unknown> }): Promise<void> {
+export async function writeGeneratedFolder(out: string, content: { classNames: string[]; splits: GeneratedSplit[]; settings: Record<string, unknown>; onProgress?: (done: number, total: number) => void }): Promise<void> {
   const target = resolve(out);
   if (existsSync(target)) throw new WavecvError('out', out, 'a folder that does not exist yet (generated data are never mixed with existing files)');
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
   const temporary = join(parent, `.${basename(target)}.${process.pid}.partial`);
   rmSync(temporary, { recursive: true, force: true });
+  const total = content.splits.reduce((n, s) => n + s.count, 0);
+  let done = 0;
   try {
     for (const split of content.splits) {
       mkdirSync(join(temporary, split.name, 'images'), { recursive: true });
@@ -43,6 +45,7 @@ export async function writeGeneratedFolder(out: string, content: { classNames: s
         const raw = { raw: { width: s.width, height: s.height, channels: 1 as const } };
         await sharp(Buffer.from(s.image.buffer, s.image.byteOffset, s.image.byteLength), raw).toColourspace('b-w').png().toFile(join(temporary, split.name, 'images', `${s.name}.png`));
         await sharp(Buffer.from(s.mask.buffer, s.mask.byteOffset, s.mask.byteLength), raw).toColourspace('b-w').png().toFile(join(temporary, split.name, 'masks', `${s.name}.png`));
+        content.onProgress?.(++done, total);
       }
     }
     writeFileSync(join(temporary, 'classes.txt'), content.classNames.join('\n') + '\n');

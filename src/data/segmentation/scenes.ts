@@ -39,6 +39,8 @@ export interface SceneOptions {
   /** Intensity (0–1) from which a pixel belongs to its object (default 0.25). */
   threshold?: number;
   seed?: number;
+  /** Called after each scene written, with the scenes done and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** One scene: grey pixels and labels, `size × size`. */
@@ -135,6 +137,7 @@ export async function generateScenes(source: ClassificationData, sourceName: str
     },
   }));
   await writeGeneratedFolder(out, {
+    onProgress: options.onProgress,
     classNames,
     splits,
     settings: { generator: 'scenes', source: sourceName, ...o, note: 'synthetic arrangements of real images; see src/data/segmentation/scenes.ts' },

@@ -44,6 +44,17 @@
  *   product uses `tf.fill(x.shape, 1)`, which the backend fills itself
  *   (0.3 ms). Same values (∂/∂x Σ x = 1, ∂/∂x mean x = 1/count along the
  *   reduced axes).
+ * - `Tile` (the op behind `tf.tile`, and behind `tf.layers.layerNormalization`,
+ *   which tiles its mean, variance, γ and β up to the input's shape): core
+ *   sums dy back with one `slice` + `add` per repetition — for a ViT-S layer
+ *   norm on [8, 197, 384] tokens 2·8·197 + 2·384 of them, 98,000 kernels
+ *   and over 2 GiB of wasm heap per training step, which made ViT-S/16 at
+ *   224×224 batch 8 abort. Here the output index i·s + j of an axis of size
+ *   s tiled r times is split into (i, j) by one reshape of dy to
+ *   [r₀, s₀, r₁, s₁, …] and the repetition axes are summed: one Sum.
+ *   Axes with r = 1 or s = 1 are left out and neighbouring kept (or
+ *   summed) axes are merged, so the reshape has as few axes as the tiling
+ *   pattern needs (the wasm backend transposes at most a few axes fast).
  * - `WavecvWarp` (wavecv's own sampling kernel, `kernels/warp.ts`): both
  *   partials from one `WavecvWarpGrad` pass.
  * Not covered (documented gaps): `CropAndResize`, `Transform`, `Einsum`,
@@ -303,7 +314,32 @@ const meanGrad: tf.GradConfig = {
   }),
 };
 
-const TRAINING_GRADIENTS: tf.GradConfig[] = [sumGrad, meanGrad, conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad, warpGradConfig];
+/** Σ over the repetitions of tiled `dy` onto `x`'s shape; see the module comment. */
+function untile(dy: tf.Tensor, xShape: number[], reps: number[]): tf.Tensor {
+  // (size, summed) pairs in row-major order, 1s dropped, neighbours of one kind merged.
+  const groups: Array<{ size: number; summed: boolean }> = [];
+  const push = (size: number, summed: boolean) => {
+    if (size === 1) return;
+    const last = groups[groups.length - 1];
+    if (last && last.summed === summed) last.size *= size;
+    else groups.push({ size, summed });
+  };
+  xShape.forEach((s, i) => {
+    push(reps[i], true);
+    push(s, false);
+  });
+  const axes = groups.flatMap((g, i) => (g.summed ? [i] : []));
+  if (axes.length === 0) return tf.reshape(dy, xShape);
+  return tf.reshape(tf.sum(tf.reshape(dy, groups.map((g) => g.size)), axes), xShape);
+}
+
+const tileGrad: tf.GradConfig = {
+  kernelName: tf.Tile,
+  inputsToSave: ['x'],
+  gradFunc: (dy, [x], attrs) => ({ x: () => untile(dy as tf.Tensor, x.shape, (attrs as unknown as { reps: number[] }).reps) }),
+};
+
+const TRAINING_GRADIENTS: tf.GradConfig[] = [tileGrad, sumGrad, meanGrad, conv2dGrad, depthwiseGrad, conv3dBackpropInputGrad, depthToSpaceGrad, gatherNdGrad, stridedSliceGrad, fusedBatchNormGrad, warpGradConfig];
 
 let gradientsRegistered = false;
 

@@ -171,3 +171,31 @@ test('sum and mean gradients (filled by the backend, not tf.ones) are adjoints a
   }
   await initEngine({ backend: 'wasm' });
 });
+
+test('tile gradient (one reshape + sum, not a slice per repetition) is the adjoint of tile, and a layer norm trains through it', { skip: backendSkip }, async () => {
+  await initTestBackend();
+  const rng = new Rng(8);
+  const cases: Array<[number[], number[]]> = [
+    [[3], [4]],
+    [[2, 1, 5], [1, 3, 1]],
+    [[1, 1, 6], [2, 3, 1]],
+    [[2, 3, 1], [1, 1, 7]],
+    [[2, 3, 4], [2, 1, 3]],
+    [[1, 2, 1, 3], [2, 2, 2, 1]],
+  ];
+  for (const [shape, reps] of cases) {
+    const x = uniform(rng, shape);
+    await assertAdjoint(`tile ${JSON.stringify(shape)} × ${JSON.stringify(reps)}`, (a) => tf.tile(a, reps), x, rng);
+    x.dispose();
+  }
+  // tf.layers.layerNormalization tiles γ, β, mean and variance: its backward pass now runs a handful of kernels.
+  const norm = tf.layers.layerNormalization({ epsilon: 1e-6 });
+  const x = uniform(rng, [2, 5, 8]);
+  norm.build(x.shape);
+  const before = tf.memory().numTensors;
+  const info = await tf.profile(() => tf.dispose(tf.grads((a: tf.Tensor) => tf.sum(tf.square(norm.apply(a) as tf.Tensor)))([x])));
+  assert.ok(info.kernels.filter((k) => k.name === 'Slice').length === 0, 'layer norm backward: no per-repetition slices');
+  assert.equal(tf.memory().numTensors, before, 'layer norm backward: leaked tensors');
+  x.dispose();
+  for (const w of norm.weights) w.dispose();
+});

@@ -40,6 +40,14 @@
 //             size = 2nb - 1 sample 2nb - 1 is dropped (dims[4] = 0) or
 //             added onto sample 2nb - 2 (1); dims = [outer, nb, inner, size, odd]
 //     The two kinds with time-reversed filters are each other's adjoints.
+//   matMul(a, b, out, dims, bias) -> undefined
+//     batched matrix product out[i] = op(a[i]) op(b[i]) (+ bias) (then ReLU)
+//     of row-major float32 arrays, op = transpose where asked;
+//     dims: Int32Array [batchA, batchB, M, K, N, transposeA, transposeB, relu]:
+//     a holds batchA matrices M x K (K x M transposed), b batchB K x N
+//     (N x K transposed), out max(batchA, batchB) M x N; batchA and batchB
+//     equal, or one of them 1 (that operand is shared by every product);
+//     bias: a Float32Array of N floats added to every row, or null.
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, shape) and kept: a network has a few
@@ -53,6 +61,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -378,6 +387,60 @@ void synthesis(const float* const* bands, float* y, const float* taps, int filte
   }
 }
 
+// ---- Batched matrix products (matMul) ----
+
+// One oneDNN matmul of one shape: dims [batchA, batchB, M, K, N, transA, transB, relu] and bias.
+struct MatMulPlan {
+  dnnl::matmul prim;
+  memory::desc a, b, bias, out;
+  size_t aSize = 0, bSize = 0, outSize = 0, n = 0;
+};
+
+// A row-major [batch, rows, cols] matrix stack, read transposed (stored [batch, cols, rows]) when `transposed`.
+memory::desc stackDesc(memory::dim batch, memory::dim rows, memory::dim cols, bool transposed) {
+  const memory::dims strides = transposed ? memory::dims{rows * cols, 1, rows} : memory::dims{rows * cols, cols, 1};
+  return memory::desc({batch, rows, cols}, memory::data_type::f32, strides);
+}
+
+std::unique_ptr<MatMulPlan> makeMatMulPlan(const Dims& d, bool hasBias) {
+  const memory::dim batchA = d[0], batchB = d[1], M = d[2], K = d[3], N = d[4];
+  auto plan = std::make_unique<MatMulPlan>();
+  plan->a = stackDesc(batchA, M, K, d[5] != 0);
+  plan->b = stackDesc(batchB, K, N, d[6] != 0);
+  plan->out = stackDesc(std::max(batchA, batchB), M, N, false);
+  if (hasBias) plan->bias = memory::desc({1, 1, N}, memory::data_type::f32, memory::dims{N, N, 1});
+  dnnl::primitive_attr attr;
+  if (d[7] != 0) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  const dnnl::matmul::desc desc = hasBias ? dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->out) : dnnl::matmul::desc(plan->a, plan->b, plan->out);
+  plan->prim = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, cpuEngine()));
+  plan->aSize = size_t(batchA * M * K);
+  plan->bSize = size_t(batchB * K * N);
+  plan->outSize = size_t(std::max(batchA, batchB) * M * N);
+  plan->n = size_t(N);
+  return plan;
+}
+
+MatMulPlan& matMulPlanFor(const Dims& d, bool hasBias) {
+  static std::map<std::pair<Dims, bool>, std::unique_ptr<MatMulPlan>> plans;
+  return cachedPlan(plans, std::make_pair(d, hasBias), [&] { return makeMatMulPlan(d, hasBias); });
+}
+
+void runMatMul(MatMulPlan& plan, float* a, float* b, float* out, float* bias) {
+  dnnl::engine& eng = cpuEngine();
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, memory(plan.a, eng, a)},
+      {DNNL_ARG_WEIGHTS, memory(plan.b, eng, b)},
+      {DNNL_ARG_DST, memory(plan.out, eng, out)},
+  };
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(plan.bias, eng, bias));
+  plan.prim.execute(cpuStream(), args);
+  cpuStream().wait();
+}
+
 // ---- Node-API glue ----
 
 napi_value throwError(napi_env env, const std::string& message) {
@@ -609,6 +672,48 @@ napi_value FilterBank(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "matMul: expected (a, b, out, dims, bias)");
+  float* arrays[3];
+  size_t lengths[3];
+  const char* names[3] = {"a", "b", "out"};
+  for (int i = 0; i < 3; ++i) {
+    if (!float32Data(env, argv[i], &arrays[i], &lengths[i])) return throwError(env, std::string("matMul: ") + names[i] + " must be a Float32Array");
+  }
+  size_t dimsLength = 0;
+  void* dimsRaw = nullptr;
+  if (!typedData(env, argv[3], napi_int32_array, &dimsRaw, &dimsLength) || dimsLength != 8) {
+    return throwError(env, "matMul: dims must be an Int32Array [batchA, batchB, M, K, N, transposeA, transposeB, relu]");
+  }
+  const int32_t* raw = static_cast<const int32_t*>(dimsRaw);
+  const Dims dims(raw, raw + 8);
+  for (int i = 0; i < 5; ++i) {
+    if (dims[i] < 1) return throwError(env, "matMul: dims[" + std::to_string(i) + "] = " + std::to_string(dims[i]) + ", expected >= 1");
+  }
+  if (dims[0] != dims[1] && dims[0] != 1 && dims[1] != 1) {
+    return throwError(env, "matMul: batchA " + std::to_string(dims[0]) + " and batchB " + std::to_string(dims[1]) + " must be equal or one of them 1");
+  }
+  float* bias = nullptr;
+  size_t biasLength = 0;
+  napi_valuetype biasType;
+  napi_typeof(env, argv[4], &biasType);
+  if (biasType != napi_null && !float32Data(env, argv[4], &bias, &biasLength)) return throwError(env, "matMul: bias must be a Float32Array or null");
+  return runLocked(env, "matMul", "matrix product", [&] {
+    MatMulPlan& plan = matMulPlanFor(dims, bias != nullptr);
+    const size_t expected[3] = {plan.aSize, plan.bSize, plan.outSize};
+    for (int i = 0; i < 3; ++i) {
+      if (lengths[i] != expected[i]) {
+        throw std::invalid_argument(std::string(names[i]) + " has " + std::to_string(lengths[i]) + " floats, expected " + std::to_string(expected[i]) + " from dims");
+      }
+    }
+    if (bias && biasLength != plan.n) throw std::invalid_argument("bias has " + std::to_string(biasLength) + " floats, expected N = " + std::to_string(plan.n));
+    runMatMul(plan, arrays[0], arrays[1], arrays[2], bias);
+  });
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -641,6 +746,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filterBank", nullptr, FilterBank, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

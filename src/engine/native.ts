@@ -1,7 +1,7 @@
 /**
  * wavecv's optional native accelerator for Node (`native/wavecv_native.cc`):
- * 2-D and 3-D convolutions and their gradients, and training-mode batch
- * normalisation, through oneDNN, and periodized wavelet filter banks, computed
+ * 2-D and 3-D convolutions and their gradients, matrix products, and
+ * training-mode batch normalisation, through oneDNN, and periodized wavelet filter banks, computed
  * in place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
  * `libdnnl-dev`); without it, or in a browser, wavecv runs the same kernels
  * through the wasm backend alone.
@@ -34,6 +34,12 @@ export interface NativeAddon {
    * addon's comment. Absent from addons built before it.
    */
   filterBank?(kind: 0 | 1, inputs: Float32Array[], outputs: Float32Array[], taps: Float32Array, dims: Int32Array): void;
+  /**
+   * Batched matrix product out = op(a) op(b) (+ bias) (then ReLU); dims
+   * [batchA, batchB, M, K, N, transposeA, transposeB, relu] as in the addon's
+   * comment. Absent from addons built before it.
+   */
+  matMul?(a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array, bias: Float32Array | null): void;
   /** Bytes of the fused ReLU's workspace for [rows, channels]. */
   batchNormWorkspaceBytes(rows: number, channels: number, epsilon: number): number;
   setNumThreads(n: number): void;

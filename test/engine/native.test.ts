@@ -174,3 +174,76 @@ test('the addon refuses bad calls with a message naming the argument', { skip },
 test('the wasm kernel tests pass without the addon too (WAVECV_NATIVE=0: the XNNPACK-based fallbacks)', { skip }, () => {
   assertPassesWithoutNative(new URL('./kernels.test.ts', import.meta.url));
 });
+
+test('native BatchMatMul / _FusedMatMul (transposes, shared and broadcast batches, bias, ReLU) and their gradients match cpu, fall back elsewhere, leave nothing behind', { skip }, async () => {
+  await initEngine({ backend: 'wasm' });
+  assert.ok(tf.getKernel(tf.BatchMatMul, 'wasm'), 'BatchMatMul registered');
+  const rng = new Rng(21);
+  // [a shape, b shape, transposeA, transposeB]: plain, transposed either side, batched, a shared b, a shared a, 4-D heads, and a broadcast the native path leaves to wasm.
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[4, 5, 7], [4, 7, 3], false, false],
+    [[4, 5, 7], [7, 3], false, false],
+    [[1, 5, 7], [4, 3, 7], false, true],
+    [[2, 3, 6, 4], [2, 3, 6, 4], false, true],
+    [[2, 1, 5, 7], [1, 3, 7, 2], false, false],
+  ];
+  for (const [aShape, bShape, ta, tb] of cases) {
+    const parts = [uniform(rng, aShape), uniform(rng, bShape)];
+    const inputs = parts.map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+    tf.dispose(parts);
+    const err = await wasmVsCpu(inputs, (a, b) => {
+      const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, ta, tb);
+      const out = f(a, b);
+      const w = tf.sin(tf.range(0, out.size).reshape(out.shape));
+      // tfjs-core's BatchMatMul gradient does not sum over broadcast batches (on any backend): gradients where the batches are equal
+      const sameBatch = tf.util.arraysEqual(aShape.slice(0, -2), bShape.slice(0, -2));
+      return [out, ...(sameBatch ? tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), w)))([a, b]) : [])];
+    });
+    assert.ok(err < 2e-5, `matMul [${aShape}] × [${bShape}] ${ta}/${tb}: relative error ${err}`);
+  }
+  // both transposed: the wasm backend's own _FusedMatMul is wrong there (see native-matmul.ts), the native path is not
+  for (const activation of ['linear', 'relu', 'elu', 'leakyrelu', 'sigmoid'] as const) {
+    for (const [ta, tb] of [[false, false], [true, true]]) {
+      const parts = [uniform(rng, ta ? [7, 6] : [6, 7]), uniform(rng, tb ? [5, 7] : [7, 5]), uniform(rng, [5])];
+      const inputs = parts.map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+      tf.dispose(parts);
+      const err = await wasmVsCpu(inputs, (a, b, bias) => {
+        const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor): tf.Tensor => tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: z, activation, leakyreluAlpha: 0.3 });
+        return [f(a, b, bias), ...tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.sum(tf.square(f(x, y, z))))([a, b, bias])];
+      });
+      assert.ok(err < 2e-5, `fused matMul ${activation} ${ta}/${tb}: relative error ${err}`);
+    }
+  }
+  await initEngine({ backend: 'wasm' });
+  const a = uniform(rng, [3, 4, 6]);
+  const b = uniform(rng, [6, 5]);
+  const bias = uniform(rng, [5]);
+  assertNoLeaks(() => {
+    tf.tidy(() => {
+      tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.fused.matMul({ a: tf.reshape(x, [12, 6]) as tf.Tensor2D, b: y as tf.Tensor2D, bias, activation: 'relu' })))([a, b]);
+      tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, x, false, true)))([a]);
+    });
+  });
+  tf.dispose([a, b, bias]);
+});
+
+test('the addon refuses bad matrix products with a message naming the argument', { skip }, async () => {
+  await initEngine({ backend: 'wasm' });
+  const addon = nativeAddon();
+  assert.ok(addon?.matMul);
+  const dims = (batchA: number, batchB: number, m: number, k: number, n: number) => Int32Array.from([batchA, batchB, m, k, n, 0, 0, 0]);
+  const f = (n: number) => new Float32Array(n);
+  assert.throws(() => addon.matMul!(f(6), f(6), f(3), dims(1, 1, 2, 3, 2), null), /out has 3 floats, expected 4/);
+  assert.throws(() => addon.matMul!(f(6), f(6), f(4), dims(1, 1, 2, 3, 2), f(3)), /bias has 3 floats, expected N = 2/);
+  assert.throws(() => addon.matMul!(f(12), f(18), f(12), dims(2, 3, 2, 3, 2), null), /batchA 2 and batchB 3 must be equal or one of them 1/);
+  assert.throws(() => addon.matMul!(f(6), f(6), f(4), Int32Array.from([1, 1, 2, 3]), null), /dims must be an Int32Array/);
+  assert.throws(() => addon.matMul!(f(6), f(6), f(4), dims(1, 1, 0, 3, 2), null), /dims\[2\] = 0, expected >= 1/);
+  assert.throws(() => addon.matMul!(f(6), [] as unknown as Float32Array, f(4), dims(1, 1, 2, 3, 2), null), /b must be a Float32Array/);
+  const out = f(4);
+  addon.matMul!(Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(1, 0, 0, 1, 1, 1), out, dims(1, 1, 2, 3, 2), Float32Array.of(10, 20));
+  assert.deepEqual([...out], [1 + 3 + 10, 2 + 3 + 20, 4 + 6 + 10, 5 + 6 + 20]);
+});

@@ -8,8 +8,9 @@
  * registered (once, for every backend) from `../gradients.ts`. When wavecv's
  * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
  * on wasm run through it, with the kernels below as their fallback, and so
- * do training-mode batch norm (`native-batchnorm.ts`) and the periodized
- * wavelet filter banks (`native-filter-bank.ts`). On webgpu, the
+ * do training-mode batch norm (`native-batchnorm.ts`), the periodized
+ * wavelet filter banks (`native-filter-bank.ts`) and the matrix products
+ * (`native-matmul.ts`). On webgpu, the
  * backend's own kernels are kept and the ones that are wrong for some inputs
  * are corrected (`webgpu-fixes.ts`).
  */
@@ -27,6 +28,7 @@ import { nativeAddon } from '../native.js';
 import { nativeBatchNormKernels } from './native-batchnorm.js';
 import { nativeFilterBankKernels } from './native-filter-bank.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
+import { NATIVE_MATMUL_KERNEL_NAMES, nativeMatMulKernels } from './native-matmul.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
 import { concatKernel, splitVKernel } from './concat-split.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
@@ -75,7 +77,7 @@ function replaceKernel(config: tf.KernelConfig): void {
 /**
  * Registers, once, every training kernel written for `backendName` (and, once,
  * the gradients of `../gradients.ts`); on wasm with the native addon loaded,
- * also the native convolutions, batch norm and filter banks (load it first:
+ * also the native convolutions, batch norm, filter banks and matrix products (load it first:
  * `loadNative`).
  */
 export function registerTrainingKernels(backendName: string): void {
@@ -92,6 +94,7 @@ export function registerTrainingKernels(backendName: string): void {
   const addon = nativeAddon();
   if (backendName !== 'wasm' || !addon) return;
   const fallbacks: Record<string, tf.KernelFunc> = {};
-  for (const name of NATIVE_CONV_KERNEL_NAMES) fallbacks[name] = registeredKernel(name, backendName).kernelFunc;
-  for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon)]) replaceKernel(config);
+  const matMul = addon.matMul ? NATIVE_MATMUL_KERNEL_NAMES : [];
+  for (const name of [...NATIVE_CONV_KERNEL_NAMES, ...matMul]) fallbacks[name] = registeredKernel(name, backendName).kernelFunc;
+  for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon), ...(addon.matMul ? nativeMatMulKernels(addon.matMul.bind(addon), fallbacks) : [])]) replaceKernel(config);
 }

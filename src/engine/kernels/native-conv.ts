@@ -98,14 +98,14 @@ function runNative(addon: NativeAddon, backend: HeapBackend, kind: 0 | 1 | 2, a:
 }
 
 /** Runs the wasm kernel `name` directly (no engine bookkeeping: the caller owns the result). */
-function wasmKernel(name: string, backend: HeapBackend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+export function wasmKernel(name: string, backend: HeapBackend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`native FusedConv2D: the wasm backend has no ${name} kernel`);
+  if (!kernel) throw new Error(`native fused kernel: the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, attrs, backend: backend as unknown as tf.KernelBackend }) as tf.TensorInfo;
 }
 
-/** FusedConv2D's activations and the wasm kernel each runs on. */
-const ACTIVATIONS: Record<string, (y: tf.TensorInfo, prelu: tf.TensorInfo | undefined, alpha: number | undefined) => [string, tf.NamedTensorInfoMap, tf.NamedAttrMap]> = {
+/** The fused kernels' activations (FusedConv2D, _FusedMatMul) and the wasm kernel each runs on. */
+export const ACTIVATIONS: Record<string, (y: tf.TensorInfo, prelu: tf.TensorInfo | undefined, alpha: number | undefined) => [string, tf.NamedTensorInfoMap, tf.NamedAttrMap]> = {
   relu: (y) => [tf.Relu, { x: y }, {}],
   relu6: (y) => [tf.Relu6, { x: y }, {}],
   elu: (y) => [tf.Elu, { x: y }, {}],

@@ -48,6 +48,18 @@
 //     (N x K transposed), out max(batchA, batchB) M x N; batchA and batchB
 //     equal, or one of them 1 (that operand is shared by every product);
 //     bias: a Float32Array of N floats added to every row, or null.
+//   layerNorm(kind, arrays, rows, channels, epsilon) -> undefined
+//     layer normalisation over the last axis of a [rows, channels] tensor
+//     (per-row mean and biased variance, per-channel scale and shift):
+//     kind 0: arrays = [x, scale, shift, y, mean, variance]
+//     kind 1: arrays = [x, dy, mean, variance, scale, dx, dscale, dshift]
+//             (the full gradient, through the row statistics)
+//     x, y, dy, dx hold rows x channels floats, mean and variance rows,
+//     scale, shift and their gradients channels.
+//   gelu(kind, x, dy, out) -> undefined
+//     the exact (erf) GELU of Hendrycks & Gimpel (arXiv 1606.08415),
+//     x·Φ(x), element-wise on equally long Float32Arrays:
+//     kind 0: out = GELU(x) (dy is not read); kind 1: out = dy·GELU'(x).
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, shape) and kept: a network has a few
@@ -286,6 +298,85 @@ void runBatchNorm(BatchNormPlan& plan, int kind, float* const* a, void* ws) {
   }
   if (ws != nullptr) args.emplace(DNNL_ARG_WORKSPACE, memory(plan.workspace, eng, ws));
   plan.primitive.execute(cpuStream(), args);
+  cpuStream().wait();
+}
+
+// ---- Layer normalisation (layerNorm) ----
+
+// One layer normalisation of one kind, shape and epsilon over [rows, channels].
+struct LayerNormPlan {
+  dnnl::primitive primitive;
+  memory::desc data, stats, params;
+};
+
+std::unique_ptr<LayerNormPlan> makeLayerNormPlan(int kind, memory::dim rows, memory::dim channels, float epsilon) {
+  auto plan = std::make_unique<LayerNormPlan>();
+  const auto f32 = memory::data_type::f32;
+  dnnl::engine& eng = cpuEngine();
+  plan->data = memory::desc({rows, channels}, f32, tag::ab);
+  plan->stats = memory::desc({rows}, f32, tag::a);
+  plan->params = memory::desc({channels}, f32, tag::a);
+  const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  dnnl::layer_normalization_forward::desc fwdDesc(dnnl::prop_kind::forward_training, plan->data, plan->stats, epsilon, flags);
+  dnnl::layer_normalization_forward::primitive_desc fwd(fwdDesc, eng);
+  if (kind == 0) {
+    plan->primitive = dnnl::layer_normalization_forward(fwd);
+  } else {
+    dnnl::layer_normalization_backward::desc desc(dnnl::prop_kind::backward, plan->data, plan->data, plan->stats, epsilon, flags);
+    plan->primitive = dnnl::layer_normalization_backward(dnnl::layer_normalization_backward::primitive_desc(desc, eng, fwd));
+  }
+  return plan;
+}
+
+LayerNormPlan& layerNormPlanFor(int kind, memory::dim rows, memory::dim channels, float epsilon) {
+  static std::map<std::tuple<int, memory::dim, memory::dim, float>, std::unique_ptr<LayerNormPlan>> plans;
+  return cachedPlan(plans, std::make_tuple(kind, rows, channels, epsilon), [&] { return makeLayerNormPlan(kind, rows, channels, epsilon); });
+}
+
+// a: the float arrays in the order of the file comment.
+void runLayerNorm(LayerNormPlan& plan, int kind, float* const* a) {
+  dnnl::engine& eng = cpuEngine();
+  auto data = [&](float* p) { return memory(plan.data, eng, p); };
+  auto stat = [&](float* p) { return memory(plan.stats, eng, p); };
+  auto param = [&](float* p) { return memory(plan.params, eng, p); };
+  std::unordered_map<int, memory> args;
+  if (kind == 0) {
+    args = {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_SCALE, param(a[1])}, {DNNL_ARG_SHIFT, param(a[2])},
+            {DNNL_ARG_DST, data(a[3])}, {DNNL_ARG_MEAN, stat(a[4])}, {DNNL_ARG_VARIANCE, stat(a[5])}};
+  } else {
+    // As for batch norm, the scale's memory stands in for the shift oneDNN asks for and does not read.
+    args = {{DNNL_ARG_SRC, data(a[0])}, {DNNL_ARG_DIFF_DST, data(a[1])}, {DNNL_ARG_MEAN, stat(a[2])},
+            {DNNL_ARG_VARIANCE, stat(a[3])}, {DNNL_ARG_SCALE, param(a[4])}, {DNNL_ARG_SHIFT, param(a[4])}, {DNNL_ARG_DIFF_SRC, data(a[5])},
+            {DNNL_ARG_DIFF_SCALE, param(a[6])}, {DNNL_ARG_DIFF_SHIFT, param(a[7])}};
+  }
+  plan.primitive.execute(cpuStream(), args);
+  cpuStream().wait();
+}
+
+// ---- GELU (gelu) ----
+
+// The erf GELU forward (kind 0) or its gradient (kind 1) over `size` floats.
+dnnl::primitive& geluPrimitive(int kind, memory::dim size) {
+  static std::map<std::pair<int, memory::dim>, std::unique_ptr<dnnl::primitive>> plans;
+  return cachedPlan(plans, std::make_pair(kind, size), [&] {
+    dnnl::engine& eng = cpuEngine();
+    const memory::desc data({size}, memory::data_type::f32, tag::a);
+    dnnl::eltwise_forward::primitive_desc fwd(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_gelu_erf, data, 0.f, 0.f), eng);
+    if (kind == 0) return std::make_unique<dnnl::primitive>(dnnl::eltwise_forward(fwd));
+    dnnl::eltwise_backward::desc desc(dnnl::algorithm::eltwise_gelu_erf, data, data, 0.f, 0.f);
+    return std::make_unique<dnnl::primitive>(dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(desc, eng, fwd)));
+  });
+}
+
+void runGelu(int kind, float* x, float* dy, float* out, memory::dim size) {
+  dnnl::engine& eng = cpuEngine();
+  const memory::desc data({size}, memory::data_type::f32, tag::a);
+  if (kind == 0) {
+    geluPrimitive(0, size).execute(cpuStream(), {{DNNL_ARG_SRC, memory(data, eng, x)}, {DNNL_ARG_DST, memory(data, eng, out)}});
+  } else {
+    geluPrimitive(1, size).execute(cpuStream(), {{DNNL_ARG_SRC, memory(data, eng, x)}, {DNNL_ARG_DIFF_DST, memory(data, eng, dy)}, {DNNL_ARG_DIFF_SRC, memory(data, eng, out)}});
+  }
   cpuStream().wait();
 }
 
@@ -714,6 +805,65 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return throwError(env, "layerNorm: expected (kind, arrays, rows, channels, epsilon)");
+  int32_t kind = -1, rows = 0, channels = 0;
+  double epsilon = -1;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
+    return throwError(env, "layerNorm: kind must be 0 (forward) or 1 (gradient)");
+  }
+  if (!batchNormShape(env, argv + 2, "layerNorm", &rows, &channels, &epsilon)) return nullptr;
+  const size_t count = kind == 0 ? 6 : 8;
+  // What each array holds: 0 rows x channels, 1 rows (statistics), 2 channels (parameters).
+  const int holds[2][8] = {{0, 2, 2, 0, 1, 1}, {0, 0, 1, 1, 2, 0, 2, 2}};
+  const size_t sizes[3] = {size_t(rows) * size_t(channels), size_t(rows), size_t(channels)};
+  bool isArray = false;
+  uint32_t length = 0;
+  if (napi_is_array(env, argv[1], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[1], &length) != napi_ok ||
+      length != count) {
+    return throwError(env, "layerNorm: arrays must be an array of " + std::to_string(count) + " Float32Arrays");
+  }
+  float* arrays[8];
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value element;
+    size_t size = 0;
+    napi_get_element(env, argv[1], i, &element);
+    if (!float32Data(env, element, &arrays[i], &size)) {
+      return throwError(env, "layerNorm: arrays[" + std::to_string(i) + "] must be a Float32Array");
+    }
+    const size_t expected = sizes[holds[kind][i]];
+    if (size != expected) {
+      return throwError(env, "layerNorm: arrays[" + std::to_string(i) + "] has " + std::to_string(size) + " floats, expected " + std::to_string(expected));
+    }
+  }
+  return runLocked(env, "layerNorm", "layer normalisation", [&] { runLayerNorm(layerNormPlanFor(kind, rows, channels, float(epsilon)), kind, arrays); });
+}
+
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return throwError(env, "gelu: expected (kind, x, dy, out)");
+  int32_t kind = -1;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
+    return throwError(env, "gelu: kind must be 0 (forward) or 1 (gradient)");
+  }
+  float* arrays[3];
+  size_t lengths[3];
+  const char* names[3] = {"x", "dy", "out"};
+  for (int i = 0; i < 3; ++i) {
+    if (!float32Data(env, argv[i + 1], &arrays[i], &lengths[i])) return throwError(env, std::string("gelu: ") + names[i] + " must be a Float32Array");
+    if (lengths[i] != lengths[0]) {
+      return throwError(env, std::string("gelu: ") + names[i] + " has " + std::to_string(lengths[i]) + " floats, expected " + std::to_string(lengths[0]) + " (as x)");
+    }
+  }
+  if (lengths[0] == 0) return nullptr;
+  return runLocked(env, "gelu", "GELU", [&] { runGelu(kind, arrays[0], arrays[1], arrays[2], memory::dim(lengths[0])); });
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -747,6 +897,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormWorkspaceBytes", nullptr, BatchNormWorkspaceBytes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"filterBank", nullptr, FilterBank, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -25,13 +25,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../errors.js';
 import { vitWeightInit } from './attention.js';
+import { gelu } from './gelu.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
-
-/** The exact GELU x·Φ(x) = x·(1 + erf(x/√2))/2 (the ViT's, as tf.layers' 'gelu' activation). */
-function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.div(x, Math.SQRT2)))));
-}
 
 export interface LocallyEnhancedFeedForwardArgs extends LayerArgs {
   /** Hidden width rD. */

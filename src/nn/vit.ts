@@ -10,7 +10,14 @@
  *   adds the learned position embeddings E_pos ([1, N+1, D]) (eq. 1).
  * - {@link transformerBlock}: pre-norm block (eq. 2–3) x + DropPath(MSA(LN(x))),
  *   then x + DropPath(MLP(LN(x))); LayerNorm with ε = 1e-6 (timm's ViT), the
- *   MLP Linear(D→rD)–GELU–Linear(rD→D) with the exact (erf) GELU.
+ *   MLP Linear(D→rD)–GELU–Linear(rD→D) with the exact (erf) GELU. LayerNorm
+ *   and GELU are wavecv's single ops with their own gradients (./layer-norm.ts,
+ *   ./gelu.ts; native where the addon is loaded), not tfjs-layers'
+ *   compositions: same functions and weight names, a fraction of the kernels
+ *   and of the memory kept for the backward pass (a ViT-S/16 step at
+ *   224×224 batch 8 did not fit wasm's 4 GiB heap with the compositions).
+ *   Models saved with tfjs-layers' `LayerNormalization` / dense 'gelu' still
+ *   load (as those layers).
  * - {@link DropPath}: stochastic depth (Huang et al., ECCV 2016), per sample:
  *   in training a residual branch is kept with probability 1 − p and then
  *   scaled by 1/(1 − p); identity at inference. Seeded: each call draws its
@@ -33,6 +40,8 @@ import * as tf from '@tensorflow/tfjs';
 import { check, positiveInt } from '../errors.js';
 import { Rng } from '../engine/random.js';
 import { MultiHeadSelfAttention, vitWeightInit } from './attention.js';
+import { Gelu } from './gelu.js';
+import { LayerNorm } from './layer-norm.js';
 import { LocallyEnhancedFeedForward } from './leff.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
@@ -236,16 +245,17 @@ export function transformerBlock(x: tf.SymbolicTensor, name: string, options: Tr
   const hidden = Math.round(dim * (options.mlpRatio ?? 4));
   const rate = options.dropPath ?? 0;
   const rng = options.rng;
-  const norm1 = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm1` }).apply(x) as tf.SymbolicTensor;
+  const norm1 = new LayerNorm({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm1` }).apply(x) as tf.SymbolicTensor;
   const attn = new MultiHeadSelfAttention({ numHeads: options.numHeads, mas: options.mas, seed: nextSeed(rng), name: `${name}_attn` }).apply(norm1) as tf.SymbolicTensor;
   const x1 = residual(x, attn, rate, `${name}_attn`, rng);
-  const norm2 = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm2` }).apply(x1) as tf.SymbolicTensor;
+  const norm2 = new LayerNorm({ epsilon: VIT_LAYER_NORM_EPS, name: `${name}_norm2` }).apply(x1) as tf.SymbolicTensor;
   let mlp: tf.SymbolicTensor;
   if (options.localEnhancement) {
     mlp = new LocallyEnhancedFeedForward({ hiddenDim: hidden, seed: nextSeed(rng), name: `${name}_leff` }).apply(norm2) as tf.SymbolicTensor;
   } else {
-    const fc1 = tf.layers.dense({ units: hidden, activation: 'gelu', kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc1` }).apply(norm2) as tf.SymbolicTensor;
-    mlp = tf.layers.dense({ units: dim, kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc2` }).apply(fc1) as tf.SymbolicTensor;
+    const fc1 = tf.layers.dense({ units: hidden, kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc1` }).apply(norm2) as tf.SymbolicTensor;
+    const activated = new Gelu({ name: `${name}_gelu` }).apply(fc1) as tf.SymbolicTensor;
+    mlp = tf.layers.dense({ units: dim, kernelInitializer: vitWeightInit(nextSeed(rng)), name: `${name}_fc2` }).apply(activated) as tf.SymbolicTensor;
   }
   return residual(x1, mlp, rate, `${name}_mlp`, rng);
 }
@@ -280,7 +290,7 @@ export function buildVit(config: VitConfig): tf.LayersModel {
     const dropPath = depth > 1 ? ((config.dropPath ?? 0) * i) / (depth - 1) : (config.dropPath ?? 0);
     x = transformerBlock(x, `block${i}`, { numHeads, mlpRatio: config.mlpRatio, dropPath, rng, mas: config.mas, localEnhancement: config.localEnhancement });
   }
-  const normed = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: 'norm' }).apply(x) as tf.SymbolicTensor;
+  const normed = new LayerNorm({ epsilon: VIT_LAYER_NORM_EPS, name: 'norm' }).apply(x) as tf.SymbolicTensor;
   const cls = new ClassTokenSelect({ name: 'class_token' }).apply(normed) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: numClasses, kernelInitializer: vitWeightInit(nextSeed(rng)), name: 'head' }).apply(cls) as tf.SymbolicTensor;
   return tf.model({ inputs: image, outputs: logits, name: config.name ?? 'vit' });

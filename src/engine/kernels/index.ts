@@ -9,8 +9,9 @@
  * native addon is loaded (`../native.ts`), the 2-D and 3-D convolution kernels
  * on wasm run through it, with the kernels below as their fallback, and so
  * do training-mode batch norm (`native-batchnorm.ts`), the periodized
- * wavelet filter banks (`native-filter-bank.ts`) and the matrix products
- * (`native-matmul.ts`). On webgpu, the
+ * wavelet filter banks (`native-filter-bank.ts`), the matrix products
+ * (`native-matmul.ts`), layer norm (`native-layernorm.ts`) and GELU
+ * (`native-gelu.ts`). On webgpu, the
  * backend's own kernels are kept and the ones that are wrong for some inputs
  * are corrected (`webgpu-fixes.ts`).
  */
@@ -29,6 +30,8 @@ import { nativeBatchNormKernels } from './native-batchnorm.js';
 import { nativeFilterBankKernels } from './native-filter-bank.js';
 import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 import { NATIVE_MATMUL_KERNEL_NAMES, nativeMatMulKernels } from './native-matmul.js';
+import { nativeLayerNormKernels } from './native-layernorm.js';
+import { nativeGeluKernels } from './native-gelu.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
 import { concatKernel, splitVKernel } from './concat-split.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
@@ -77,7 +80,7 @@ function replaceKernel(config: tf.KernelConfig): void {
 /**
  * Registers, once, every training kernel written for `backendName` (and, once,
  * the gradients of `../gradients.ts`); on wasm with the native addon loaded,
- * also the native convolutions, batch norm, filter banks and matrix products (load it first:
+ * also the native convolutions, batch norm, filter banks, matrix products, layer norm and GELU (load it first:
  * `loadNative`).
  */
 export function registerTrainingKernels(backendName: string): void {
@@ -97,4 +100,6 @@ export function registerTrainingKernels(backendName: string): void {
   const matMul = addon.matMul ? NATIVE_MATMUL_KERNEL_NAMES : [];
   for (const name of [...NATIVE_CONV_KERNEL_NAMES, ...matMul]) fallbacks[name] = registeredKernel(name, backendName).kernelFunc;
   for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon), ...(addon.matMul ? nativeMatMulKernels(addon.matMul.bind(addon), fallbacks) : [])]) replaceKernel(config);
+  if (addon.layerNorm) for (const config of nativeLayerNormKernels(addon.layerNorm.bind(addon))) replaceKernel(config);
+  if (addon.gelu) for (const config of nativeGeluKernels(addon.gelu.bind(addon))) replaceKernel(config);
 }

@@ -39,6 +39,7 @@ import { check } from '../../errors.js';
 import { Rng } from '../../engine/random.js';
 import { vitWeightInit } from '../../nn/attention.js';
 import { WeightInit } from '../../nn/init.js';
+import { LayerNorm } from '../../nn/layer-norm.js';
 import { MixtureOfExperts } from '../../nn/moe.js';
 import { ClassTokenPositionEmbedding, ClassTokenSelect, transformerBlock, VIT_LAYER_NORM_EPS } from '../../nn/vit.js';
 import { xceptionChannels, xceptionFeatures } from './xception.js';
@@ -91,7 +92,7 @@ export function buildDtn(config: DtnConfig): tf.LayersModel {
     const dropPath = depth > 1 ? (config.dropPath * i) / (depth - 1) : config.dropPath;
     x = transformerBlock(x, `block${i}`, { numHeads, mlpRatio: config.mlpRatio, dropPath, rng, mas: config.mas, localEnhancement: config.levt });
   }
-  const normed = tf.layers.layerNormalization({ epsilon: VIT_LAYER_NORM_EPS, name: 'norm' }).apply(x) as tf.SymbolicTensor;
+  const normed = new LayerNorm({ epsilon: VIT_LAYER_NORM_EPS, name: 'norm' }).apply(x) as tf.SymbolicTensor;
   const cls = new ClassTokenSelect({ name: 'class_token' }).apply(normed) as tf.SymbolicTensor;
   const logits = tf.layers.dense({ units: config.numClasses, kernelInitializer: vitWeightInit(seed()), name: 'head' }).apply(cls) as tf.SymbolicTensor;
   return tf.model({ inputs: image, outputs: logits, name: config.name ?? 'dtn' });

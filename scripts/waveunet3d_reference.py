@@ -2,7 +2,8 @@
 Bioinformatics 38(3):809, 2022, Sec. 2.3), written from the paper's
 description: four encoder levels of two [3^3 conv (bias) + BN + ReLU] with
 widths w, 2w, 4w, 8w, a bottleneck of two 8w convs, a decoder that up-samples,
-concatenates the encoder output and applies two convs, and a 1x1x1 head.
+concatenates the encoder output (SegNet: max-unpools at the pooling indices,
+no concatenation) and applies two convs, and a 1x1x1 head.
 Down/up-samplers per variant as in the table of src/models/waveunet3d/
 network.ts; the Haar DWT/IDWT are fixed stride-2 (transposed) convolutions
 with pywt's orthonormal Haar taps (periodization and even sizes make them
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-VARIANTS = ['unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4']
+VARIANTS = ['segnet', 'unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4']
 
 
 def haar_kernels():
@@ -85,16 +86,19 @@ class WaveUNet3D(nn.Module):
                 setattr(self, f'upsampling_{level}', nn.ConvTranspose3d(c, c, 1, stride=2, output_padding=1))
             elif variant in ('wavesnet-v3', 'wavesnet-v4'):
                 setattr(self, f'upsampling_{level}', IDWT3D())
-            setattr(self, f'cov3d_{level}1_de', Block(2 * c, c))
+            setattr(self, f'cov3d_{level}1_de', Block(c if variant == 'segnet' else 2 * c, c))
             setattr(self, f'cov3d_{level}2_de', Block(c, widths[level - 2] if level > 1 else c))
         self.cov_final = nn.Conv3d(w, classes, 1)
 
     def forward(self, x):
-        skips, highs = [], []
+        skips, highs, switches = [], [], []
         for level in range(1, 5):
             x = getattr(self, f'cov3d_{level}2_en')(getattr(self, f'cov3d_{level}1_en')(x))
             skips.append(x)
-            if self.variant == 'unet-v1':
+            if self.variant == 'segnet':
+                x, indices = F.max_pool3d(x, 2, return_indices=True)
+                switches.append(indices)
+            elif self.variant == 'unet-v1':
                 x = F.max_pool3d(x, 2)
             elif self.variant in ('wavesnet-v3', 'wavesnet-v4'):
                 bands = getattr(self, f'downsampling_{level}')(x)
@@ -107,13 +111,16 @@ class WaveUNet3D(nn.Module):
                 x = getattr(self, f'downsampling_{level}')(x)
         x = self.cov3d_52(self.cov3d_51(x))
         for level in range(4, 0, -1):
-            if self.variant in ('unet-v2', 'wavesnet-v1'):
+            if self.variant == 'segnet':
+                x = F.max_unpool3d(x, switches[level - 1], 2)
+            elif self.variant in ('unet-v2', 'wavesnet-v1'):
                 _, _, d, h, w = x.shape
                 x = F.interpolate(x, size=(2 * d, 2 * h, 2 * w), mode='trilinear', align_corners=True)
             elif self.variant in ('wavesnet-v3', 'wavesnet-v4'):
                 x = getattr(self, f'upsampling_{level}')([x] + highs[level - 1])
             else:
                 x = getattr(self, f'upsampling_{level}')(x)
-            x = torch.cat((x, skips[level - 1]), 1)
+            if self.variant != 'segnet':
+                x = torch.cat((x, skips[level - 1]), 1)
             x = getattr(self, f'cov3d_{level}2_de')(getattr(self, f'cov3d_{level}1_de')(x))
         return self.cov_final(x)

@@ -18,7 +18,7 @@
  * | residual.ts | `basicBlock`, `bottleneckBlock` (projection shortcut, dilation, WaveCNet DWT) | ✓ | ✓ |
  * | downsample.ts | `pool` (max/avg, 'same' or symmetric padding), `downsample` / `waveletDownsample` (WaveCNet switch), `waveletPoolWithDetails`; a strided conv is `conv(…, {strides: 2})` | ✓ | ✓ |
  * | upsample.ts | `transposedConv`, `Interpolate` / `interpolate` / `resize` (nearest, bi/trilinear, PyTorch `align_corners` False or True), `ScatterEven` (zero insertion), `waveletUnpool` | ✓ | ✓ |
- * | max-unpool.ts | `MaxUnpool2D` (SegNet's un-pooling with the pool's switches) | ✓ | – |
+ * | max-unpool.ts | `MaxUnpool2D`, `MaxUnpool3D` (SegNet's un-pooling with the pool's switches) | ✓ | ✓ |
  * | warp.ts | `warp`, `integrateVelocity`, `composeFields` (spatial transformer, registration) | ✓ | ✓ |
  * | l2-normalize.ts | `l2Normalize` (embeddings) | – | – |
  * | attention.ts | `MultiHeadSelfAttention` (batched heads, maps retrievable, MAS option) | ✓ (tokens) | – |
@@ -68,7 +68,7 @@ export { GroupedConv, type GroupedConvArgs } from './grouped-conv.js';
 export { InstanceNorm, type InstanceNormArgs } from './instance-norm.js';
 export { HardShrink } from './hard-shrink.js';
 export { relu, prelu, dense, globalAveragePool, countTrainableParams } from './core.js';
-export { MaxUnpool2D, maxPoolSwitches } from './max-unpool.js';
+export { MaxUnpool2D, MaxUnpool3D, maxPoolSwitches, maxPool3DSwitches } from './max-unpool.js';
 export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
 export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';

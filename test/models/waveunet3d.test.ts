@@ -1,9 +1,10 @@
 // 3D WaveUNet variants: parameter counts equal the PyTorch reference's for
 // widths 4 and 8, and with the reference's weights (eval mode) the logits of
-// wavesnet-v4 (Haar DWT, stored bands hard-shrunk, IDWT) and unet-v2 (strided
-// 1×1 conv, trilinear align_corners) equal PyTorch's
-// and unet-v1 (max-pool, transposed conv k1 s2) equal PyTorch's
-// (scripts/gen_waveunet3d_fixtures.py); one training step runs with no leak.
+// wavesnet-v4 (Haar DWT, stored bands hard-shrunk, IDWT), unet-v2 (strided
+// 1×1 conv, trilinear align_corners), unet-v1 (max-pool, transposed conv k1
+// s2) and segnet (max-pool, max-unpool, no skip concatenation) equal
+// PyTorch's (scripts/gen_waveunet3d_fixtures.py); one training step runs with
+// no leak.
 // (HardShrink itself: test/nn/layers.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,11 +17,10 @@ import { createModel } from '../../src/models/index.js';
 import { buildWaveUNet3D, WAVEUNET3D_VARIANTS } from '../../src/models/waveunet3d/index.js';
 
 interface Stored { shape: number[]; data: string }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/waveunet3d.json', import.meta.url), 'utf8')) as {
-  paramCounts: Record<string, Record<string, number>>;
-  input: Stored;
-  forward: Record<string, { state: Record<string, Stored>; output: string; outputShape: number[] }>;
-};
+interface Forward { input: Stored; forward: Record<string, { state: Record<string, Stored>; output: string; outputShape: number[] }> }
+const readFixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
+const fixture = readFixture('waveunet3d.json') as Forward & { paramCounts: Record<string, Record<string, number>> };
+const segnetFixture = readFixture('waveunet3d-segnet.json') as Forward;
 const floats = (b64: string) => {
   const bytes = Buffer.from(b64, 'base64');
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
@@ -64,10 +64,11 @@ function loadReference(model: tf.LayersModel, state: Record<string, Stored>): vo
   }
 }
 
-test('with the reference weights, wavesnet-v4, unet-v2 and unet-v1 logits equal PyTorch (eval mode)', async () => {
+test('with the reference weights, wavesnet-v4, unet-v2, unet-v1 and segnet logits equal PyTorch (eval mode)', async () => {
   await initEngine();
-  const input = tf.tensor(floats(fixture.input.data), fixture.input.shape);
-  for (const [variant, reference] of Object.entries(fixture.forward)) {
+  const cases = [fixture, segnetFixture].flatMap(({ input, forward }) => Object.entries(forward).map(([variant, reference]) => ({ stored: input, variant, reference })));
+  for (const { stored, variant, reference } of cases) {
+    const input = tf.tensor(floats(stored.data), stored.shape);
     const model = buildWaveUNet3D({ variant: variant as never, width: 2, cube: [16, 16, 16] });
     loadReference(model, reference.state);
     const output = model.predict(input) as tf.Tensor;
@@ -77,10 +78,9 @@ test('with the reference weights, wavesnet-v4, unet-v2 and unet-v1 logits equal 
     let worst = 0;
     for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
     assert.ok(worst < 1e-4, `${variant}: max |Δ| ${worst}`);
-    output.dispose();
+    tf.dispose([input, output]);
     model.dispose();
   }
-  input.dispose();
 });
 
 test('one SGD step of wavesnet-v3 (db2) on a cube lowers the loss and leaks no tensor', async () => {

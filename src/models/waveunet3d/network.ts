@@ -15,6 +15,7 @@
  *
  * | variant | down | up |
  * |---|---|---|
+ * | `segnet` | max-pool 2 | max-unpool at the pool's maxima ({@link MaxUnpool3D}), no concatenation |
  * | `unet-v1` | max-pool 2 | transposed conv, kernel 1, stride 2 (bias; PyTorch's placement, the library's `ScatterEven`) |
  * | `unet-v2` | 1×1×1 conv, stride 2 (bias, no BN) | trilinear ×2, align_corners |
  * | `wavesnet-v1` | DWT, keep LLL | trilinear ×2, align_corners |
@@ -22,9 +23,8 @@
  * | `wavesnet-v3` | DWT, store the 7 high bands | IDWT(decoder features, stored bands) |
  * | `wavesnet-v4` | as V3 | as V3, the bands hard-shrunk (λ = 0.25) first |
  *
- * (The reference also has a SegNet variant with max-unpooling; it needs a 3-D
- * max-unpool layer and is not built here.) Any wavelet works in the DWT
- * variants (periodization, so sizes halve exactly). Parameter counts equal
+ * Any wavelet works in the DWT variants (periodization, so sizes halve
+ * exactly). Parameter counts equal
  * the reference's PyTorch modules for the same width (test/models/waveunet3d).
  * Layers are named after the reference's modules (`cov3d_11_en_conv`, …) so
  * its weights map one to one.
@@ -32,12 +32,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { relu } from '../../nn/core.js';
 import { WeightInit } from '../../nn/init.js';
+import { MaxUnpool3D } from '../../nn/max-unpool.js';
 import { batchNorm } from '../../nn/norm.js';
 import { WaveletPool3D, WaveletUnpool3D } from '../../wavelets/layers.js';
 import { HardShrink } from '../../nn/hard-shrink.js';
 import { interpolate, ScatterEven } from '../../nn/upsample.js';
 
-export const WAVEUNET3D_VARIANTS = ['unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4'] as const;
+export const WAVEUNET3D_VARIANTS = ['segnet', 'unet-v1', 'unet-v2', 'wavesnet-v1', 'wavesnet-v2', 'wavesnet-v3', 'wavesnet-v4'] as const;
 export type WaveUNet3DVariant = (typeof WAVEUNET3D_VARIANTS)[number];
 
 export interface WaveUNet3DOptions {
@@ -76,7 +77,7 @@ export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel
     x = block(x, widths[level - 1], `cov3d_${level}2_en`);
     skips.push(x);
     const name = `downsampling_${level}`;
-    if (variant === 'unet-v1') x = tf.layers.maxPooling3d({ poolSize: 2, strides: 2, name }).apply(x) as tf.SymbolicTensor;
+    if (variant === 'segnet' || variant === 'unet-v1') x = tf.layers.maxPooling3d({ poolSize: 2, strides: 2, name }).apply(x) as tf.SymbolicTensor;
     else if (variant === 'unet-v2') x = conv3d(x, widths[level - 1], 1, name, 2);
     else if (variant === 'wavesnet-v1' || variant === 'wavesnet-v2') x = new WaveletPool3D({ wavelet, name }).apply(x) as tf.SymbolicTensor;
     else {
@@ -90,7 +91,9 @@ export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel
   for (let level = 4; level >= 1; level--) {
     const name = `upsampling_${level}`;
     const channels = x.shape[4] as number;
-    if (variant === 'unet-v1' || variant === 'wavesnet-v2') {
+    if (variant === 'segnet') {
+      x = new MaxUnpool3D({ name }).apply([x, skips[level - 1]]) as tf.SymbolicTensor;
+    } else if (variant === 'unet-v1' || variant === 'wavesnet-v2') {
       // PyTorch's ConvTranspose3d(k 1, s 2, output_padding 1): values to even positions, then the 1×1×1 map and bias everywhere.
       x = conv3d(new ScatterEven({ name: `${name}_scatter` }).apply(x) as tf.SymbolicTensor, channels, 1, name);
     } else if (variant === 'unet-v2' || variant === 'wavesnet-v1') {
@@ -98,7 +101,7 @@ export function buildWaveUNet3D(options: WaveUNet3DOptions = {}): tf.LayersModel
     } else {
       x = new WaveletUnpool3D({ wavelet, name }).apply([x, ...details[level - 1]]) as tf.SymbolicTensor;
     }
-    x = tf.layers.concatenate({ axis: -1, name: `concat_${level}` }).apply([x, skips[level - 1]]) as tf.SymbolicTensor;
+    if (variant !== 'segnet') x = tf.layers.concatenate({ axis: -1, name: `concat_${level}` }).apply([x, skips[level - 1]]) as tf.SymbolicTensor;
     x = block(x, widths[level - 1], `cov3d_${level}1_de`);
     x = block(x, level === 1 ? widths[0] : widths[level - 2], `cov3d_${level}2_de`);
   }

@@ -33,7 +33,7 @@ import { NATIVE_MATMUL_KERNEL_NAMES, nativeMatMulKernels } from './native-matmul
 import { nativeLayerNormKernels } from './native-layernorm.js';
 import { nativeGeluKernels } from './native-gelu.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
-import { concatKernel, splitVKernel } from './concat-split.js';
+import { concatKernel, packKernel, splitVKernel, unpackKernel } from './concat-split.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
 
 /**
@@ -43,8 +43,8 @@ import { leadingAxesSumKernel } from './leading-axes-sum.js';
  * both gradients (slow, and the input gradient is wrong there); an Identity
  * that shares memory instead of copying. On wasm and cpu: wavecv's own
  * sampling kernel for registration (`warp.ts`) and its gradient. Also on
- * wasm, registered with the backend's kernel as their fallback: `Concat` and
- * `SplitV` as block copies (`concat-split.ts`) and `Sum` over leading axes
+ * wasm, registered with the backend's kernel as their fallback: `Concat`,
+ * `SplitV`, `Pack` and `Unpack` as block copies (`concat-split.ts`) and `Sum` over leading axes
  * without a transpose (`leading-axes-sum.ts`).
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
@@ -92,6 +92,8 @@ export function registerTrainingKernels(backendName: string): void {
   if (backendName === 'wasm') {
     replaceKernel(concatKernel(registeredKernel(tf.Concat, backendName)));
     replaceKernel(splitVKernel(registeredKernel(tf.SplitV, backendName)));
+    replaceKernel(packKernel(registeredKernel(tf.Pack, backendName)));
+    replaceKernel(unpackKernel(registeredKernel(tf.Unpack, backendName)));
     replaceKernel(leadingAxesSumKernel(registeredKernel(tf.Sum, backendName)));
   }
   const addon = nativeAddon();

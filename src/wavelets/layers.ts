@@ -183,6 +183,29 @@ abstract class WaveletLayer extends tf.layers.Layer {
     throw new WavecvError(`${this.name} inputs`, inputs.length, `${count} band tensors, or one tensor with the bands stacked on the channels`);
   }
 
+  /** The input, gradient tape and outputs of the last call that returned several bands (see {@link reuseBands}). */
+  private lastBands?: { input: tf.Tensor; tape: unknown; bands: tf.Tensor[] };
+
+  /**
+   * The bands of `input` from `compute`, or those of the previous call when
+   * it had the same input tensor, ran under the same gradient tape (so the
+   * bands' operation is on the tape being recorded) and its bands are still
+   * alive. Why: tfjs-layers' graph executor (`execute` in tfjs-layers'
+   * src/engine/executor.ts) calls a layer once for every output the graph
+   * uses, so a 3-D pool returning its 8 bands ran 8 times, forward and
+   * backward (32 calls for the 4 pools of a 3D WaveUNet step, measured).
+   * Wavelet layers hold no weights and do not depend on `training`, so the
+   * same input tensor always gives the same bands.
+   */
+  protected reuseBands(input: tf.Tensor, compute: () => tf.Tensor[]): tf.Tensor[] {
+    const tape = tf.engine().state.activeTape;
+    const last = this.lastBands;
+    if (last && last.input === input && last.tape === tape && !input.isDisposed && last.bands.every((b) => !b.isDisposed)) return last.bands;
+    const bands = compute();
+    this.lastBands = { input, tape, bands };
+    return bands;
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), wavelet: this.waveletName, mode: this.mode };
   }
@@ -212,11 +235,14 @@ abstract class DwtLayer extends WaveletLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     void kwargs;
-    return tf.tidy(() => {
-      const bands = this.analysis(asList(inputs)[0]);
-      const ordered = pywtOrder(this.dims).map((i) => bands[i]);
-      return this.concat ? tf.concat(ordered, this.dims + 1) : ordered;
-    });
+    const x = asList(inputs)[0];
+    const ordered = () =>
+      tf.tidy(() => {
+        const bands = this.analysis(x);
+        return pywtOrder(this.dims).map((i) => bands[i]);
+      });
+    if (!this.concat) return this.reuseBands(x, ordered);
+    return tf.tidy(() => tf.concat(ordered(), this.dims + 1));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -324,9 +350,11 @@ abstract class PoolLayer extends WaveletLayer {
         if (periodized) return this.analysis(x, [decLo.map((v, i) => (v + decHi[i]) / 2)])[0];
         return tf.div(tf.addN(this.analysis(x)), 2 ** this.dims);
       }
-      const all = this.analysis(x);
-      const ordered = pywtOrder(this.dims).map((i) => all[i]);
-      return this.returnDetails ? ordered : tf.concat(ordered, this.dims + 1);
+      const ordered = () => {
+        const all = this.analysis(x);
+        return pywtOrder(this.dims).map((i) => all[i]);
+      };
+      return this.returnDetails ? this.reuseBands(x, ordered) : tf.concat(ordered(), this.dims + 1);
     });
   }
 

@@ -99,3 +99,26 @@ test('one SGD step of wavesnet-v3 (db2) on a cube lowers the loss and leaks no t
   tf.dispose([x, y, first, last]);
   model.dispose();
 });
+
+test('a training step of wavesnet-v3 runs each wavelet pool once although its 8 bands feed 8 layers', async () => {
+  await initEngine();
+  const { WaveletPool3D } = await import('../../src/wavelets/layers.js');
+  const pool = WaveletPool3D.prototype as unknown as { analysis: (...args: unknown[]) => tf.Tensor[] };
+  const analysis = pool.analysis;
+  let calls = 0;
+  pool.analysis = function (this: unknown, ...args: unknown[]) {
+    calls++;
+    return analysis.apply(this, args);
+  };
+  try {
+    const model = buildWaveUNet3D({ variant: 'wavesnet-v3', width: 2, cube: [16, 16, 16], seed: 1 });
+    const x = tf.randomUniform([1, 16, 16, 16, 1], 0, 1, 'float32', 4);
+    const { value, grads } = tf.variableGrads(() => tf.mean(model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+    assert.equal(calls, 4, 'one analysis per pool');
+    assert.ok(Object.values(grads).every((g) => Number.isFinite(g.dataSync()[0])));
+    tf.dispose([x, value, ...Object.values(grads)]);
+    model.dispose();
+  } finally {
+    pool.analysis = analysis;
+  }
+});

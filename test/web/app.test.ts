@@ -7,15 +7,17 @@
 // and confidences at every noise level, and the similarity and decision of the
 // pair (aligned in Node by the landmarks the page found, which must be a
 // plausible face: a confident box inside the photo, eyes above nose above
-// mouth), a segmentation model's overlay and class counts, and a forgery
+// mouth), a segmentation model's overlay and class counts, the demo WiNet's
+// registration of the bundled ITK pair and of the pair uploaded swapped
+// (against `registerScans`, the path of `wavecv register`), and a forgery
 // detector's fake probability of every face of a group photo. The
 // page runs on the wasm backend (`?backend=wasm`), which needs no GPU. A
 // screenshot of the page is kept in test-artifacts/web/app.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
@@ -29,6 +31,8 @@ import { createModel } from '../../src/models/index.js';
 import { MODEL_METADATA_FORMAT, MODEL_METADATA_VERSION, parseModelMetadata, setModelMetadata, type ModelMetadata } from '../../src/train/model-metadata.js';
 import type { SegmentModelExtension } from '../../src/tasks/segment.js';
 import { segmentPixels } from '../../web/src/segment.js';
+import { DEMO_MODEL, DEMO_PAIR } from '../../web/src/register-panel.js';
+import { registerScans, type LoadedRegistrationModel, type RegisterModelExtension } from '../../src/tasks/register.js';
 import { classifierInput, predictUnderNoise } from '../../web/src/classify.js';
 import { BUNDLED_MODELS, NOISE_LEVELS } from '../../web/src/classify-panel.js';
 import { rgbaToImage, type Rgba } from '../../web/src/image-tensor.js';
@@ -99,7 +103,7 @@ async function fashionImage(index: number): Promise<Buffer> {
   return sharp(Buffer.from(images.data.subarray(index * h * w, (index + 1) * h * w)), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
 }
 
-test('the browser app: DWT explorer, WaveCNet classification under noise, face verification, segmentation and forgery detection of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
+test('the browser app: DWT explorer, WaveCNet classification under noise, face verification, segmentation, registration and forgery detection of uploaded images match Node', { timeout: 240_000, skip: chromium }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-web-app-'));
   let server: PreviewServer | undefined;
   let browser: Browser | undefined;
@@ -247,6 +251,50 @@ test('the browser app: DWT explorer, WaveCNet classification under noise, face v
     assert.ok(segmentation.counts.filter((n) => n > 0).length >= 2, `more than one class found (${segmentation.counts})`);
     const offPixels = Array.from(segmentation.overlay).filter((v, i) => Math.abs(v - overlay.rgb[i]) > 1).length;
     assert.equal(offPixels, 0, `${offPixels} overlay values differ from Node's`);
+
+    // Registration: the demo WiNet registered the demo pair at start (the panel's figure and its mean squared
+    // differences); the same pair through `registerScans` (the path of `wavecv register`) in Node gives the same warp,
+    // and uploading the pair swapped registers it again.
+    const demoModel = await loadModel(join(ROOT, 'web/public', dirname(DEMO_MODEL)));
+    const demoMeta = parseModelMetadata(demoModel.getUserDefinedMetadata(), DEMO_MODEL) as ModelMetadata<RegisterModelExtension>;
+    const loadedDemo: LoadedRegistrationModel = {
+      model: demoModel,
+      metadata: { task: 'register', model: demoMeta.model.name, modelOptions: demoMeta.model.options, size: demoMeta.extension.size, field: demoMeta.extension.field, integrationSteps: demoMeta.extension.integrationSteps, normalization: 'minmax', loss: demoMeta.extension.loss },
+    };
+    const pairPng = { fixed: readFileSync(join(ROOT, 'web/public', DEMO_PAIR.fixed)), moving: readFileSync(join(ROOT, 'web/public', DEMO_PAIR.moving)) };
+    const greyScan = async (png: Buffer) => {
+      const rgba = await decodeRgba(png);
+      return { values: rgbaToImage(rgba, 1).dataSync() as Float32Array, shape: [rgba.height, rgba.width] };
+    };
+    const registeredInPage = async () => {
+      const info = await page.evaluate(() => ({ ...document.getElementById('register-info')!.dataset }));
+      return { before: Number(info.mseBefore), after: Number(info.mseAfter) };
+    };
+    assert.ok((await rendered('#register')) >= 1, 'the demo pair is registered at start');
+    for (const [fixedPng, movingPng, swapped] of [[pairPng.fixed, pairPng.moving, false], [pairPng.moving, pairPng.fixed, true]] as const) {
+      if (swapped) {
+        before = await rendered('#register');
+        await page.setInputFiles('#register-fixed-file', { name: 'fixed.png', mimeType: 'image/png', buffer: fixedPng });
+        await waitRendered('#register', before);
+        before = await rendered('#register');
+        await page.setInputFiles('#register-moving-file', { name: 'moving.png', mimeType: 'image/png', buffer: movingPng });
+        await waitRendered('#register', before);
+      }
+      const inPage = await registeredInPage();
+      const fixedScan = await greyScan(fixedPng);
+      const movingScan = await greyScan(movingPng);
+      const node = await registerScans(loadedDemo, fixedScan, movingScan);
+      const nodeMse = (values: Float32Array) => values.reduce((a, v, i) => a + (v - fixedScan.values[i]) ** 2, 0) / values.length;
+      assert.ok(Math.abs(inPage.before - nodeMse(movingScan.values)) < 1e-9, `moving vs fixed: ${inPage.before} in the page, ${nodeMse(movingScan.values)} in Node`);
+      assert.ok(Math.abs(inPage.after - nodeMse(node.warped)) < 1e-5, `warped vs fixed: ${inPage.after} in the page, ${nodeMse(node.warped)} in Node (wavecv register's path)`);
+      if (!swapped) assert.ok(inPage.after < inPage.before, `the demo model brings the demo pair closer: ${inPage.before} → ${inPage.after}`);
+    }
+    const figure = await page.evaluate(() => {
+      const canvas = document.getElementById('register-figure') as HTMLCanvasElement;
+      return { width: canvas.width, height: canvas.height };
+    });
+    assert.deepEqual(figure, { width: 6 * demoMeta.extension.size[1] + 5 * 4, height: demoMeta.extension.size[0] }, 'six panels: fixed, moving, warped, difference, checkerboard, deformed grid');
+    demoModel.dispose();
 
     // Forgery detection: a detector with known weights (logits [0, Σ_c w_c·mean(x_c)] of the normalised crop) on face-api's
     // group photo; every face the page found is scored as Node scores the same crops.

@@ -1,9 +1,11 @@
 /**
  * The wavecv browser app (`npm run web`): starts a TF.js backend, then wires
  * the panels — the DWT explorer, WaveCNet classification under noise, face
- * verification, segmentation and forgery detection — to their uploads. Each panel starts with an example (the bundled
+ * verification, segmentation, registration and forgery detection — to their
+ * uploads. Each panel starts with an example (the bundled
  * `data/images/chelsea.png` for the DWT, a Fashion-MNIST test image for the
- * classifier), so the page works before anything is uploaded.
+ * classifier, the demo WiNet on an ITK slice pair for registration), so the
+ * page works before anything is uploaded.
  *
  * `document.body.dataset.state` is `starting`, then `ready` (or `error`, with
  * the message in `#app-error`); `#backend` names the backend in use.
@@ -16,6 +18,7 @@ import { DwtPanel } from './dwt-panel.js';
 import { FacePanel } from './face-panel.js';
 import { ForgeryPanel } from './forgery-panel.js';
 import { SegmentPanel } from './segment-panel.js';
+import { RegisterPanel } from './register-panel.js';
 import { decodeToRgba, fetchRgba } from './pixels.js';
 import type { Rgba } from './image-tensor.js';
 import { element } from './dom.js';
@@ -57,6 +60,7 @@ async function start(): Promise<void> {
   classify.setImage(await fetchRgba(CLASSIFY_EXAMPLES[0]));
   new FacePanel();
   new SegmentPanel();
+  await new RegisterPanel().loadBundled();
   new ForgeryPanel();
 }
 

@@ -2,15 +2,17 @@
  * `npm run bench -- register`: WiNet's efficiency claim (Cheng et al., MICCAI
  * 2024, §1 and §3: the wavelet-coefficient decoder with parameter-free IDWT
  * needs less memory than full-resolution decoders), checked in one run on the
- * same engine: for WiNet, WiNet-Diff and the VoxelMorph U-Net baseline
- * (`createModel`), in 2-D and 3-D at the same input size,
+ * same engine: for WiNet, WiNet-Diff and the baselines — the VoxelMorph U-Net
+ * and the coarse-to-fine pyramid (`createModel`) — in 2-D and 3-D at the same
+ * input size,
  *  - one training step: forward, NCC (window 9) + 2 · Grad smoothness, the
  *    velocity integrated (7 squarings) for WiNet-Diff, backward, Adam update;
  *  - inference: forward (+ integration) for one pair.
  * Printed per model: parameters, peak tensor memory (`tf.profile`'s
  * peakBytes — the engine's working memory, the counterpart of the GPU memory
  * the paper reports) and median CPU time of a training step and of inference
- * after one warm-up, and the ratios WiNet / U-Net.
+ * after one warm-up, and the ratios of every other model to WiNet (above 1:
+ * WiNet needs less).
  *
  * Options: --dims 2,3  --size2 160x192  --size3 64x64x64  --steps 3  --start-channels 8
  */
@@ -23,7 +25,7 @@ import { registrationObjective } from '../src/losses/registration.js';
 import { displacementOf } from '../src/nn/warp.js';
 import { cpuMs, intOption, median } from './lib/common.js';
 
-const MODELS = ['winet', 'winet-diff', 'vxm-unet'];
+const MODELS = ['winet', 'winet-diff', 'vxm-unet', 'pyramid-unet'];
 
 interface Measure {
   model: string;
@@ -86,11 +88,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const rows: Measure[] = [];
     for (const name of MODELS) rows.push(await measure(name, size, steps, startChannels));
     process.stdout.write(`\n${dims}-D, ${size.join('×')}, WiNet C=${startChannels}\n`);
-    process.stdout.write('model        params     train peak MB  train ms   infer peak MB  infer ms\n');
-    for (const r of rows) process.stdout.write(`${r.model.padEnd(12)} ${String(r.params).padStart(9)}  ${r.trainPeakMB.toFixed(1).padStart(12)}  ${r.trainMs.toFixed(0).padStart(8)}  ${r.inferPeakMB.toFixed(1).padStart(13)}  ${r.inferMs.toFixed(0).padStart(8)}\n`);
-    const unet = rows.find((r) => r.model === 'vxm-unet')!;
-    for (const r of rows.filter((r) => r !== unet)) {
-      process.stdout.write(`${r.model} / vxm-unet: train peak ${(r.trainPeakMB / unet.trainPeakMB).toFixed(2)}, train time ${(r.trainMs / unet.trainMs).toFixed(2)}, inference peak ${(r.inferPeakMB / unet.inferPeakMB).toFixed(2)}, inference time ${(r.inferMs / unet.inferMs).toFixed(2)}\n`);
+    process.stdout.write('model          params     train peak MB  train ms   infer peak MB  infer ms\n');
+    for (const r of rows) process.stdout.write(`${r.model.padEnd(14)} ${String(r.params).padStart(9)}  ${r.trainPeakMB.toFixed(1).padStart(12)}  ${r.trainMs.toFixed(0).padStart(8)}  ${r.inferPeakMB.toFixed(1).padStart(13)}  ${r.inferMs.toFixed(0).padStart(8)}\n`);
+    const winet = rows.find((r) => r.model === 'winet')!;
+    for (const r of rows.filter((r) => r !== winet)) {
+      process.stdout.write(`${r.model} / winet: train peak ${(r.trainPeakMB / winet.trainPeakMB).toFixed(2)}, train time ${(r.trainMs / winet.trainMs).toFixed(2)}, inference peak ${(r.inferPeakMB / winet.inferPeakMB).toFixed(2)}, inference time ${(r.inferMs / winet.inferMs).toFixed(2)}\n`);
     }
   }
 }

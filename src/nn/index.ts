@@ -20,6 +20,7 @@
  * | upsample.ts | `transposedConv`, `Interpolate` / `interpolate` / `resize` (nearest, bi/trilinear, PyTorch `align_corners` False or True), `ScatterEven` (zero insertion), `waveletUnpool` | ✓ | ✓ |
  * | max-unpool.ts | `MaxUnpool2D`, `MaxUnpool3D` (SegNet's un-pooling with the pool's switches) | ✓ | ✓ |
  * | warp.ts | `warp`, `integrateVelocity`, `composeFields` (spatial transformer, registration) | ✓ | ✓ |
+ * | spatial-transformer.ts | `SpatialTransformer`, `FieldComposition`: warp and composition as layers (pyramids, cascades) | ✓ | ✓ |
  * | l2-normalize.ts | `l2Normalize` (embeddings) | – | – |
  * | attention.ts | `MultiHeadSelfAttention` (batched heads, maps retrievable, MAS option) | ✓ (tokens) | – |
  * | vit.ts | `PatchEmbedding`, `ClassTokenPositionEmbedding`, `DropPath`, `transformerBlock` (pre-norm, MAS / LEVT switches), `buildVit`, `vitAttentionMaps` | ✓ | – |
@@ -70,6 +71,7 @@ export { HardShrink } from './hard-shrink.js';
 export { relu, prelu, dense, globalAveragePool, countTrainableParams } from './core.js';
 export { MaxUnpool2D, MaxUnpool3D, maxPoolSwitches, maxPool3DSwitches } from './max-unpool.js';
 export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
+export { SpatialTransformer, FieldComposition, type SpatialTransformerArgs } from './spatial-transformer.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
 export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './vit.js';

@@ -1,6 +1,6 @@
 /**
  * Unsupervised deformable registration with the registration networks of the
- * model registry (`winet`, `winet-diff`, `vxm-unet`): training as a task of
+ * model registry (`winet`, `winet-diff`, `vxm-unet`, `pyramid-unet`): training as a task of
  * the run template (src/train/run.ts), registering a pair, and evaluating on
  * labelled pairs.
  *
@@ -38,7 +38,7 @@ import { checkLossOptions, createLoss } from '../losses/registry.js';
 import { resolveRegistrationLoss, type RegistrationLoss, type RegistrationLossContext } from '../losses/registration.js';
 import { dice, foldingPercentage, hd95, labelsIn } from '../metrics/registration.js';
 import { createModel, type ModelOptions } from '../models/index.js';
-import { registrationField, type FieldKind } from '../models/winet/index.js';
+import { registrationField, registrationModels, type FieldKind } from '../models/winet/index.js';
 import { displacementOf, warp } from '../nn/warp.js';
 import { findModelMetadata, loadRunModel } from '../train/run-folder.js';
 import { runTraining, windowedStepCurves, type RunOutcome, type RunSettings, type TrainingTask } from '../train/run.js';
@@ -63,7 +63,7 @@ export interface RegistrationMetadata {
 export type RegisterModelExtension = Pick<RegistrationMetadata, 'size' | 'field' | 'integrationSteps' | 'loss'>;
 
 export interface TrainRegistrationOptions extends Omit<RunSettings, 'optimizer'> {
-  /** A registration model of the registry (winet, winet-diff, vxm-unet). */
+  /** A registration model of the registry (winet, winet-diff, vxm-unet, pyramid-unet). */
   model: string;
   /** Further model options (startChannels, wavelet); dims, size and seed come from the data and the run. */
   modelOptions?: ModelOptions;
@@ -100,7 +100,7 @@ export const registerTask: TrainingTask<RegisterRunOptions, RegistrationPairs, R
   name: 'register',
 
   validate(options) {
-    check(registrationField(options.model) !== undefined, 'model', options.model, 'a registration model (winet, winet-diff, vxm-unet)');
+    check(registrationField(options.model) !== undefined, 'model', options.model, `a registration model (${registrationModels().join(', ')})`);
     check(typeof options.data === 'string' && options.data !== '', 'data', options.data, 'a folder of pair folders or a pairs CSV');
     if (options.size !== undefined) check(Array.isArray(options.size) && (options.size.length === 2 || options.size.length === 3) && options.size.every((n) => Number.isInteger(n) && n > 0 && n % 16 === 0), 'size', options.size, 'two or three multiples of 16');
     for (const key of ['dims', 'size', 'seed']) check(options.modelOptions?.[key] === undefined, `modelOptions.${key}`, options.modelOptions?.[key], 'nothing (it comes from the data and the run)');

@@ -1,7 +1,8 @@
 // WiNet (src/models/winet/): parameter counts equal to a PyTorch rendering of
 // the paper (scripts/gen_winet_fixtures.py), and the same forward pass as that
 // reference with the same deterministic weights, in 2-D and 3-D; saved and
-// reloaded models give the same field.
+// reloaded models give the same field. The pyramid baseline likewise against
+// its PyTorch rendering (scripts/gen_pyramid_fixtures.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +26,8 @@ interface Reference {
   params: Array<{ name: string; shape: number[] }>;
 }
 const fixtures = JSON.parse(readFileSync(new URL('../fixtures/winet.json', import.meta.url), 'utf8')) as Record<'2d' | '3d', Reference>;
+type PyramidReference = Pick<Reference, 'size' | 'moving' | 'fixed' | 'field' | 'params'> & { paramCount: number };
+const pyramidFixtures = JSON.parse(readFileSync(new URL('../fixtures/pyramid.json', import.meta.url), 'utf8')) as Record<'2d' | '3d', PyramidReference>;
 
 /** The generator's formula_weights: element j of parameter t is scale·sin(0.7 j + 1.1 t) in PyTorch layout. */
 function formulaValues(t: number, shape: number[]): Float32Array {
@@ -105,6 +108,43 @@ for (const key of ['2d', '3d'] as const) {
   });
 }
 
+for (const key of ['2d', '3d'] as const) {
+  test(`pyramid-unet ${key}: parameter count and forward equal the PyTorch reference with the same weights (down-sampling, field up-sampling, in-graph warp and composition); save and reload keep it`, async () => {
+    await initEngine();
+    const ref = pyramidFixtures[key];
+    const dims = ref.size.length as 2 | 3;
+    const model = createModel('pyramid-unet', { dims, size: ref.size });
+    assert.equal(model.countParams(), ref.paramCount);
+    loadReferenceWeights(model, ref.params);
+    const moving = tf.tensor(ref.moving, [1, ...ref.size, 1]);
+    const fixed = tf.tensor(ref.fixed, [1, ...ref.size, 1]);
+    const field = model.predict([moving, fixed]) as tf.Tensor;
+    assert.deepEqual(field.shape, [1, ...ref.size, dims]);
+    const got = field.dataSync();
+    let worst = 0;
+    let peak = 0;
+    for (let i = 0; i < got.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i] - ref.field[i]));
+      peak = Math.max(peak, Math.abs(ref.field[i]));
+    }
+    assert.ok(peak > 0.5, `the reference field moves voxels (peak ${peak})`);
+    assert.ok(worst < 1e-4 * peak, `max |difference| ${worst} against a peak of ${peak}`);
+    const dir = mkdtempSync(join(tmpdir(), 'wavecv-pyramid-'));
+    try {
+      await saveModel(model, dir);
+      const back = await loadModel(dir);
+      const again = back.predict([moving, fixed]) as tf.Tensor;
+      assert.ok(tf.max(tf.abs(tf.sub(again, field))).dataSync()[0] === 0);
+      tf.dispose([again]);
+      back.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    tf.dispose([moving, fixed, field]);
+    model.dispose();
+  });
+}
+
 test('registration model options are checked by the registry specs alone, naming the option', async () => {
   await initEngine();
   const refused = (name: string, options: Record<string, unknown>, pattern: RegExp) =>
@@ -113,6 +153,7 @@ test('registration model options are checked by the registry specs alone, naming
   refused('winet', { dims: 2, size: [32, 32], wavelet: 'nope' }, /^wavelet: got "nope", expected a discrete wavelet name \(wavecv wavelets\)/);
   refused('winet-diff', { dims: 3, size: [32, 32, 32], startChannels: 0 }, /^startChannels: got 0, expected an integer ≥ 1/);
   refused('vxm-unet', { dims: 4 }, /^dims: got 4, expected one of 2, 3/);
+  refused('pyramid-unet', { dims: 2, size: [40, 32] }, /^size: got \[40, 32\], expected a non-empty array of integers ≥ 16, multiples of 16 \(pyramid-unet: /);
   refused('vxm-unet', { dims: 2, size: [32, 32, 32] }, /^size: got \[32, 32, 32\], expected 2 spatial sizes \(dims 2\)$/);
   refused('waveunet3d', { cube: [16, 32] }, /^cube: got \[16, 32\], expected 3 integers ≥ 16, multiples of 16/);
   refused('waveunet3d', { variant: 'unet-v1', wavelet: 'nope' }, /^wavelet: got "nope", expected a discrete wavelet name/);

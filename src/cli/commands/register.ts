@@ -90,10 +90,10 @@ export function registerRegistrationCommands(program: Command): void {
   addTrainerOptions(
     trainCommand(program)
       .command('register')
-      .description('train an unsupervised registration network (winet, winet-diff) on pair folders')
+      .description('train an unsupervised registration network (winet, winet-diff, or a baseline: vxm-unet, pyramid-unet) on pair folders')
       .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --train 64 --test 8', 'wavecv train register --data data-generated/registration-2d/train --model winet-diff --epochs 2 --out runs/register-2d'))
       .requiredOption('--data <dir>', 'folder of pair folders (fixed.*, moving.*), e.g. DIR/train of `wavecv generate registration`')
-      .option('--model <name>', 'winet, winet-diff or the baseline vxm-unet', 'winet')
+      .option('--model <name>', 'winet, winet-diff or a baseline: vxm-unet, pyramid-unet', 'winet')
       .option('--size <DxHxW>', 'network input size (multiples of 16; default: the scans rounded up)')
       .option('--start-channels <n>', 'C of WiNet (WiNet models only)', positiveInteger('start-channels'), 8)
       .option('--wavelet <name>', 'wavelet of the DWT/IDWT (WiNet models only)', 'haar')

@@ -1,8 +1,10 @@
 /**
  * Registers the registration networks: `winet` (displacement) and
  * `winet-diff` (stationary velocity, integrated by scaling and squaring with
- * 7 steps; Cheng et al., MICCAI 2024, §2.3), and the baseline `vxm-unet`
- * (VoxelMorph's U-Net, displacement), 3-D by default as in the paper,
+ * 7 steps; Cheng et al., MICCAI 2024, §2.3), and the baselines `vxm-unet`
+ * (VoxelMorph's U-Net, displacement) and `pyramid-unet` (a LapIRN-style
+ * coarse-to-fine pyramid of three small U-Nets whose residual fields are
+ * up-sampled and composed, displacement), 3-D by default as in the paper,
  * 2-D with `dims: 2`. Options: `dims` (2 | 3), `size` (spatial size, multiples
  * of 16; default 160×192×224, the IXI volumes of the paper, or 160×192 in
  * 2-D), `startChannels` (C, default 8), `wavelet` (default 'haar'), `seed`.
@@ -11,6 +13,7 @@
 import { check } from '../../errors.js';
 import type { OptionSpecs } from '../option-specs.js';
 import { registerModel, type ModelOptions } from '../registry.js';
+import { buildPyramid } from './pyramid.js';
 import { buildVoxelMorph } from './voxelmorph.js';
 import { buildWiNet, WINET_SIZE_MULTIPLE } from './winet.js';
 
@@ -23,6 +26,11 @@ const FIELD_KINDS = new Map<string, FieldKind>();
 /** The field kind of registration model `name`, or undefined for other models. */
 export function registrationField(name: string): FieldKind | undefined {
   return FIELD_KINDS.get(name);
+}
+
+/** Names of the registered registration models. */
+export function registrationModels(): string[] {
+  return [...FIELD_KINDS.keys()];
 }
 
 /**
@@ -82,5 +90,18 @@ registerModel({
   create: (options) => {
     const size = registrationSize(options);
     return buildVoxelMorph({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
+  },
+});
+
+FIELD_KINDS.set('pyramid-unet', 'displacement');
+registerModel({
+  name: 'pyramid-unet',
+  family: 'registration',
+  description: 'coarse-to-fine pyramid baseline (LapIRN-style, MICCAI 2020): three small U-Nets at 1/4, 1/2 and 1, each predicting a residual displacement after warping by the up-sampled coarser field, composed; 2-D or 3-D',
+  options: FIELD_OPTIONS,
+  smallOptions: { dims: 3, size: [16, 16, 16] },
+  create: (options) => {
+    const size = registrationSize(options);
+    return buildPyramid({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
   },
 });

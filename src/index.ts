@@ -102,7 +102,7 @@ export { binaryScores, videoScores, frameAndVideoScores, type BinaryScores, type
 export { buildWiNet, WINET_SIZE_MULTIPLE, type WiNetOptions } from './models/winet/winet.js';
 export { buildVoxelMorph, type VoxelMorphOptions } from './models/winet/voxelmorph.js';
 export { registrationField, registrationSize, type FieldKind } from './models/winet/index.js';
-export { readScan, listPairs, normalizeMinMax, centerFit, resampleTo, type Scan, type PairPaths } from './data/registration.js';
+export { readScan, listPairs, normalizeMinMax, centerFit, resampleTo, type Scan, type PairPaths, type LabelSetPaths } from './data/registration.js';
 export { randomDeformation, type DeformationOptions } from './data/deformations.js';
 export { generateRegistrationSet, type RegistrationSetOptions } from './data/registration-sets.js';
 export {

@@ -16,7 +16,16 @@
  *   Each pair: moving = the atlas brain with its labels, fixed = the brain and
  *   labels under a random smooth diffeomorphic deformation (the atlas is the
  *   moving image, as in the IXI protocol WiNet follows); training and test
- *   seeds from disjoint ranges as in 2-D.
+ *   seeds from disjoint ranges as in 2-D. A second label set rides along:
+ *   the HarvardOxford cortical atlas (`HarvardOxford-cort-maxprob-thr0-1mm`,
+ *   48 labels, stored on a flipped 182×218×182 grid) brought onto Colin27's
+ *   grid through the two headers' world coordinates (nearest neighbour,
+ *   `world-resample.ts`), then reduced and deformed as AAL — written as
+ *   `fixed_labels_harvard-oxford` / `moving_labels_harvard-oxford`.
+ *   `inter-subject/itk-t1/` holds one real inter-subject pair at the same
+ *   reduction (`inter-subject.ts`): ITK's k-means T1 brain (moving) → Colin27
+ *   (fixed), labelled by tissue (grey / white matter) with the brain mask as
+ *   a second label set (`_labels_brain`).
  * Deformations: `data/deformations.ts`. Everything is written atomically per
  * file; a `generator.json` records the settings.
  */
@@ -29,9 +38,13 @@ import { readNifti, writeNifti } from '../io/nifti.js';
 import { spacingAffine, volumeValues, type Volume } from '../io/volume.js';
 import { warp } from '../nn/warp.js';
 import { randomDeformation } from './deformations.js';
+import { interSubjectPair } from './inter-subject.js';
+import { resampleWorld } from './world-resample.js';
 
 export const ITK_DATA = '/usr/share/doc/insighttoolkit4-examples/examples/Data';
 export const MRICRON_TEMPLATES = '/usr/share/mricron/templates';
+/** The HarvardOxford cortical max-probability atlas of mricron-data (the second 3-D label set). */
+export const HARVARD_OXFORD = 'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz';
 
 export interface RegistrationSetOptions {
   dims: 2 | 3;
@@ -56,11 +69,22 @@ function deform(values: Float32Array, shape: number[], displacement: Float32Arra
   return tf.tidy(() => warp(tf.tensor(values, [1, ...shape, 1]), tf.tensor(displacement, [1, ...shape, shape.length]), { interpolation, padding: 'zeros' }).dataSync() as Float32Array);
 }
 
-function writePair(dir: string, fixed: Volume, moving: Volume, fixedLabels?: Volume, movingLabels?: Volume): void {
+/** A label set beyond the first: written as `fixed_labels_<name>` / `moving_labels_<name>` (`listPairs` reads them). */
+interface ExtraLabels {
+  name: string;
+  fixed: Volume;
+  moving: Volume;
+}
+
+function writePair(dir: string, fixed: Volume, moving: Volume, fixedLabels?: Volume, movingLabels?: Volume, extra: ExtraLabels[] = []): void {
   writeNifti(join(dir, 'fixed.nii.gz'), fixed);
   writeNifti(join(dir, 'moving.nii.gz'), moving);
   if (fixedLabels) writeNifti(join(dir, 'fixed_labels.nii.gz'), fixedLabels);
   if (movingLabels) writeNifti(join(dir, 'moving_labels.nii.gz'), movingLabels);
+  for (const set of extra) {
+    writeNifti(join(dir, `fixed_labels_${set.name}.nii.gz`), set.fixed);
+    writeNifti(join(dir, `moving_labels_${set.name}.nii.gz`), set.moving);
+  }
 }
 
 async function slice(name: string): Promise<{ values: Float32Array; shape: number[] }> {
@@ -120,20 +144,37 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const atlasFile = readNifti(join(MRICRON_TEMPLATES, 'aal.nii.gz'));
     const brain = reduceVolume(volumeValues(brainFile), brainFile.shape, factor, false);
     const atlas = reduceVolume(atlasFile.data, atlasFile.shape, factor, true);
+    const harvardOxfordFile = readNifti(join(MRICRON_TEMPLATES, HARVARD_OXFORD));
+    const brainGrid = { shape: brainFile.shape, affine: brainFile.affine };
+    const harvardOxford = reduceVolume(resampleWorld(volumeValues(harvardOxfordFile), { shape: harvardOxfordFile.shape, affine: harvardOxfordFile.affine }, brainGrid, { interpolation: 'nearest' }), brainFile.shape, factor, true);
     const shape = brain.shape;
     const spacing = brainFile.spacing.map((s) => s * factor);
     const make = (dir: string, seed: number) => {
       const displacement = deformation(shape, seed);
+      const labels = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
       writePair(
         dir,
         scanVolume(deform(brain.values, shape, displacement, 'linear'), shape, spacing, 'float32'),
         scanVolume(brain.values, shape, spacing, 'float32'),
-        scanVolume(deform(atlas.values, shape, displacement, 'nearest'), shape, spacing, 'int16'),
-        scanVolume(atlas.values, shape, spacing, 'int16'),
+        labels(deform(atlas.values, shape, displacement, 'nearest')),
+        labels(atlas.values),
+        [{ name: 'harvard-oxford', fixed: labels(deform(harvardOxford.values, shape, displacement, 'nearest')), moving: labels(harvardOxford.values) }],
       );
     };
     for (let k = 0; k < options.train; k++) make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));
     for (let k = 0; k < options.test; k++, tests++) make(join(options.out, 'test', `pair${String(k).padStart(4, '0')}`), testSeed(k));
+    const pair = interSubjectPair(ITK_DATA, brainFile);
+    const reduce = (values: Float32Array, labels: boolean) => reduceVolume(values, pair.shape, factor, labels).values;
+    const tissue = (values: Float32Array) => scanVolume(reduce(values, true), shape, spacing, 'int16');
+    const brainMask = (values: Float32Array) => scanVolume(reduce(Float32Array.from(values, (v) => (v > 0 ? 1 : 0)), true), shape, spacing, 'int16');
+    writePair(
+      join(options.out, 'inter-subject', 'itk-t1'),
+      scanVolume(reduce(pair.fixed, false), shape, spacing, 'float32'),
+      scanVolume(reduce(pair.moving, false), shape, spacing, 'float32'),
+      tissue(pair.fixedTissue),
+      tissue(pair.movingTissue),
+      [{ name: 'brain', fixed: brainMask(pair.fixedTissue), moving: brainMask(pair.movingTissue) }],
+    );
   }
   writeJsonAtomic(join(options.out, 'generator.json'), { kind: 'registration', ...options, synthetic: 'random smooth diffeomorphic deformations of real anatomy', trainSeeds: [trainSeed(0), trainSeed(options.train - 1)], testSeeds: [testSeed(0), testSeed(Math.max(0, options.test - 1))] });
   return { train: options.train, test: tests };

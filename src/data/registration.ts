@@ -12,7 +12,9 @@
  *  - Pairs: a CSV with a header naming the columns `fixed`, `moving` and
  *    optionally `fixed_labels`, `moving_labels` (paths relative to the CSV's
  *    folder), or a folder of pair folders each holding `fixed.*`, `moving.*`
- *    and optionally `fixed_labels.*`, `moving_labels.*`.
+ *    and optionally `fixed_labels.*`, `moving_labels.*`. Further label sets
+ *    (a second atlas, a brain mask) are named by a suffix: columns or files
+ *    `fixed_labels_<set>` and `moving_labels_<set>`, both required.
  *  - Normalisation: min–max to [0, 1] per scan (WiNet's and TransMorph's IXI
  *    volumes are in [0, 1]); a constant scan becomes zeros.
  *  - Fitting: centred zero padding or cropping to the target size, margin
@@ -67,12 +69,36 @@ export async function readScan(path: string, argument = 'scan'): Promise<Scan> {
   return { values: Float32Array.from(image.data), shape: [image.height, image.width], path };
 }
 
+/** A label set beyond the first (module comment). */
+export interface LabelSetPaths {
+  name: string;
+  fixed: string;
+  moving: string;
+}
+
 export interface PairPaths {
   fixed: string;
   moving: string;
   fixedLabels?: string;
   movingLabels?: string;
+  /** Further label sets, by name (sorted). */
+  labelSets: LabelSetPaths[];
   name: string;
+}
+
+const LABEL_SET = /^fixed_labels_(.+)$/;
+
+/** The further label sets among `names` (stems or column names), with their fixed and moving entries through `at`; a set with neither entry is left out, one with only one is an error. */
+function labelSetsOf(names: string[], at: (name: string) => string | undefined, where: string): LabelSetPaths[] {
+  const sets: LabelSetPaths[] = [];
+  for (const set of names.map((n) => LABEL_SET.exec(n)?.[1]).filter((name): name is string => name !== undefined).sort()) {
+    const fixed = at(`fixed_labels_${set}`);
+    const moving = at(`moving_labels_${set}`);
+    if (fixed === undefined && moving === undefined) continue;
+    if (fixed === undefined || moving === undefined) throw new WavecvError('pairs', where, `both fixed_labels_${set} and moving_labels_${set}`);
+    sets.push({ name: set, fixed, moving });
+  }
+  return sets;
 }
 
 /** Pairs listed in a CSV (header with fixed, moving[, fixed_labels, moving_labels]) or held in pair folders. */
@@ -90,7 +116,12 @@ export function listPairs(source: string): PairPaths[] {
         if (!fixed || !moving) throw new WavecvError('pairs', join(source, name), 'a pair folder holding fixed.* and moving.*');
         const fixedLabels = find('fixed_labels');
         const movingLabels = find('moving_labels');
-        return { name, fixed: join(source, name, fixed), moving: join(source, name, moving), fixedLabels: fixedLabels && join(source, name, fixedLabels), movingLabels: movingLabels && join(source, name, movingLabels) };
+        const at = (stem: string) => {
+          const file = find(stem);
+          return file && join(source, name, file);
+        };
+        const labelSets = labelSetsOf(files.map((f) => f.replace(/\.(nii\.gz|[a-z]+)$/i, '')), at, join(source, name));
+        return { name, fixed: join(source, name, fixed), moving: join(source, name, moving), fixedLabels: fixedLabels && join(source, name, fixedLabels), movingLabels: movingLabels && join(source, name, movingLabels), labelSets };
       });
     check(pairs.length > 0, 'pairs', source, 'a folder with at least one pair folder');
     return pairs;
@@ -105,7 +136,8 @@ export function listPairs(source: string): PairPaths[] {
     const cells = line.split(',').map((c) => c.trim());
     check(cells.length === header.length, `${source}: line ${i + 2}`, line, `${header.length} comma-separated cells`);
     const at = (name: string) => (column(name) >= 0 && cells[column(name)] ? resolve(base, cells[column(name)]) : undefined);
-    return { name: cells[column('name')] ?? `pair${i + 1}`, fixed: at('fixed')!, moving: at('moving')!, fixedLabels: at('fixed_labels'), movingLabels: at('moving_labels') };
+    const labelSets = labelSetsOf(header, at, `${source}: line ${i + 2}`);
+    return { name: cells[column('name')] ?? `pair${i + 1}`, fixed: at('fixed')!, moving: at('moving')!, fixedLabels: at('fixed_labels'), movingLabels: at('moving_labels'), labelSets };
   });
 }
 

@@ -223,15 +223,26 @@ export function registerScans(loaded: LoadedRegistrationModel, fixed: Scan, movi
   return { ...result, shape: fixed.shape, seconds: (performance.now() - start) / 1000 };
 }
 
-export interface PairEvaluation {
-  name: string;
-  /** Mean Dice over the labels of the fixed label map (0 excluded), before and after. */
+/** Scores of one label set: mean Dice over the labels of the fixed map (0 excluded) before and after, mean HD95 (voxels) after. */
+export interface LabelScores {
   diceBefore: number;
   dice: number;
-  foldingPercent: number;
-  /** Mean HD95 (voxels) over those labels, after registration. */
   hd95: number;
+}
+
+export interface PairEvaluation extends LabelScores {
+  name: string;
+  foldingPercent: number;
   seconds: number;
+  /** Scores of the further label sets (a second atlas, a brain mask), by name. */
+  labelSets: Record<string, LabelScores>;
+}
+
+/** A further label set of a pair, read. */
+export interface LabelSetScans {
+  name: string;
+  fixed: Scan;
+  moving: Scan;
 }
 
 const nanMean = (values: number[]) => {
@@ -239,20 +250,33 @@ const nanMean = (values: number[]) => {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
 };
 
-/** Scores one registered pair against its label maps. */
-export function evaluatePair(name: string, output: RegistrationOutput, fixedLabels: Scan, movingLabels: Scan): PairEvaluation {
-  check(output.warpedLabels !== undefined, 'movingLabels', name, 'moving labels registered with the pair');
+/** `labels` (on the moving grid, resampled onto the fixed grid when `resample`) warped by the output's displacement, nearest neighbour. */
+export function warpLabels(output: RegistrationOutput, labels: Scan, resample?: boolean): Int32Array {
+  const fixedGrid = { values: new Float32Array(0), shape: output.shape, path: 'fixed' };
+  const values = checkSameGrid(fixedGrid, labels, 'moving labels', resample);
+  return tf.tidy(() => {
+    const displacement = tf.tensor(output.displacement, [1, ...output.shape, output.shape.length]);
+    return Int32Array.from(warp(tf.tensor(values, [1, ...output.shape, 1]), displacement, { interpolation: 'nearest' }).dataSync());
+  });
+}
+
+function scoreLabels(fixedLabels: Scan, movingLabels: Scan, warped: Int32Array, shape: number[]): LabelScores {
   const fixedMap = { data: Int32Array.from(fixedLabels.values), shape: fixedLabels.shape };
   const labels = labelsIn(fixedMap);
   const before = { data: Int32Array.from(checkSameGrid(fixedLabels, movingLabels, 'moving labels', true)), shape: fixedLabels.shape };
-  const after = { data: output.warpedLabels, shape: output.shape };
+  const after = { data: warped, shape };
+  return { diceBefore: nanMean(dice(fixedMap, before, labels)), dice: nanMean(dice(fixedMap, after, labels)), hd95: nanMean(hd95(fixedMap, after, labels)) };
+}
+
+/** Scores one registered pair against its label maps (the first set, warped by `registerScans`, and any further sets). */
+export function evaluatePair(name: string, output: RegistrationOutput, fixedLabels: Scan, movingLabels: Scan, labelSets: LabelSetScans[] = []): PairEvaluation {
+  check(output.warpedLabels !== undefined, 'movingLabels', name, 'moving labels registered with the pair');
   return {
     name,
-    diceBefore: nanMean(dice(fixedMap, before, labels)),
-    dice: nanMean(dice(fixedMap, after, labels)),
+    ...scoreLabels(fixedLabels, movingLabels, output.warpedLabels!, output.shape),
     foldingPercent: foldingPercentage({ data: output.displacement, shape: [...output.shape, output.shape.length] }),
-    hd95: nanMean(hd95(fixedMap, after, labels)),
     seconds: output.seconds,
+    labelSets: Object.fromEntries(labelSets.map((set) => [set.name, scoreLabels(set.fixed, set.moving, warpLabels(output, set.moving, true), output.shape)])),
   };
 }
 

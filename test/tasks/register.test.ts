@@ -48,7 +48,8 @@ function deformPhantom(seed: number) {
   return { fixed: apply(image, 'linear'), fixedLabels: apply(labels, 'nearest'), moving: image, movingLabels: labels, displacement };
 }
 
-function writePairs(dir: string, seeds: number[]): void {
+/** Pair folders of deformed phantoms; `labelSets` adds further label sets: 'copy' (the first set again) and 'foreground' (labels merged). */
+function writePairs(dir: string, seeds: number[], labelSets = false): void {
   for (const seed of seeds) {
     const p = deformPhantom(seed);
     const folder = join(dir, `pair${seed}`);
@@ -57,6 +58,12 @@ function writePairs(dir: string, seeds: number[]): void {
     writeNifti(join(folder, 'moving.nii.gz'), volume(p.moving, 'float32'));
     writeNifti(join(folder, 'fixed_labels.nii.gz'), volume(p.fixedLabels, 'int16'));
     writeNifti(join(folder, 'moving_labels.nii.gz'), volume(p.movingLabels, 'int16'));
+    if (!labelSets) continue;
+    const foreground = (v: Float32Array) => Float32Array.from(v, (x) => (x > 0 ? 1 : 0));
+    writeNifti(join(folder, 'fixed_labels_copy.nii.gz'), volume(p.fixedLabels, 'int16'));
+    writeNifti(join(folder, 'moving_labels_copy.nii.gz'), volume(p.movingLabels, 'int16'));
+    writeNifti(join(folder, 'fixed_labels_foreground.nii.gz'), volume(foreground(p.fixedLabels), 'int16'));
+    writeNifti(join(folder, 'moving_labels_foreground.nii.gz'), volume(foreground(p.movingLabels), 'int16'));
   }
 }
 
@@ -75,7 +82,14 @@ test('data helpers: centred fit undoes itself, min–max, corner-aligned resampl
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-pairs-'));
   try {
     writeFileSync(join(dir, 'pairs.csv'), 'name,fixed,moving,fixed_labels,moving_labels\na,f.nii,m.nii,fl.nii,ml.nii\n');
-    assert.deepEqual(listPairs(join(dir, 'pairs.csv')), [{ name: 'a', fixed: join(dir, 'f.nii'), moving: join(dir, 'm.nii'), fixedLabels: join(dir, 'fl.nii'), movingLabels: join(dir, 'ml.nii') }]);
+    assert.deepEqual(listPairs(join(dir, 'pairs.csv')), [{ name: 'a', fixed: join(dir, 'f.nii'), moving: join(dir, 'm.nii'), fixedLabels: join(dir, 'fl.nii'), movingLabels: join(dir, 'ml.nii'), labelSets: [] }]);
+    writeFileSync(join(dir, 'sets.csv'), 'fixed,moving,fixed_labels_ho,moving_labels_ho,fixed_labels_brain,moving_labels_brain\nf.nii,m.nii,fh.nii,mh.nii,,\n');
+    assert.deepEqual(listPairs(join(dir, 'sets.csv'))[0].labelSets, [{ name: 'ho', fixed: join(dir, 'fh.nii'), moving: join(dir, 'mh.nii') }], 'a set with empty cells is left out');
+    writeFileSync(join(dir, 'half.csv'), 'fixed,moving,fixed_labels_ho\nf.nii,m.nii,fh.nii\n');
+    assert.throws(() => listPairs(join(dir, 'half.csv')), /pairs: got ".*half\.csv: line 2", expected both fixed_labels_ho and moving_labels_ho/);
+    mkdirSync(join(dir, 'folders', 'p1'), { recursive: true });
+    for (const file of ['fixed.nii.gz', 'moving.nii.gz', 'fixed_labels_atlas-b.nii.gz', 'moving_labels_atlas-b.nii.gz']) writeFileSync(join(dir, 'folders', 'p1', file), '');
+    assert.deepEqual(listPairs(join(dir, 'folders'))[0].labelSets, [{ name: 'atlas-b', fixed: join(dir, 'folders', 'p1', 'fixed_labels_atlas-b.nii.gz'), moving: join(dir, 'folders', 'p1', 'moving_labels_atlas-b.nii.gz') }]);
     writeFileSync(join(dir, 'bad.csv'), 'source,target\na,b\n');
     assert.throws(() => listPairs(join(dir, 'bad.csv')), /header: got "source,target", expected columns fixed and moving/);
   } finally {
@@ -88,7 +102,7 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-register-'));
   try {
     writePairs(join(dir, 'train'), [1, 2, 3, 4]);
-    writePairs(join(dir, 'test'), [101, 102]);
+    writePairs(join(dir, 'test'), [101, 102], true);
     const data = await loadTrainingPairs(join(dir, 'train'));
     assert.deepEqual(data.size, [32, 32]);
     const run = join(dir, 'run');
@@ -133,7 +147,11 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
     const summary = JSON.parse(evaluated.stdout);
     for (const key of ['dice', 'diceBefore', 'foldingPercent', 'hd95', 'seconds']) assert.ok(Number.isFinite(summary[key]), key);
     assert.ok(summary.diceBefore > 0.3 && summary.diceBefore < 1);
-    assert.equal(readFileSync(join(run, 'eval-register', 'pairs.csv'), 'utf8').split('\n')[0], 'name,dice_before,dice,folding_percent,hd95,seconds');
+    // further label sets: the copy of the first set scores exactly as the first set (labels warped by the same field)
+    assert.deepEqual(Object.keys(summary.labelSets), ['copy', 'foreground']);
+    for (const key of ['dice', 'diceBefore', 'hd95']) assert.equal(summary.labelSets.copy[key], summary[key], key);
+    assert.ok(summary.labelSets.foreground.diceBefore > summary.diceBefore, 'merged labels overlap more than the separate ones');
+    assert.equal(readFileSync(join(run, 'eval-register', 'pairs.csv'), 'utf8').split('\n')[0], 'name,dice_before,dice,folding_percent,hd95,seconds,dice_before_copy,dice_copy,hd95_copy,dice_before_foreground,dice_foreground,hd95_foreground');
 
     writeNifti(join(dir, 'small.nii'), { ...volume(new Float32Array(32 * 32), 'float32'), data: new Float32Array(16 * 32), shape: [16, 32] });
     const mismatch = runCli(['register', join(pair, 'fixed.nii.gz'), join(dir, 'small.nii'), '--model', run, '--out', join(dir, 'never.nii.gz')]);
@@ -141,6 +159,28 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
     const badOut = runCli(['register', join(pair, 'fixed.nii.gz'), join(pair, 'moving.nii.gz'), '--model', run, '--out', join(dir, 'never.png')]);
     assert.match(oneErrorLine(badOut), /^wavecv: out: got ".*never\.png", expected a file name ending in \.nii or \.nii\.gz$/);
     assert.ok(!existsSync(join(dir, 'never.nii.gz')) && !existsSync(join(dir, 'never.png')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('`wavecv train register --model pyramid-unet` trains the coarse-to-fine baseline (similarity loss falls) and eval register scores it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wavecv-pyramid-'));
+  try {
+    writePairs(join(dir, 'train'), [1, 2, 3, 4]);
+    writePairs(join(dir, 'test'), [101]);
+    const run = join(dir, 'run');
+    const trained = runCli(['train', 'register', '--data', join(dir, 'train'), '--model', 'pyramid-unet', '--loss', 'mse', '--loss-option', 'lambda=0.01', '--epochs', '5', '--optimizer', 'adam', '--lr', '0.003', '--seed', '1', '--out', run, '--json']);
+    assert.equal(trained.status, 0, trained.stderr);
+    assert.equal(readModelMetadata(run).model.name, 'pyramid-unet');
+    const log = readFileSync(join(run, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'train');
+    assert.equal(log.length, 20);
+    const first = log.slice(0, 4).reduce((s, r) => s + r.metrics.similarity, 0);
+    const last = log.slice(-4).reduce((s, r) => s + r.metrics.similarity, 0);
+    assert.ok(last < first, `similarity loss fell: ${first / 4} → ${last / 4}`);
+    const evaluated = runCli(['eval', 'register', '--model', run, '--pairs', join(dir, 'test'), '--json']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.ok(Number.isFinite(JSON.parse(evaluated.stdout).dice));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

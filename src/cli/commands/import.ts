@@ -33,10 +33,17 @@ export function registerImport(program: Command): void {
     .option('--model-option <key=value>', 'further model option, repeatable (e.g. numClasses=10, width=16, inputSize=32)', modelOptionParser('numClasses=10'))
     .requiredOption('--out <dir>', 'run folder to write (model/ and config.json)')
     .option('--class-names <list>', 'comma-separated class names (default class0, class1, …)')
-    .option('--mean <list>', 'per-channel mean of the inputs in [0, 1] (default: ImageNet for classification and segmentation, 0.5 for faces)')
+    .option('--mean <list>', 'per-channel mean of the inputs in [0, 1] (default: ImageNet for classification and segmentation, 0.5 for faces; none for registration, whose scans are min–max scaled)')
     .option('--std <list>', 'per-channel standard deviation (default: ImageNet, or 0.5 for faces)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples({ note: 'weights saved by the WaveCNet PyTorch code (torch.save of a state_dict)', run: 'wavecv import resnet18_haar.pth --model resnet18 --wavelet haar --out runs/r18-haar --json' }, 'wavecv eval robustness --model runs/r18-haar --data my-images/ --corruptions noise --out runs/r18-haar/robustness'))
+    .addHelpText(
+      'after',
+      examples(
+        { note: 'weights saved by the WaveCNet PyTorch code (torch.save of a state_dict)', run: 'wavecv import resnet18_haar.pth --model resnet18 --wavelet haar --out runs/r18-haar --json' },
+        'wavecv eval robustness --model runs/r18-haar --data my-images/ --corruptions noise --out runs/r18-haar/robustness',
+        { note: 'a WiNet checkpoint (a register run: wavecv register / eval register read it)', run: 'wavecv import winet.pth --model winet --model-option size=[160,192,224] --out runs/winet-imported' },
+      ),
+    )
     .action(async (weights: string, o: ImportCliOptions, command: Command) => {
       checkOutputPath(o.out, 'folder');
       await startEngine(command);

@@ -1,14 +1,16 @@
 /**
  * The registration commands (src/tasks/register.ts):
  *  - `wavecv generate registration`: the 2-D ITK-slice or 3-D Colin27/AAL
- *    pair sets (src/data/registration-sets.ts);
- *  - `wavecv train register`: trains `winet` / `winet-diff` on a folder of
- *    pair folders;
+ *    (+ HarvardOxford) pair sets and the 3-D inter-subject pair
+ *    (src/data/registration-sets.ts);
+ *  - `wavecv train register`: trains `winet` / `winet-diff` or a baseline
+ *    (`vxm-unet`, `pyramid-unet`) on a folder of pair folders;
  *  - `wavecv register fixed moving --model RUN --out warped.nii.gz`: one pair,
  *    with the displacement (`--field`), warped labels (`--labels`,
  *    `--out-labels`) and a PNG of slices (`--png`);
  *  - `wavecv eval register --model RUN --pairs pairs.csv|folder`: per-pair
- *    CSV and a summary (Dice before/after, folding %, HD95, seconds).
+ *    CSV and a summary (Dice before/after, folding %, HD95, seconds; the same
+ *    Dice and HD95 for every further label set, `labelSets` in the summary).
  * Outputs on the fixed grid are written with the fixed scan's NIfTI header
  * when it has one.
  */
@@ -23,7 +25,7 @@ import { writeNifti } from '../../io/nifti.js';
 import { spacingAffine, type Volume } from '../../io/volume.js';
 import { registrationFigure } from '../../plot/registration-figure.js';
 import { lossNames } from '../../losses/registry.js';
-import { evaluatePair, loadRegistrationModel, registerScans, trainRegistration, type PairEvaluation, type RegistrationLossName } from '../../tasks/register.js';
+import { evaluatePair, loadRegistrationModel, registerScans, trainRegistration, type LabelScores, type LabelSetScans, type PairEvaluation, type RegistrationLossName } from '../../tasks/register.js';
 import { startEngine } from '../engine-option.js';
 import { withFlagName } from '../flag-names.js';
 import { choice, lossOptionParser, nonNegative, nonNegativeInteger, positiveInteger } from '../option-parsers.js';
@@ -208,30 +210,39 @@ export function registerEvalRegister(evalCommand: Command): void {
         const fixed = await readScan(pair.fixed, 'fixed');
         const movingLabels = await readScan(pair.movingLabels!, 'moving labels');
         const output = registerScans(loaded, fixed, await readScan(pair.moving, 'moving'), { resample: o.resample, movingLabels });
-        rows.push(evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels));
+        const labelSets: LabelSetScans[] = [];
+        for (const set of pair.labelSets) labelSets.push({ name: set.name, fixed: await readScan(set.fixed, `fixed labels ${set.name}`), moving: await readScan(set.moving, `moving labels ${set.name}`) });
+        rows.push(evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels, labelSets));
         progress.update(rows.length, pairs.length);
       }
       progress.stop();
-      const mean = (key: keyof Omit<PairEvaluation, 'name'>) => rows.reduce((s, r) => s + r[key], 0) / rows.length;
-      const std = (key: keyof Omit<PairEvaluation, 'name'>) => Math.sqrt(rows.reduce((s, r) => s + (r[key] - mean(key)) ** 2, 0) / rows.length);
+      const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+      const column = (key: 'dice' | 'diceBefore' | 'foldingPercent' | 'hd95' | 'seconds') => rows.map((r) => r[key]);
+      const std = (values: number[]) => Math.sqrt(mean(values.map((v) => (v - mean(values)) ** 2)));
+      // further label sets: those every pair has (the names of the first pair's sets)
+      const setNames = Object.keys(rows[0].labelSets).filter((set) => rows.every((r) => r.labelSets[set] !== undefined));
+      const setColumn = (set: string, key: keyof LabelScores) => rows.map((r) => r.labelSets[set][key]);
       const summary = {
         model: o.model,
         pairs: rows.length,
-        dice: mean('dice'),
-        diceStd: std('dice'),
-        diceBefore: mean('diceBefore'),
-        foldingPercent: mean('foldingPercent'),
-        hd95: mean('hd95'),
-        seconds: mean('seconds'),
+        dice: mean(column('dice')),
+        diceStd: std(column('dice')),
+        diceBefore: mean(column('diceBefore')),
+        foldingPercent: mean(column('foldingPercent')),
+        hd95: mean(column('hd95')),
+        seconds: mean(column('seconds')),
+        labelSets: Object.fromEntries(setNames.map((set) => [set, { dice: mean(setColumn(set, 'dice')), diceStd: std(setColumn(set, 'dice')), diceBefore: mean(setColumn(set, 'diceBefore')), hd95: mean(setColumn(set, 'hd95')) }])),
       };
       const out = o.out ?? join(o.model, 'eval-register');
-      const header = 'name,dice_before,dice,folding_percent,hd95,seconds';
-      writeFileAtomic(join(out, 'pairs.csv'), [header, ...rows.map((r) => [r.name, r.diceBefore, r.dice, r.foldingPercent, r.hd95, r.seconds].join(','))].join('\n') + '\n');
+      const header = ['name,dice_before,dice,folding_percent,hd95,seconds', ...setNames.map((set) => `dice_before_${set},dice_${set},hd95_${set}`)].join(',');
+      const line = (r: PairEvaluation) => [r.name, r.diceBefore, r.dice, r.foldingPercent, r.hd95, r.seconds, ...setNames.flatMap((set) => [r.labelSets[set].diceBefore, r.labelSets[set].dice, r.labelSets[set].hd95])].join(',');
+      writeFileAtomic(join(out, 'pairs.csv'), [header, ...rows.map(line)].join('\n') + '\n');
       writeJsonAtomic(join(out, 'summary.json'), summary);
+      const setText = setNames.map((set) => `; ${set}: Dice ${summary.labelSets[set].diceBefore.toFixed(3)} → ${summary.labelSets[set].dice.toFixed(3)}`).join('');
       process.stdout.write(
         o.json
           ? JSON.stringify(summary) + '\n'
-          : `${rows.length} pairs: Dice ${summary.diceBefore.toFixed(3)} → ${summary.dice.toFixed(3)} (±${summary.diceStd.toFixed(3)}), folding ${summary.foldingPercent.toFixed(3)} %, HD95 ${summary.hd95.toFixed(2)} voxels, ${summary.seconds.toFixed(2)} s per pair; ${join(out, 'pairs.csv')}\n`,
+          : `${rows.length} pairs: Dice ${summary.diceBefore.toFixed(3)} → ${summary.dice.toFixed(3)} (±${summary.diceStd.toFixed(3)}), folding ${summary.foldingPercent.toFixed(3)} %, HD95 ${summary.hd95.toFixed(2)} voxels, ${summary.seconds.toFixed(2)} s per pair${setText}; ${join(out, 'pairs.csv')}\n`,
       );
     });
 }

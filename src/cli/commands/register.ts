@@ -72,10 +72,10 @@ function parseSize(spec: string): number[] {
 export function registerRegistrationCommands(program: Command): void {
   generateCommand(program)
     .command('registration')
-    .description('registration pairs from real anatomy: 2-D ITK brain slices (+ their shifted/rotated/B-spline versions) or 3-D Colin27 + AAL, under seeded random smooth diffeomorphic deformations (synthetic)')
+    .description('registration pairs from real anatomy: 2-D ITK brain slices (+ their shifted/rotated/B-spline versions) or 3-D Colin27 + AAL and HarvardOxford labels, under seeded random smooth diffeomorphic deformations (synthetic); 3-D adds the real inter-subject pair ITK T1 → Colin27 (inter-subject/)')
     .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --train 64 --test 8', 'wavecv generate registration --out data-generated/registration-3d --dims 3 --factor 8 --train 16 --test 4'))
-    .requiredOption('--out <dir>', 'new folder for train/, test/ (pair folders) and generator.json')
-    .option('--dims <n>', '2 (ITK slices) or 3 (Colin27 + AAL)', choice('dims', ['2', '3'] as const), '2')
+    .requiredOption('--out <dir>', 'new folder for train/, test/ (pair folders), 3-D inter-subject/, and generator.json')
+    .option('--dims <n>', '2 (ITK slices) or 3 (Colin27 + AAL, HarvardOxford)', choice('dims', ['2', '3'] as const), '2')
     .option('--train <n>', 'training pairs', positiveInteger('train'), 64)
     .option('--test <n>', 'synthetic test pairs (2-D adds the 4 ITK pairs)', nonNegativeInteger('test'), 8)
     .option('--magnitude <voxels>', 'velocity standard deviation at the control nodes', nonNegative('magnitude'), 3)

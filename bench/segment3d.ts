@@ -15,7 +15,8 @@
  * step on both sides must agree (same model, data and update).
  *
  * Options: --batch 2 --cube 32,128,128 --width 4 --warmup 1 --steps 3
- * --threads 1 --variants unet-v1,wavesnet-v4
+ * --threads 1 --variants unet-v1,wavesnet-v4 --profile (CPU time of each
+ * kernel of one more wavecv step, summed by kernel name, before PyTorch runs)
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ import { IGNORE_INDEX } from '../src/metrics/segmentation.js';
 import { CLASS_WEIGHTS } from '../src/tasks/segment3d.js';
 import type { Objective } from '../src/train/trainer.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
 
 const LR = 0.1;
 const MOMENTUM = 0.9;
@@ -49,6 +50,7 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
       steps: { type: 'string', default: '3' },
       threads: { type: 'string', default: '1' },
       variants: { type: 'string', default: 'unet-v1,wavesnet-v4' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const batch = intOption('batch', values.batch, 1);
@@ -83,14 +85,16 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
     const losses: number[] = [];
     const cpu: number[] = [];
     const wall: number[] = [];
-    for (let i = 0; i < warmup + steps; i++) {
-      const c0 = cpuMs();
-      const w0 = performance.now();
-      const loss = tf.tidy(() => {
+    const step = () =>
+      tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => objective.compute(model.apply(x, { training: true }) as tf.Tensor, { mask }, {} as never).loss, params);
         optimizer.applyGradients(params.map((p) => grads[p.name]));
         return value;
       });
+    for (let i = 0; i < warmup + steps; i++) {
+      const c0 = cpuMs();
+      const w0 = performance.now();
+      const loss = step();
       losses.push(loss.dataSync()[0]);
       loss.dispose();
       if (i >= warmup) {
@@ -100,6 +104,7 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
     }
     const ours = { cpuMs: median(cpu), wallMs: median(wall) };
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
+    if (values.profile) await printKernelProfile(() => tf.dispose(step()), 25);
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-segment3d-'));
     try {
       writeFileSync(join(dir, 'x.bin'), Buffer.from(xValues.buffer));

@@ -5,7 +5,7 @@
 // generate neurons → trace → eval swc works) and their --json output parses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -65,6 +65,8 @@ const CHEAP: Array<[string, string]> = [
   ['generate neurons', 'neurons-small'],
   ['trace', 'neurons-small'],
   ['eval swc', 'neurons-small'],
+  ['import', 'resnet18_haar.pth'],
+  ['export', 'r18-haar'],
 ];
 
 /** Runs the example lines one after the other in one child process in `cwd`; the stdout of each. */
@@ -91,6 +93,9 @@ test('the cheap examples run as written; their --json output is one JSON object'
     return line;
   });
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-examples-'));
+  // The import example reads a checkpoint committed with wavecv, by its path from the repository root.
+  mkdirSync(join(dir, 'test/fixtures'), { recursive: true });
+  symlinkSync(join(ROOT, 'test/fixtures/pytorch-import'), join(dir, 'test/fixtures/pytorch-import'));
   try {
     runExamples(lines, dir).forEach((out, i) => {
       assert.ok(out.length > 0, `${lines[i]} printed nothing`);

@@ -39,7 +39,7 @@ export function registerImport(program: Command): void {
     .addHelpText(
       'after',
       examples(
-        { note: 'weights saved by the WaveCNet PyTorch code (torch.save of a state_dict)', run: 'wavecv import resnet18_haar.pth --model resnet18 --wavelet haar --out runs/r18-haar --json' },
+        { note: 'a narrow Haar ResNet-18 state_dict saved by torch.save (committed with wavecv; run from its folder)', run: 'wavecv import test/fixtures/pytorch-import/resnet18_haar.pth --model resnet18 --wavelet haar --model-option width=4 --model-option inputSize=32 --model-option numClasses=10 --out runs/r18-haar --json' },
         'wavecv eval robustness --model runs/r18-haar --data my-images/ --corruptions noise --out runs/r18-haar/robustness',
         { note: 'a WiNet checkpoint (a register run: wavecv register / eval register read it)', run: 'wavecv import winet.pth --model winet --model-option size=[160,192,224] --out runs/winet-imported' },
       ),

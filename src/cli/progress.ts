@@ -133,8 +133,11 @@ class LineProgress implements ProgressReporter {
     this.stream.write(`${line}\n`);
   }
 
+  /** The closing line says whether every step ran ("finished") or the run ended early ("stopped": Ctrl-C, a NaN loss, an error). */
   stop(): void {
-    if (this.lastStep >= 0) this.stream.write(`stopped at step ${this.lastStep} after ${formatDuration((Date.now() - this.startedAt) / 1000)}\n`);
+    if (this.lastStep < 0) return;
+    const elapsed = formatDuration((Date.now() - this.startedAt) / 1000);
+    this.stream.write(this.lastStep >= this.total ? `finished ${this.total} steps after ${elapsed}\n` : `stopped at step ${this.lastStep} of ${this.total} after ${elapsed}\n`);
   }
 }
 

@@ -32,7 +32,7 @@ test('plain lines when not a terminal: first step, every N steps, last step, new
   );
   assert.match(lines[1], /^step 1\/10 \(10\.0%\) epoch 1 {2}loss 1\.0000 {2}accuracy 0\.5000 {2}lr 1\.00e-1 {2}[\d.]+ steps\/s {2}eta /);
   assert.ok(lines.includes('eval @ step 10: top1 0.9'));
-  assert.match(lines[lines.length - 1], /^stopped at step 10 after/);
+  assert.match(lines[lines.length - 1], /^finished 10 steps after/);
   assert.ok(!out.text.includes('\u001b['), 'no terminal escape codes');
 });
 
@@ -44,6 +44,8 @@ test('resumed runs say where they resume', () => {
   progress.stop();
   assert.match(out.text, /resuming at step 6/);
   assert.match(out.text, /step 7\/10/);
+  assert.match(out.text, /\nstopped at step 7 of 10 after /, 'a run that ends before its last step says it stopped');
+  assert.ok(!out.text.includes('finished'), out.text);
 });
 
 test('a live bar on a terminal', () => {

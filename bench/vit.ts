@@ -12,8 +12,8 @@
  * losses before and after the first step must agree, which checks that the
  * two models and updates are the same. Options: --batch 8 --warmup 1
  * --steps 3 --input-size 224 (a multiple of 16; smaller sizes only to
- * check the harness quickly) --profile (per-kernel times of one wavecv
- * step).
+ * check the harness quickly) --profile (per-kernel CPU times of one wavecv
+ * step). oneDNN (the native addon, when built) runs with one thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, runPythonJson } from './lib/common.js';
+import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
 
 const NUM_CLASSES = 1000;
 const LR = 0.01;
@@ -91,12 +91,7 @@ async function runVitBench(argv: string[]): Promise<void> {
   }
   const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
   console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
-  if (values.profile) {
-    const info = await tf.profile(() => void trainStep(model, optimizer, params, x, labels));
-    const byName = new Map<string, number>();
-    for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + Number(k.kernelTimeMs));
-    for (const [name, ms] of [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`    ${name.padEnd(32)} ${ms.toFixed(1).padStart(9)} ms`);
-  }
+  if (values.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels), 25);
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-vit-'));
   try {
     writeFileSync(join(dir, 'x.bin'), Buffer.from(xValues.buffer));

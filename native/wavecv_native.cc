@@ -60,6 +60,11 @@
 //     the exact (erf) GELU of Hendrycks & Gimpel (arXiv 1606.08415),
 //     x·Φ(x), element-wise on equally long Float32Arrays:
 //     kind 0: out = GELU(x) (dy is not read); kind 1: out = dy·GELU'(x).
+//   softmax(kind, a, b, out, rows, cols) -> undefined
+//     softmax over the last axis of a row-major [rows, cols] array:
+//     kind 0: out = softmax(a) (b is not read);
+//     kind 1: the gradient from the output: a = y = softmax(x), b = dy,
+//             out = dx = y * (dy - sum_cols(dy * y)).
 //   setNumThreads(n), numThreads(), version() -> "major.minor.patch"
 //
 // Primitives are built once per (kind, shape) and kept: a network has a few
@@ -376,6 +381,31 @@ void runGelu(int kind, float* x, float* dy, float* out, memory::dim size) {
     geluPrimitive(0, size).execute(cpuStream(), {{DNNL_ARG_SRC, memory(data, eng, x)}, {DNNL_ARG_DST, memory(data, eng, out)}});
   } else {
     geluPrimitive(1, size).execute(cpuStream(), {{DNNL_ARG_SRC, memory(data, eng, x)}, {DNNL_ARG_DIFF_DST, memory(data, eng, dy)}, {DNNL_ARG_DIFF_SRC, memory(data, eng, out)}});
+  }
+  cpuStream().wait();
+}
+
+// ---- Softmax over the last axis (softmax) ----
+
+dnnl::primitive& softmaxPrimitive(int kind, memory::dim rows, memory::dim cols) {
+  static std::map<std::tuple<int, memory::dim, memory::dim>, std::unique_ptr<dnnl::primitive>> plans;
+  return cachedPlan(plans, std::make_tuple(kind, rows, cols), [&] {
+    dnnl::engine& eng = cpuEngine();
+    const memory::desc data({rows, cols}, memory::data_type::f32, tag::ab);
+    dnnl::softmax_forward::primitive_desc fwd(dnnl::softmax_forward::desc(dnnl::prop_kind::forward_training, data, 1), eng);
+    if (kind == 0) return std::make_unique<dnnl::primitive>(dnnl::softmax_forward(fwd));
+    dnnl::softmax_backward::desc desc(data, data, 1);
+    return std::make_unique<dnnl::primitive>(dnnl::softmax_backward(dnnl::softmax_backward::primitive_desc(desc, eng, fwd)));
+  });
+}
+
+void runSoftmax(int kind, float* a, float* b, float* out, memory::dim rows, memory::dim cols) {
+  dnnl::engine& eng = cpuEngine();
+  const memory::desc data({rows, cols}, memory::data_type::f32, tag::ab);
+  if (kind == 0) {
+    softmaxPrimitive(0, rows, cols).execute(cpuStream(), {{DNNL_ARG_SRC, memory(data, eng, a)}, {DNNL_ARG_DST, memory(data, eng, out)}});
+  } else {
+    softmaxPrimitive(1, rows, cols).execute(cpuStream(), {{DNNL_ARG_DST, memory(data, eng, a)}, {DNNL_ARG_DIFF_DST, memory(data, eng, b)}, {DNNL_ARG_DIFF_SRC, memory(data, eng, out)}});
   }
   cpuStream().wait();
 }
@@ -864,6 +894,31 @@ napi_value Gelu(napi_env env, napi_callback_info info) {
   return runLocked(env, "gelu", "GELU", [&] { runGelu(kind, arrays[0], arrays[1], arrays[2], memory::dim(lengths[0])); });
 }
 
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 6) return throwError(env, "softmax: expected (kind, a, b, out, rows, cols)");
+  int32_t kind = -1, rows = 0, cols = 0;
+  if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < 0 || kind > 1) {
+    return throwError(env, "softmax: kind must be 0 (forward) or 1 (gradient)");
+  }
+  if (napi_get_value_int32(env, argv[4], &rows) != napi_ok || rows < 1 || napi_get_value_int32(env, argv[5], &cols) != napi_ok || cols < 1) {
+    return throwError(env, "softmax: rows and cols must be integers >= 1");
+  }
+  float* arrays[3];
+  size_t lengths[3];
+  const char* names[3] = {"a", "b", "out"};
+  const size_t expected = size_t(rows) * size_t(cols);
+  for (int i = 0; i < 3; ++i) {
+    if (!float32Data(env, argv[i + 1], &arrays[i], &lengths[i])) return throwError(env, std::string("softmax: ") + names[i] + " must be a Float32Array");
+    if (lengths[i] != expected) {
+      return throwError(env, std::string("softmax: ") + names[i] + " has " + std::to_string(lengths[i]) + " floats, expected rows * cols = " + std::to_string(expected));
+    }
+  }
+  return runLocked(env, "softmax", "softmax", [&] { runSoftmax(kind, arrays[0], arrays[1], arrays[2], rows, cols); });
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -899,6 +954,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"matMul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gelu", nullptr, Gelu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setNumThreads", nullptr, SetNumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"numThreads", nullptr, NumThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,7 +1,7 @@
 /**
  * wavecv's optional native accelerator for Node (`native/wavecv_native.cc`):
  * 2-D and 3-D convolutions and their gradients, matrix products,
- * training-mode batch normalisation, layer normalisation and GELU, through oneDNN, and periodized wavelet filter banks, computed
+ * training-mode batch normalisation, layer normalisation, GELU and softmax, through oneDNN, and periodized wavelet filter banks, computed
  * in place on the wasm backend's heap. Built by `npm run build:native` (needs g++ and Debian's
  * `libdnnl-dev`); without it, or in a browser, wavecv runs the same kernels
  * through the wasm backend alone.
@@ -47,6 +47,8 @@ export interface NativeAddon {
   layerNorm?(kind: 0 | 1, arrays: Float32Array[], rows: number, channels: number, epsilon: number): void;
   /** Exact GELU: kind 0 out = GELU(x), kind 1 out = dy·GELU'(x). Absent from addons built before it. */
   gelu?(kind: 0 | 1, x: Float32Array, dy: Float32Array, out: Float32Array): void;
+  /** Softmax over the last axis of [rows, cols]: kind 0 out = softmax(a), kind 1 out = ∂x from a = y and b = dy. Absent from addons built before it. */
+  softmax?(kind: 0 | 1, a: Float32Array, b: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Bytes of the fused ReLU's workspace for [rows, channels]. */
   batchNormWorkspaceBytes(rows: number, channels: number, epsilon: number): number;
   setNumThreads(n: number): void;

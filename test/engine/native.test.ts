@@ -247,3 +247,29 @@ test('the addon refuses bad matrix products with a message naming the argument',
   addon.matMul!(Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(1, 0, 0, 1, 1, 1), out, dims(1, 1, 2, 3, 2), Float32Array.of(10, 20));
   assert.deepEqual([...out], [1 + 3 + 10, 2 + 3 + 20, 4 + 6 + 10, 5 + 6 + 20]);
 });
+
+/** Seeded uniform values of `shapes`, as wasmVsCpu takes them. */
+function sample(rng: Rng, shapes: number[][]): Array<{ values: Float32Array; shape: number[] }> {
+  const parts = shapes.map((s) => uniform(rng, s));
+  const values = parts.map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+  tf.dispose(parts);
+  return values;
+}
+
+test('native softmax and its gradient (from the output) match cpu (core formula there), leaving nothing behind', { skip }, async () => {
+  await initEngine({ backend: 'wasm' });
+  const rng = new Rng(31);
+  for (const shape of [[4, 7], [2, 3, 5, 9], [1, 1]]) {
+    const inputs = sample(rng, [shape, shape]);
+    inputs[0].values.forEach((v, i) => (inputs[0].values[i] = 8 * v));
+    const err = await wasmVsCpu(inputs, (x, w) => [tf.softmax(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.softmax(a), w)))(x)]);
+    assert.ok(err < 2e-6, `softmax [${shape}]: relative error ${err}`);
+  }
+  await initEngine({ backend: 'wasm' });
+  const x = uniform(rng, [3, 6, 6]);
+  assertNoLeaks(() => tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.softmax(a))))(x)));
+  const addon = nativeAddon();
+  assert.throws(() => addon!.softmax!(0, new Float32Array(6), new Float32Array(6), new Float32Array(5), 2, 3), /out has 5 floats, expected rows \* cols = 6/);
+  assert.throws(() => addon!.softmax!(0, new Float32Array(6), new Float32Array(6), new Float32Array(6), 0, 3), /rows and cols must be integers >= 1/);
+  x.dispose();
+});

@@ -10,8 +10,8 @@
  * on wasm run through it, with the kernels below as their fallback, and so
  * do training-mode batch norm (`native-batchnorm.ts`), the periodized
  * wavelet filter banks (`native-filter-bank.ts`), the matrix products
- * (`native-matmul.ts`), layer norm (`native-layernorm.ts`) and GELU
- * (`native-gelu.ts`). On webgpu, the
+ * (`native-matmul.ts`), layer norm (`native-layernorm.ts`), GELU
+ * (`native-gelu.ts`) and softmax (`native-softmax.ts`, with its gradient). On webgpu, the
  * backend's own kernels are kept and the ones that are wrong for some inputs
  * are corrected (`webgpu-fixes.ts`).
  */
@@ -32,6 +32,7 @@ import { NATIVE_CONV_KERNEL_NAMES, nativeConvKernels } from './native-conv.js';
 import { NATIVE_MATMUL_KERNEL_NAMES, nativeMatMulKernels } from './native-matmul.js';
 import { nativeLayerNormKernels } from './native-layernorm.js';
 import { nativeGeluKernels } from './native-gelu.js';
+import { nativeSoftmaxKernels, softmaxGradConfig } from './native-softmax.js';
 import { webgpuKernelFixes } from './webgpu-fixes.js';
 import { concatKernel, packKernel, splitVKernel, unpackKernel } from './concat-split.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
@@ -104,4 +105,9 @@ export function registerTrainingKernels(backendName: string): void {
   for (const config of [...nativeConvKernels(addon, fallbacks), ...nativeBatchNormKernels(addon), ...nativeFilterBankKernels(addon), ...(addon.matMul ? nativeMatMulKernels(addon.matMul.bind(addon), fallbacks) : [])]) replaceKernel(config);
   if (addon.layerNorm) for (const config of nativeLayerNormKernels(addon.layerNorm.bind(addon))) replaceKernel(config);
   if (addon.gelu) for (const config of nativeGeluKernels(addon.gelu.bind(addon))) replaceKernel(config);
+  if (addon.softmax) {
+    for (const config of nativeSoftmaxKernels(addon.softmax.bind(addon), registeredKernel(tf.Softmax, backendName).kernelFunc)) replaceKernel(config);
+    if (tf.getGradient(tf.Softmax)) tf.unregisterGradient(tf.Softmax);
+    tf.registerGradient(softmaxGradConfig);
+  }
 }

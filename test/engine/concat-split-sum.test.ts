@@ -94,6 +94,7 @@ test('wasm Sum over leading axes equals cpu (keepDims, axis order, negative axes
     { shape: [2000, 3], axes: [0], keepDims: false, dtype: 'float32' },
     { shape: [4, 9, 7, 5], axes: [1, 2], keepDims: false, dtype: 'float32' },
     { shape: [4, 9, 7, 5], axes: [0, 1, 2, 3], keepDims: false, dtype: 'float32' },
+    { shape: [4, 9, 7, 5], axes: [3, 1, 0, 2], keepDims: true, dtype: 'float32' },
     { shape: [4, 9, 5], axes: [0, 1], keepDims: false, dtype: 'int32' },
   ];
   for (const c of cases) {
@@ -106,6 +107,16 @@ test('wasm Sum over leading axes equals cpu (keepDims, axis order, negative axes
     const scale = Math.max(1, ...want.values.map(Math.abs));
     for (let i = 0; i < want.values.length; i++) assert.ok(Math.abs(got.values[i] - want.values[i]) <= 1e-5 * scale, `${JSON.stringify(c)} [${i}]: ${got.values[i]} vs ${want.values[i]}`);
   }
+});
+
+test('wasm Sum over all axes of 2M values is the float64 sum rounded once (a loss over every voxel)', { skip }, async () => {
+  const n = 1 << 21;
+  const rng = new Rng(9);
+  const values = Float32Array.from({ length: n }, () => 0.5 + rng.next() * 0.01);
+  let exact = 0;
+  for (const v of values) exact += v;
+  const [got] = await on('wasm', [{ shape: [32, n / 32], dtype: 'float32', values: Array.from(values) }], (xs) => tf.sum(xs[0]));
+  assert.ok(Math.abs(got.values[0] - exact) <= 1e-7 * exact, `${got.values[0]} vs ${exact}`);
 });
 
 test('gradients through concat, split and a bias-style sum on wasm equal cpu', { skip }, async () => {

@@ -73,6 +73,8 @@ export { MaxUnpool2D, MaxUnpool3D, maxPoolSwitches, maxPool3DSwitches } from './
 export { warp, integrateVelocity, composeFields, checkField, displacementOf, type FieldKind, type WarpOptions, type IntegrateOptions, type Padding } from './warp.js';
 export { SpatialTransformer, FieldComposition, type SpatialTransformerArgs } from './spatial-transformer.js';
 export { l2Normalize, L2_NORMALIZE_EPS } from './l2-normalize.js';
+export { LayerNorm, layerNorm, type LayerNormArgs } from './layer-norm.js';
+export { Gelu, gelu } from './gelu.js';
 export { MultiHeadSelfAttention, vitWeightInit, type MultiHeadSelfAttentionArgs } from './attention.js';
 export { buildVit, transformerBlock, vitAttentionMaps, PatchEmbedding, ClassTokenPositionEmbedding, ClassTokenSelect, DropPath, VIT_LAYER_NORM_EPS, type VitConfig, type TransformerBlockOptions } from './vit.js';
 export { LocallyEnhancedFeedForward, type LocallyEnhancedFeedForwardArgs } from './leff.js';

@@ -34,6 +34,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../engine/random.js';
+import { tensorFromHost } from '../engine/read.js';
 import { check, WavecvError } from '../errors.js';
 import { deriveSeed, SEED_STREAMS } from '../engine/seed.js';
 
@@ -80,10 +81,14 @@ export function hostTensor(dtype: 'float32' | 'int32', shape: number[], data?: F
   return { dtype, shape, data: values };
 }
 
-/** Tensors for a host batch, one per key with its own rank and dtype; the caller disposes them. */
+/**
+ * Tensors for a host batch, one per key with its own rank and dtype; the
+ * caller disposes them. Each keeps its host array as its host copy
+ * (`tensorFromHost`), so labels are known without reading the device back.
+ */
 export function batchToTensors(batch: HostBatch): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
-  for (const [key, value] of Object.entries(batch)) out[key] = tf.tensor(value.data, value.shape, value.dtype);
+  for (const [key, value] of Object.entries(batch)) out[key] = tensorFromHost(value.data, value.shape, value.dtype);
   return out;
 }
 

@@ -24,7 +24,7 @@ export interface DeformationOptions {
 }
 
 /** A displacement [*shape, n] (voxels, components in axis order) of a random smooth diffeomorphism. */
-export function randomDeformation(shape: number[], options: DeformationOptions): Float32Array {
+export async function randomDeformation(shape: number[], options: DeformationOptions): Promise<Float32Array> {
   const magnitude = options.magnitude ?? 2;
   const spacing = options.spacing ?? 8;
   check(magnitude >= 0, 'magnitude', magnitude, 'a non-negative number of voxels');
@@ -37,8 +37,13 @@ export function randomDeformation(shape: number[], options: DeformationOptions):
   const velocity = new Float32Array(total * axes);
   for (let c = 0; c < axes; c++) {
     const noise = Float32Array.from({ length: nodes }, () => magnitude * rng.normal());
-    const fine = resampleTo(noise, coarse, shape);
+    const fine = await resampleTo(noise, coarse, shape);
     for (let p = 0; p < total; p++) velocity[p * axes + c] = fine[p];
   }
-  return tf.tidy(() => integrateVelocity(tf.tensor(velocity, [1, ...shape, axes])).dataSync() as Float32Array);
+  const displacement = tf.tidy(() => integrateVelocity(tf.tensor(velocity, [1, ...shape, axes])));
+  try {
+    return (await displacement.data()) as Float32Array;
+  } finally {
+    displacement.dispose();
+  }
 }

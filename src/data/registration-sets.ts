@@ -65,8 +65,13 @@ function scanVolume(values: ArrayLike<number>, shape: number[], spacing: number[
   return { data, shape, spacing, affine: spacingAffine(spacing), dataType, slope: 1, intercept: 0 };
 }
 
-function deform(values: Float32Array, shape: number[], displacement: Float32Array, interpolation: 'linear' | 'nearest'): Float32Array {
-  return tf.tidy(() => warp(tf.tensor(values, [1, ...shape, 1]), tf.tensor(displacement, [1, ...shape, shape.length]), { interpolation, padding: 'zeros' }).dataSync() as Float32Array);
+async function deform(values: Float32Array, shape: number[], displacement: Float32Array, interpolation: 'linear' | 'nearest'): Promise<Float32Array> {
+  const warped = tf.tidy(() => warp(tf.tensor(values, [1, ...shape, 1]), tf.tensor(displacement, [1, ...shape, shape.length]), { interpolation, padding: 'zeros' }));
+  try {
+    return (await warped.data()) as Float32Array;
+  } finally {
+    warped.dispose();
+  }
 }
 
 /** A label set beyond the first: written as `fixed_labels_<name>` / `moving_labels_<name>` (`listPairs` reads them). */
@@ -125,11 +130,11 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const sources = [await slice('BrainProtonDensitySliceBorder20.png'), await slice('BrainT1SliceBorder20.png')];
     const shape = sources[0].shape;
     const spacing = [1, 1];
-    const make = (dir: string, source: { values: Float32Array }, seed: number) => {
-      const fixed = deform(source.values, shape, deformation(shape, seed), 'linear');
+    const make = async (dir: string, source: { values: Float32Array }, seed: number) => {
+      const fixed = await deform(source.values, shape, await deformation(shape, seed), 'linear');
       writePair(dir, scanVolume(fixed, shape, spacing, 'float32'), scanVolume(source.values, shape, spacing, 'float32'));
     };
-    for (let k = 0; k < options.train; k++) make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
+    for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
     const itk = ['Shifted13x17y', 'Rotated10', 'R10X13Y17', 'BSplined10'];
     for (const name of itk) {
       const moving = await slice(`BrainProtonDensitySlice${name}.png`);
@@ -137,7 +142,7 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
       writePair(join(options.out, 'test', `itk-${name}`), scanVolume(sources[0].values, shape, spacing, 'float32'), scanVolume(moving.values, shape, spacing, 'float32'));
     }
     tests = itk.length;
-    for (let k = 0; k < options.test; k++, tests++) make(join(options.out, 'test', `synthetic${String(k).padStart(4, '0')}`), sources[k % 2], testSeed(k));
+    for (let k = 0; k < options.test; k++, tests++) await make(join(options.out, 'test', `synthetic${String(k).padStart(4, '0')}`), sources[k % 2], testSeed(k));
   } else {
     const factor = options.factor ?? 4;
     const brainFile = readNifti(join(MRICRON_TEMPLATES, 'ch2bet.nii.gz'));
@@ -149,20 +154,20 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const harvardOxford = reduceVolume(resampleWorld(volumeValues(harvardOxfordFile), { shape: harvardOxfordFile.shape, affine: harvardOxfordFile.affine }, brainGrid, { interpolation: 'nearest' }), brainFile.shape, factor, true);
     const shape = brain.shape;
     const spacing = brainFile.spacing.map((s) => s * factor);
-    const make = (dir: string, seed: number) => {
-      const displacement = deformation(shape, seed);
+    const make = async (dir: string, seed: number) => {
+      const displacement = await deformation(shape, seed);
       const labels = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
       writePair(
         dir,
-        scanVolume(deform(brain.values, shape, displacement, 'linear'), shape, spacing, 'float32'),
+        scanVolume(await deform(brain.values, shape, displacement, 'linear'), shape, spacing, 'float32'),
         scanVolume(brain.values, shape, spacing, 'float32'),
-        labels(deform(atlas.values, shape, displacement, 'nearest')),
+        labels(await deform(atlas.values, shape, displacement, 'nearest')),
         labels(atlas.values),
-        [{ name: 'harvard-oxford', fixed: labels(deform(harvardOxford.values, shape, displacement, 'nearest')), moving: labels(harvardOxford.values) }],
+        [{ name: 'harvard-oxford', fixed: labels(await deform(harvardOxford.values, shape, displacement, 'nearest')), moving: labels(harvardOxford.values) }],
       );
     };
-    for (let k = 0; k < options.train; k++) make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));
-    for (let k = 0; k < options.test; k++, tests++) make(join(options.out, 'test', `pair${String(k).padStart(4, '0')}`), testSeed(k));
+    for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));
+    for (let k = 0; k < options.test; k++, tests++) await make(join(options.out, 'test', `pair${String(k).padStart(4, '0')}`), testSeed(k));
     const pair = interSubjectPair(ITK_DATA, brainFile);
     const reduce = (values: Float32Array, labels: boolean) => reduceVolume(values, pair.shape, factor, labels).values;
     const tissue = (values: Float32Array) => scanVolume(reduce(values, true), shape, spacing, 'int16');

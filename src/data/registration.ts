@@ -179,10 +179,10 @@ export function centerFit<T extends Float32Array | Int32Array>(values: T, shape:
   return out;
 }
 
-/** Linear, corner-aligned resampling of `values` (spatial `shape`, one channel) onto `target` (module comment). */
-export function resampleTo(values: Float32Array, shape: number[], target: number[], interpolation: 'linear' | 'nearest' = 'linear'): Float32Array {
+/** Linear, corner-aligned resampling of `values` (spatial `shape`, one channel) onto `target` (module comment), read back asynchronously. */
+export async function resampleTo(values: Float32Array, shape: number[], target: number[], interpolation: 'linear' | 'nearest' = 'linear'): Promise<Float32Array> {
   check(shape.length === target.length, 'target', target, `${shape.length} sizes like the scan`);
-  return tf.tidy(() => {
+  const resampled = tf.tidy(() => {
     const axes = shape.length;
     const total = target.reduce((a, b) => a * b, 1);
     const field = new Float32Array(total * axes);
@@ -194,6 +194,11 @@ export function resampleTo(values: Float32Array, shape: number[], target: number
       }
     }
     const image = tf.tensor(values, [1, ...shape, 1]);
-    return warp(image, tf.tensor(field, [1, ...target, axes]), { interpolation, padding: 'border' }).dataSync() as Float32Array;
+    return warp(image, tf.tensor(field, [1, ...target, axes]), { interpolation, padding: 'border' });
   });
+  try {
+    return (await resampled.data()) as Float32Array;
+  } finally {
+    resampled.dispose();
+  }
 }

@@ -60,12 +60,12 @@ export async function readImage(path: string, options: ReadImageTensorOptions = 
 /**
  * 8-bit pixels of a `[height, width, channels]` tensor (channels 1–4): a
  * float32 tensor is read as [0, 1] and an int32 one as 0…255; values outside
- * are clipped.
+ * are clipped. Read back asynchronously.
  */
-export function tensorToImage(image: tf.Tensor3D): RawImage {
+export async function tensorToImage(image: tf.Tensor3D): Promise<RawImage> {
   check(image.rank === 3 && image.shape[2] >= 1 && image.shape[2] <= 4, 'image', image, 'a [height, width, channels] tensor with 1 to 4 channels');
   const [height, width, channels] = image.shape;
-  const values = image.dataSync();
+  const values = await image.data();
   const scale = image.dtype === 'float32' ? 255 : 1;
   const data = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(values[i] * scale)));
@@ -74,7 +74,7 @@ export function tensorToImage(image: tf.Tensor3D): RawImage {
 
 /** PNG bytes of an image (a tensor as in {@link tensorToImage}, or raw pixels). */
 export async function encodePng(image: tf.Tensor3D | RawImage): Promise<Uint8Array> {
-  const raw = image instanceof tf.Tensor ? tensorToImage(image) : image;
+  const raw = image instanceof tf.Tensor ? await tensorToImage(image) : image;
   check(raw.data.length === raw.width * raw.height * raw.channels, 'image', `${raw.data.length} bytes`, `width × height × channels = ${raw.width * raw.height * raw.channels} bytes`);
   const channels = raw.channels as 1 | 2 | 3 | 4;
   let pipeline = sharp(Buffer.from(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength), { raw: { width: raw.width, height: raw.height, channels } });

@@ -109,8 +109,8 @@ export class BceLoss extends BinaryHead {
     super(options, 'bce', options.numClasses);
   }
 
-  /** The per-class biases b_j. */
-  biasValues(): Float32Array {
-    return Float32Array.from(this.bias.dataSync() as Float32Array);
+  /** The per-class biases b_j (read asynchronously). */
+  async biasValues(): Promise<Float32Array> {
+    return Float32Array.from(await this.bias.data());
   }
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
+import { readScalars, hostValues } from '../engine/read.js';
 import { l2Normalize } from '../nn/l2-normalize.js';
 
 /** Class labels of a batch: integers in [0, numClasses). */
@@ -68,8 +69,13 @@ export interface FaceLoss {
   onEpochStart(epoch: number): void;
   beforeStep(features: tf.Tensor2D, labels: Labels): void;
   afterStep(features: tf.Tensor2D, labels: Labels): void;
-  /** The learned unified threshold in cosine units (t = b/s), for heads that learn one. */
-  threshold(): number | undefined;
+  /**
+   * The learned unified threshold in cosine units (t = b/s) as a new scalar
+   * the caller disposes, for heads that learn one (a tensor, so that the
+   * trainer reads it with the step's other scalars; {@link readThreshold}
+   * gives the number).
+   */
+  threshold(): tf.Scalar | undefined;
   getState(): LossState;
   setState(state: LossState): void;
   dispose(): void;
@@ -90,7 +96,7 @@ export function readLabels(labels: Labels, batch: number, numClasses: number, ar
   let values: number[];
   if (labels instanceof tf.Tensor) {
     check(labels.rank === 1, argument, labels, 'a rank-1 tensor of class indices');
-    values = Array.from(labels.dataSync());
+    values = Array.from(hostValues(labels, argument));
   } else {
     values = Array.from(labels);
   }
@@ -99,6 +105,17 @@ export function readLabels(labels: Labels, batch: number, numClasses: number, ar
     check(Number.isInteger(v) && v >= 0 && v < numClasses, argument, values, `integers in [0, ${numClasses})`);
   }
   return values;
+}
+
+/** The learned unified threshold of `loss` as a number (read asynchronously), or undefined for heads without one. */
+export async function readThreshold(loss: FaceLoss): Promise<number | undefined> {
+  const t = loss.threshold();
+  if (!t) return undefined;
+  try {
+    return (await readScalars([t]))[0];
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Checks that `features` is [batch, embeddingDim] and finite-shaped. */
@@ -134,12 +151,22 @@ export function cosineMatrix(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
+ * `f(x)` as a constant: computed off the gradient tape (TF.js records no op
+ * run inside a custom gradient's forward pass), with a zero gradient back to
+ * `x` (`f(x.detach())` in PyTorch). For values that carry no gradient but
+ * stay on the device, such as the index of a maximum.
+ */
+export function detached<R extends tf.Tensor>(x: tf.Tensor, f: (x: tf.Tensor) => R): R {
+  const op = tf.customGrad((...inputs) => ({ value: f(inputs[0] as tf.Tensor), gradFunc: () => tf.zerosLike(inputs[0] as tf.Tensor) }));
+  return op(x) as R;
+}
+
+/**
  * Identity in the forward pass, zero gradient in the backward pass
  * (`x.detach()` in PyTorch; TF.js has no such op).
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  const op = tf.customGrad((...inputs) => ({ value: (inputs[0] as tf.Tensor).clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }));
-  return op(x) as T;
+  return detached(x, (t) => t.clone()) as T;
 }
 
 /** One-hot float32 matrix [labels.length, numClasses]. */

@@ -35,9 +35,10 @@
  * room for parts, while the final 7×7 map is coarse.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readScalars } from '../engine/read.js';
 import { check } from '../errors.js';
 import { l2Normalize } from '../nn/l2-normalize.js';
-import { checkFinite } from './common.js';
+import { checkFinite, detached } from './common.js';
 
 export interface ExplainableChannelLossOptions {
   /** Template decay β of Zhang et al. (default 4: positive within L1 distance n/4 of the peak). */
@@ -107,13 +108,19 @@ export class ExplainableChannelLoss {
     });
   }
 
-  /** The two terms as numbers, for logging. */
-  components(activations: tf.Tensor4D): { matching: number; diversity: number } {
+  /** The two terms as numbers, for logging (read in one asynchronous transfer). */
+  async components(activations: tf.Tensor4D): Promise<{ matching: number; diversity: number }> {
     checkActivations(activations);
-    return tf.tidy(() => {
+    const terms = tf.tidy(() => {
       const { matching, diversity } = this.terms(activations);
-      return { matching: matching.dataSync()[0], diversity: diversity.dataSync()[0] };
+      return [matching, diversity];
     });
+    try {
+      const [matching, diversity] = await readScalars(terms);
+      return { matching, diversity };
+    } finally {
+      tf.dispose(terms);
+    }
   }
 
   /** Releases the cached template matrices. */
@@ -137,12 +144,12 @@ export class ExplainableChannelLoss {
     const hw = h * w;
     // [B·K, HW]: one row per (sample, channel) map.
     const maps = tf.reshape(tf.transpose(tf.reshape(tf.relu(activations), [b, hw, k]), [0, 2, 1]), [b * k, hw]) as tf.Tensor2D;
-    // Peaks and the active-channel mask carry no gradient: read them as data, so
-    // that nothing on the tape links them to the activations.
-    const peaks = tf.tensor1d(tf.argMax(maps, 1).dataSync() as Int32Array, 'int32');
-    const templates = tf.gather(this.template(h, w), peaks);
+    // The template at each map's peak and the active-channel mask (mass > 0)
+    // carry no gradient, and stay on the device: computed off the tape.
+    const template = this.template(h, w);
+    const templates = detached(maps, (m) => tf.gather(template, tf.argMax(m, 1)));
     const mass = tf.sum(maps, 1);
-    const active = tf.tensor1d((mass.dataSync() as Float32Array).map((v) => (v > 0 ? 1 : 0)), 'float32');
+    const active = detached(mass, (m) => tf.cast(tf.greater(m, 0), 'float32'));
     const score = tf.div(tf.sum(tf.mul(maps, templates), 1), tf.maximum(mass, 1e-12));
     const matching = tf.div(tf.sum(tf.mul(tf.sub(1, score), active)), tf.maximum(tf.sum(active), 1)) as tf.Scalar;
     let diversity: tf.Scalar = tf.scalar(0);
@@ -157,11 +164,11 @@ export class ExplainableChannelLoss {
   }
 }
 
-/** The peak (row, column, value) of every channel of every sample: result[b][k]. */
-export function channelPeaks(activations: tf.Tensor4D): ChannelPeak[][] {
+/** The peak (row, column, value) of every channel of every sample: result[b][k] (read asynchronously). */
+export async function channelPeaks(activations: tf.Tensor4D): Promise<ChannelPeak[][]> {
   checkActivations(activations);
   const [b, h, w, k] = activations.shape;
-  const data = activations.dataSync();
+  const data = await activations.data();
   const out: ChannelPeak[][] = [];
   for (let s = 0; s < b; s++) {
     const row: ChannelPeak[] = [];
@@ -189,11 +196,11 @@ export function channelPeaks(activations: tf.Tensor4D): ChannelPeak[][] {
  * spread of each channel's peak location across the batch — small when a
  * channel fires at the same face part in every (aligned) image.
  */
-export function explainabilityMetrics(activations: tf.Tensor4D, beta = 4): ExplainabilityMetrics {
+export async function explainabilityMetrics(activations: tf.Tensor4D, beta = 4): Promise<ExplainabilityMetrics> {
   const loss = new ExplainableChannelLoss({ beta });
   try {
-    const { matching, diversity } = loss.components(activations);
-    const peaks = channelPeaks(activations);
+    const { matching, diversity } = await loss.components(activations);
+    const peaks = await channelPeaks(activations);
     const k = activations.shape[3];
     let spread = 0;
     for (let c = 0; c < k; c++) {

@@ -37,7 +37,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check } from '../errors.js';
-import { L2_NORMALIZE_EPS, l2Normalize } from '../nn/l2-normalize.js';
+import { l2Normalize } from '../nn/l2-normalize.js';
 import {
   applyMargin,
   checkFinite,
@@ -140,7 +140,10 @@ export class EplLoss extends ClassWeightHead {
     this.epoch = epoch;
   }
 
-  /** Updates the empirical prototypes of the batch's classes (see the module comment). */
+  /**
+   * Updates the empirical prototypes of the batch's classes (see the module
+   * comment), on the device in float32: the features are not read back.
+   */
   beforeStep(features: tf.Tensor2D, labels: Labels): void {
     this.checkFeatures(features);
     const y = readLabels(labels, features.shape[0], this.numClasses);
@@ -148,26 +151,15 @@ export class EplLoss extends ClassWeightHead {
     const lastRow = new Map<number, number>();
     y.forEach((c, i) => lastRow.set(c, i));
     const classes = [...lastRow.keys()];
-    const [x, rows] = tf.tidy(() => [l2Normalize(features).dataSync() as Float32Array, tf.gather(this.prototypes, classes).dataSync() as Float32Array]);
-    const p = Float64Array.from(rows);
-    for (let slot = 0; slot < classes.length; slot++) {
-      const i = lastRow.get(classes[slot]) as number;
-      const o = slot * d;
-      let c = 0;
-      for (let e = 0; e < d; e++) c += p[o + e] * x[i * d + e];
-      const alpha = this.update === 'softsign' ? c / (1 + Math.abs(c)) : 1 / (1 + Math.exp(1 - c));
-      let norm = 0;
-      for (let e = 0; e < d; e++) {
-        const v = alpha * p[o + e] + (1 - alpha) * x[i * d + e];
-        p[o + e] = v;
-        norm += v * v;
-      }
-      const scale = 1 / Math.max(Math.sqrt(norm), L2_NORMALIZE_EPS);
-      for (let e = 0; e < d; e++) p[o + e] *= scale;
-    }
+    const rows = classes.map((c) => lastRow.get(c) as number);
     tf.tidy(() => {
+      const x = tf.gather(l2Normalize(features), rows);
+      const p = tf.gather(this.prototypes, classes);
+      const c = tf.sum(tf.mul(p, x), 1, true);
+      const alpha = this.update === 'softsign' ? tf.div(c, tf.add(tf.abs(c), 1)) : tf.sigmoid(tf.sub(c, 1));
+      const updated = l2Normalize(tf.add(tf.mul(alpha, p), tf.mul(tf.sub(1, alpha), x)) as tf.Tensor2D);
       const indices = tf.tensor2d(classes, [classes.length, 1], 'int32');
-      const written = tf.scatterND(indices, tf.tensor2d(Float32Array.from(p), [classes.length, d]), [this.numClasses, d]);
+      const written = tf.scatterND(indices, updated, [this.numClasses, d]);
       const rowMask = tf.scatterND(indices, tf.ones([classes.length]), [this.numClasses]).reshape([this.numClasses, 1]);
       this.prototypes.assign(tf.where(tf.greater(tf.broadcastTo(rowMask, this.prototypes.shape), 0), written, this.prototypes));
     });
@@ -204,8 +196,9 @@ export class EplLoss extends ClassWeightHead {
   }
 
   /** `uniface` base: the unified threshold b/s; otherwise undefined. */
-  threshold(): number | undefined {
-    return this.bias ? (this.bias.dataSync() as Float32Array)[0] / this.scale : undefined;
+  threshold(): tf.Scalar | undefined {
+    const bias = this.bias;
+    return bias ? tf.tidy(() => tf.div(tf.reshape(bias, []), this.scale) as tf.Scalar) : undefined;
   }
 
   getState(): LossState {

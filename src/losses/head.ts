@@ -57,7 +57,7 @@ export abstract class ClassWeightHead implements FaceLoss {
 
   afterStep(_features: tf.Tensor2D, _labels: Labels): void {}
 
-  threshold(): number | undefined {
+  threshold(): tf.Scalar | undefined {
     return undefined;
   }
 

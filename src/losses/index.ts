@@ -9,6 +9,7 @@ import { createLoss } from './registry.js';
 export {
   applyMargin,
   cosineMatrix,
+  readThreshold,
   stopGradient,
   type FaceLoss,
   type HeadOptions,

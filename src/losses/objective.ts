@@ -76,7 +76,7 @@ export function faceObjective(loss: FaceLoss, options: FaceObjectiveOptions = {}
           return tf.mean(tf.cast(tf.equal(predicted, tf.cast(labels, 'int32')), 'float32')) as tf.Scalar;
         });
         const t = loss.threshold();
-        if (t !== undefined) metrics.threshold = tf.scalar(t);
+        if (t) metrics.threshold = t;
       }
       return { loss: total, metrics };
     },

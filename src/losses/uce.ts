@@ -13,6 +13,8 @@
  * negatives weighted by λ (`lambda`; UniFace uses λ = 0.6–0.7). The sampled
  * variant L_uce-mb-r (partial-FC negatives) is not provided here.
  */
+import * as tf from '@tensorflow/tfjs';
+import { readScalars } from '../engine/read.js';
 import { BinaryHead, type BinaryHeadOptions } from './bce.js';
 
 export type UceLossOptions = BinaryHeadOptions;
@@ -24,13 +26,13 @@ export class UceLoss extends BinaryHead {
     super(options, 'uce', 1);
   }
 
-  /** The unified bias b. */
-  biasValue(): number {
-    return (this.bias.dataSync() as Float32Array)[0];
+  /** The unified bias b (read asynchronously). */
+  async biasValue(): Promise<number> {
+    return (await readScalars([this.bias]))[0];
   }
 
-  /** The learned unified threshold t = b/s, in cosine units (UniFace §3.3). */
-  threshold(): number {
-    return this.biasValue() / this.scale;
+  /** The learned unified threshold t = b/s, in cosine units (UniFace §3.3), as a new scalar. */
+  threshold(): tf.Scalar {
+    return tf.tidy(() => tf.div(tf.reshape(this.bias, []), this.scale) as tf.Scalar);
   }
 }

@@ -37,6 +37,7 @@
  * L_s2c + L_s2s (`combine: false`: L_s2s alone).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readScalars } from '../engine/read.js';
 import { check, WavecvError } from '../errors.js';
 import {
   checkFeatures,
@@ -173,13 +174,20 @@ export abstract class SampleToSampleLoss implements FaceLoss {
    * not positive (see the module comment):
    * value = mean_i logsumexp_{j≠y_i, M_j written}(γ·cos(x_i, M_j)). Rows without a
    * written negative class are skipped; if no row has one, nothing happens yet.
+   *
+   * Nothing is read back from the device: whether a row has a written
+   * negative class follows from the labels and the written flags (both on the
+   * host), and the test "bias ≤ 0" is a `where` on the device, so the bias
+   * is reset (or kept) there.
    */
   beforeStep(features: tf.Tensor2D, labels: Labels): void {
     if (!this.dataDrivenBias || !this.bias) return;
-    if (this.biasInitialized && this.biasMean() > 0) return;
     checkFeatures(features, this.embeddingDim);
     const y = readLabels(labels, features.shape[0], this.numClasses);
-    const value = tf.tidy(() => {
+    const written = this.filledCount();
+    if (!y.some((c) => written - this.filled[c] > 0)) return;
+    const bias = this.bias;
+    tf.tidy(() => {
       const oneHot = oneHotMatrix(y, this.numClasses);
       const negatives = tf.mul(tf.sub(1, oneHot), this.filledMask.reshape([1, -1]));
       const scaled = tf.mul(cosineMatrix(features, this.memory as tf.Tensor2D), this.scale);
@@ -188,23 +196,15 @@ export abstract class SampleToSampleLoss implements FaceLoss {
       const valid = tf.greater(tf.sum(negatives, 1), 0);
       const count = tf.sum(tf.cast(valid, 'float32'));
       const total = tf.sum(tf.where(valid, lse, tf.zerosLike(lse)));
-      return [total.dataSync()[0], count.dataSync()[0]];
+      const reset = this.resetBias(bias, tf.div(total, count) as tf.Scalar);
+      bias.assign(this.biasInitialized ? tf.where(tf.lessEqual(tf.mean(bias), 0), reset, bias) : reset);
     });
-    if (value[1] === 0) return;
-    this.resetBias(value[0] / value[1]);
     this.biasInitialized = true;
   }
 
-  /** The mean of the bias values (the one value of a unified bias). */
-  protected biasMean(): number {
-    const values = (this.bias as tf.Variable).dataSync() as Float32Array;
-    return values.reduce((a, b) => a + b, 0) / values.length;
-  }
-
-  /** Applies the data-driven value: b ← value (USS); overridden by the per-class variant. */
-  protected resetBias(value: number): void {
-    const bias = this.bias as tf.Variable;
-    tf.tidy(() => bias.assign(tf.fill(bias.shape, value)));
+  /** The bias after the data-driven `value`: b ← value (USS); overridden by the per-class variant. */
+  protected resetBias(bias: tf.Variable, value: tf.Scalar): tf.Tensor {
+    return tf.broadcastTo(value, bias.shape);
   }
 
   /**
@@ -234,7 +234,7 @@ export abstract class SampleToSampleLoss implements FaceLoss {
     if (changed) this.refreshMask();
   }
 
-  threshold(): number | undefined {
+  threshold(): tf.Scalar | undefined {
     return undefined;
   }
 
@@ -289,14 +289,14 @@ export class UssLoss extends SampleToSampleLoss {
     return this.binaryCriterion(scaled, oneHot, rowWeights);
   }
 
-  /** The unified bias b. */
-  biasValue(): number {
-    return ((this.bias as tf.Variable).dataSync() as Float32Array)[0];
+  /** The unified bias b (read asynchronously). */
+  async biasValue(): Promise<number> {
+    return (await readScalars([this.bias as tf.Variable]))[0];
   }
 
   /** The unified threshold t = b/γ in cosine units (undefined until b is initialised from data). */
-  threshold(): number | undefined {
-    return this.biasInitialized ? this.biasValue() / this.scale : undefined;
+  threshold(): tf.Scalar | undefined {
+    return this.biasInitialized ? tf.tidy(() => tf.div(tf.reshape(this.bias as tf.Variable, []), this.scale) as tf.Scalar) : undefined;
   }
 }
 
@@ -309,9 +309,8 @@ export class SampleToSampleBceLoss extends SampleToSampleLoss {
   }
 
   /** b_j ← b_j + value for every class (the authors' per-class head adds, whereas USS sets). */
-  protected resetBias(value: number): void {
-    const bias = this.bias as tf.Variable;
-    tf.tidy(() => bias.assign(tf.add(bias, value)));
+  protected resetBias(bias: tf.Variable, value: tf.Scalar): tf.Tensor {
+    return tf.add(bias, value);
   }
 
   protected criterion(scaled: tf.Tensor2D, oneHot: tf.Tensor2D, rowWeights: tf.Tensor1D): tf.Scalar {
@@ -414,7 +413,7 @@ export class UniTSFaceLoss implements FaceLoss {
   }
 
   /** The sample-to-sample loss's unified threshold (USS: b/γ), else the sample-to-class one. */
-  threshold(): number | undefined {
+  threshold(): tf.Scalar | undefined {
     return this.sampleToSample.threshold() ?? this.sampleToClass.threshold();
   }
 

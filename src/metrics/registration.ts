@@ -25,14 +25,19 @@
  *    spacing; it runs on the bounding box of the two masks (exact, because
  *    every surface voxel lies inside it).
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { hostValues } from '../engine/read.js';
 import { check } from '../errors.js';
 
-/** Values and shape of a grid; a tensor is read with `dataSync`. */
+/**
+ * Values and shape of a grid; a tensor is read synchronously where the
+ * backend can (`hostValues` of src/engine/read.ts: cpu, wasm), so callers on
+ * webgpu pass `{ data, shape }` read asynchronously.
+ */
 export type GridValues = tf.Tensor | { data: ArrayLike<number>; shape: readonly number[] };
 
-function hostValues(x: GridValues): { data: ArrayLike<number>; shape: number[] } {
-  if ('dataSync' in x) return { data: x.dataSync(), shape: [...x.shape] };
+function gridValues(x: GridValues, argument: string): { data: ArrayLike<number>; shape: number[] } {
+  if (x instanceof tf.Tensor) return { data: hostValues(x, argument), shape: [...x.shape] };
   return { data: x.data, shape: [...x.shape] };
 }
 
@@ -40,7 +45,7 @@ const product = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Determinant of the Jacobian of identity + `field` at every voxel (module comment); shape = the field's spatial shape. */
 export function jacobianDeterminant(field: GridValues): { data: Float64Array; shape: number[] } {
-  const { data, shape: full } = hostValues(field);
+  const { data, shape: full } = gridValues(field, 'field');
   const n = full[full.length - 1];
   const shape = full.length === n + 2 && full[0] === 1 ? full.slice(1, -1) : full.slice(0, -1);
   check((n === 2 || n === 3) && shape.length === n, 'field', full, 'a displacement [(1,) H, W, 2] or [(1,) D, H, W, 3]');
@@ -76,8 +81,8 @@ export function foldingPercentage(field: GridValues): number {
 }
 
 function checkLabelPair(a: GridValues, b: GridValues): [ArrayLike<number>, ArrayLike<number>, number[]] {
-  const A = hostValues(a);
-  const B = hostValues(b);
+  const A = gridValues(a, 'labelsA');
+  const B = gridValues(b, 'labelsB');
   check(A.shape.length === B.shape.length && A.shape.every((s, i) => s === B.shape[i]), 'labelsB', B.shape, `the shape of labelsA, [${A.shape.join(', ')}]`);
   return [A.data, B.data, A.shape];
 }
@@ -101,7 +106,7 @@ export function dice(labelsA: GridValues, labelsB: GridValues, labels: readonly 
 
 /** The labels present in a label map other than `background` (0), ascending. */
 export function labelsIn(labels: GridValues, background = 0): number[] {
-  const { data } = hostValues(labels);
+  const { data } = gridValues(labels, 'labels');
   const seen = new Set<number>();
   for (let i = 0; i < data.length; i++) if (data[i] !== background) seen.add(data[i]);
   return [...seen].sort((x, y) => x - y);

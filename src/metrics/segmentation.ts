@@ -38,6 +38,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { check, WavecvError } from '../errors.js';
+import { hostValues } from '../engine/read.js';
 
 /** Ignore index of VOC, Cityscapes' train ids and the reference code. */
 export const IGNORE_INDEX = 255;
@@ -93,7 +94,7 @@ function readMaps(maps: LabelMaps, argument: string): { data: ArrayLike<number>;
   let data: ArrayLike<number>;
   let shape: readonly number[];
   if (maps instanceof tf.Tensor) {
-    data = maps.dataSync();
+    data = hostValues(maps, argument);
     shape = maps.shape;
   } else {
     check(typeof maps === 'object' && maps !== null && 'data' in maps && Array.isArray(maps.shape), argument, maps, 'a tensor or { data, shape }');

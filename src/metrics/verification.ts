@@ -79,20 +79,25 @@ export function insightfaceThresholds(): number[] {
 
 /**
  * Squared L2 distances and cosine similarities of paired embeddings (rows of
- * `a` and `b`), after L2-normalising each row as insightface does.
+ * `a` and `b`), after L2-normalising each row as insightface does; read back
+ * in one asynchronous transfer.
  */
-export function pairScores(a: tf.Tensor2D | number[][], b: tf.Tensor2D | number[][]): { distances: Float64Array; similarities: Float64Array } {
-  const [d, s] = tf.tidy(() => {
+export async function pairScores(a: tf.Tensor2D | number[][], b: tf.Tensor2D | number[][]): Promise<{ distances: Float64Array; similarities: Float64Array }> {
+  const both = tf.tidy(() => {
     const ta = a instanceof tf.Tensor ? a : tf.tensor2d(a);
     const tb = b instanceof tf.Tensor ? b : tf.tensor2d(b);
     check(ta.rank === 2 && tb.rank === 2 && ta.shape[0] === tb.shape[0] && ta.shape[1] === tb.shape[1], 'embeddings', `${ta.shape} and ${tb.shape}`, 'two [pairs, D] tensors of the same shape');
     const na = l2Normalize(ta);
     const nb = l2Normalize(tb);
-    return [tf.sum(tf.square(tf.sub(na, nb)), 1), tf.sum(tf.mul(na, nb), 1)];
+    return tf.stack([tf.sum(tf.square(tf.sub(na, nb)), 1), tf.sum(tf.mul(na, nb), 1)]);
   });
-  const out = { distances: Float64Array.from(d.dataSync()), similarities: Float64Array.from(s.dataSync()) };
-  tf.dispose([d, s]);
-  return out;
+  try {
+    const values = await both.data();
+    const n = both.shape[1];
+    return { distances: Float64Array.from(values.subarray(0, n)), similarities: Float64Array.from(values.subarray(n)) };
+  } finally {
+    both.dispose();
+  }
 }
 
 /** Contiguous folds as scikit-learn's KFold without shuffling: [start, end) per fold. */

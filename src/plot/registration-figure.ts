@@ -42,7 +42,7 @@ function toBytes(values: Float32Array, lo?: number): Uint8Array {
 }
 
 /** The figure of the module comment as one grey image (6 panels of W pixels, 4-pixel gaps). */
-export function registrationFigure(input: RegistrationFigureInput): RawImage {
+export async function registrationFigure(input: RegistrationFigureInput): Promise<RawImage> {
   const { shape } = input;
   const axes = shape.length;
   const [h, w] = shape.slice(-2);
@@ -57,7 +57,13 @@ export function registrationFigure(input: RegistrationFigureInput): RawImage {
   const inPlane = middleSlice(input.displacement, shape, axes, (c) => c >= axes - 2).values;
   const step = Math.max(4, Math.floor(Math.min(h, w) / 16));
   const grid = Float32Array.from({ length: h * w }, (_, p) => (Math.floor(p / w) % step === 0 || (p % w) % step === 0 ? 1 : 0));
-  const deformedGrid = tf.tidy(() => warp(tf.tensor(grid, [1, h, w, 1]), tf.tensor(inPlane, [1, h, w, 2])).dataSync() as Float32Array);
+  const deformed = tf.tidy(() => warp(tf.tensor(grid, [1, h, w, 1]), tf.tensor(inPlane, [1, h, w, 2])));
+  let deformedGrid: Float32Array;
+  try {
+    deformedGrid = (await deformed.data()) as Float32Array;
+  } finally {
+    deformed.dispose();
+  }
   const panels = [fixedBytes, toBytes(take(input.moving)), warpedBytes, toBytes(difference, 0), checker, toBytes(deformedGrid, 0)];
   const gap = 4;
   const width = panels.length * w + (panels.length - 1) * gap;

@@ -50,8 +50,8 @@ export function faceInput(crop: RgbImage, metadata: FaceModelMetadata): Float32A
   return input;
 }
 
-/** L2-normalised embeddings of prepared inputs, flip-tested when the model's metadata says so. */
-export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, inputs: Float32Array[], batchSize = 64): Float32Array {
+/** L2-normalised embeddings of prepared inputs, flip-tested when the model's metadata says so (read back asynchronously). */
+export async function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, inputs: Float32Array[], batchSize = 64): Promise<Float32Array> {
   const [h, w, c] = metadata.preprocessing.inputShape;
   const dim = model.outputs[0].shape[1] as number;
   const out = new Float32Array(inputs.length * dim);
@@ -60,8 +60,11 @@ export function embedInputs(model: tf.LayersModel, metadata: FaceModelMetadata, 
     const flat = new Float32Array(chunk.length * h * w * c);
     chunk.forEach((x, i) => flat.set(x, i * h * w * c));
     const e = tf.tidy(() => embedFaces(model, tf.tensor4d(flat, [chunk.length, h, w, c]), { flip: metadata.extension.flip, batchSize: chunk.length }));
-    out.set(e.dataSync(), start * dim);
-    e.dispose();
+    try {
+      out.set(await e.data(), start * dim);
+    } finally {
+      e.dispose();
+    }
   }
   return out;
 }

@@ -62,10 +62,15 @@ export async function explainFace(options: ExplainOptions) {
       const up = tf.image.resizeBilinear(tf.div(a, tf.maximum(peak, 1e-12)) as tf.Tensor4D, [tile, tile]);
       return { maps: tf.keep(up), peaks: tf.keep(peak), mapShape: a.shape };
     });
-    const peakValues = Array.from(peaks.dataSync());
-    const mapValues = maps.dataSync();
+    let peakValues: number[];
+    let mapValues: Float32Array;
+    try {
+      peakValues = Array.from(await peaks.data());
+      mapValues = (await maps.data()) as Float32Array;
+    } finally {
+      tf.dispose([maps, peaks]);
+    }
     const k = mapShape[3];
-    tf.dispose([maps, peaks]);
     const chosen = peakValues
       .map((v, i) => ({ index: i, peak: v }))
       .filter((p) => p.peak > 0)

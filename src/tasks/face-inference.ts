@@ -118,10 +118,10 @@ export async function evaluateVerification(options: VerificationEvalOptions) {
         const name = typeof src === 'string' ? src : `${options.pairs} image ${i}`;
         inputs.push((await prepareFace(await decodeImage(src, name), metadata, { align, detector }, name)).input);
       }
-      emb.set(embedInputs(model, metadata, inputs, batchSize), start * dim);
+      emb.set(await embedInputs(model, metadata, inputs, batchSize), start * dim);
       options.onProgress?.(start + inputs.length, sources.length);
     }
-    const similarities = pairSimilarities(emb, dim, a, b);
+    const similarities = await pairSimilarities(emb, dim, a, b);
     const learned = metadata.thresholds.learned?.value ?? null;
     const v = verificationSummary(similarities, same, learned);
     const report = {

@@ -33,7 +33,7 @@ import { compose, normalize, randomHorizontalFlip } from '../data/augment.js';
 import type { Normalization } from '../data/normalization.js';
 import { DataLoader, type BatchTransform, type ClassificationData, type ClassificationDataset } from '../data/dataset.js';
 import { check } from '../errors.js';
-import { checkLossOptions, createLoss, ExplainableChannelLoss, faceObjective, type FaceLoss, type FaceLossContext, type FaceLossOptions } from '../losses/index.js';
+import { checkLossOptions, createLoss, ExplainableChannelLoss, faceObjective, readThreshold, type FaceLoss, type FaceLossContext, type FaceLossOptions } from '../losses/index.js';
 import { pairScores, rocCurve, sampleWiseAccuracy, STANDARD_FARS, tarAtFar, thresholdGap, uniformAccuracy, verificationKFold, verificationValAtFar, type ValAtFarResult, type VerificationResult } from '../metrics/index.js';
 import { embedFaces, featureModel } from '../models/face/embed.js';
 import { createModel } from '../models/index.js';
@@ -155,8 +155,11 @@ export async function embedDataset(
       const x = applyNormalization(tf.tensor(batch.image.data, batch.image.shape, 'float32'), options.normalization) as tf.Tensor4D;
       return embedFaces(model, x, { flip: options.flip, batchSize: indices.length });
     });
-    out.set(e.dataSync(), start * dim);
-    e.dispose();
+    try {
+      out.set(await e.data(), start * dim);
+    } finally {
+      e.dispose();
+    }
     labels.set(batch.label.data as Int32Array, start);
   }
   return { embeddings: out, dim, labels };
@@ -171,14 +174,16 @@ export function rocAuc(far: number[], tar: number[]): number {
 
 /**
  * Cosine similarities of the pairs (a[i], b[i]) of rows of `embeddings`
- * (row-major [n, dim], L2-normalised).
+ * (row-major [n, dim], L2-normalised), read back asynchronously.
  */
-export function pairSimilarities(embeddings: Float32Array, dim: number, a: number[], b: number[]): Float64Array {
+export async function pairSimilarities(embeddings: Float32Array, dim: number, a: number[], b: number[]): Promise<Float64Array> {
   const all = tf.tensor2d(embeddings, [embeddings.length / dim, dim]);
   const [ta, tb] = [tf.gather(all, a), tf.gather(all, b)];
-  const { similarities } = pairScores(ta, tb);
-  tf.dispose([all, ta, tb]);
-  return similarities;
+  try {
+    return (await pairScores(ta, tb)).similarities;
+  } finally {
+    tf.dispose([all, ta, tb]);
+  }
 }
 
 /** The vega-lite spec of a ROC curve on a log FAR axis (points with FAR = 0 left out). */
@@ -222,14 +227,18 @@ export function verificationSummary(similarities: Float64Array, same: boolean[],
   };
 }
 
-function closedSet(loss: FaceLoss, emb: { embeddings: Float32Array; dim: number; labels: Int32Array }): ClosedSetResult {
+async function closedSet(loss: FaceLoss, emb: { embeddings: Float32Array; dim: number; labels: Int32Array }): Promise<ClosedSetResult> {
   const n = emb.labels.length;
   const scores = tf.tidy(() => loss.scores(tf.tensor2d(emb.embeddings, [n, emb.dim])));
-  const values = scores.dataSync();
+  let values: Float32Array;
+  try {
+    values = (await scores.data()) as Float32Array;
+  } finally {
+    scores.dispose();
+  }
   const matrix = { values, rows: n, cols: loss.numClasses };
-  scores.dispose();
   const uni = uniformAccuracy(matrix, emb.labels);
-  const learned = loss.threshold() ?? null;
+  const learned = (await readThreshold(loss)) ?? null;
   const gap = learned !== null ? thresholdGap(matrix, emb.labels, learned) : undefined;
   return {
     samples: n,
@@ -363,8 +372,8 @@ export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExte
           data: dataSummary,
         },
         settings: { closedSet: options.closedSet, openSet: options.openSet, evalBatchSize: evalBatch },
-        metadata() {
-          const threshold = loss.threshold() ?? null;
+        async metadata() {
+          const threshold = (await readThreshold(loss)) ?? null;
           const thresholds: Record<string, Threshold> = {};
           if (threshold !== null) thresholds.learned = { value: threshold, source: `learned unified bias of ${options.loss} (t = b/s)` };
           return {
@@ -375,19 +384,19 @@ export const faceTask: TrainingTask<TrainFaceOptions, FaceRunData, FaceModelExte
           };
         },
         async finish(result, run) {
-          const threshold = loss.threshold() ?? null;
+          const threshold = (await readThreshold(loss)) ?? null;
           let closed: ClosedSetResult | undefined;
           let open: OpenSetResult | undefined;
           if (result.stopped === 'completed') {
             if (data.test && (options.closedSet ?? true)) {
               const test = new ClassSubsetDataset(data.test, classes);
-              closed = closedSet(loss, await embedDataset(model, test, { normalization, flip, batchSize: evalBatch }));
+              closed = await closedSet(loss, await embedDataset(model, test, { normalization, flip, batchSize: evalBatch }));
             }
             if (options.openSet) {
               const unseen = new ClassSubsetDataset(data.test!, options.openSet.classes);
               const emb = await embedDataset(model, unseen, { normalization, flip, batchSize: evalBatch });
               const pairs = drawPairs(emb.labels, options.openSet.pairs ?? 6000, options.openSet.seed ?? 0);
-              const similarities = pairSimilarities(emb.embeddings, emb.dim, pairs.a, pairs.b);
+              const similarities = await pairSimilarities(emb.embeddings, emb.dim, pairs.a, pairs.b);
               const v = verificationSummary(similarities, pairs.same, threshold);
               open = {
                 classes: options.openSet.classes.map((c) => data.classNames[c]),

@@ -44,19 +44,21 @@ export interface ForgeryModel {
  * inference mode. `wavecv detect`, the browser app and `eval forgery` all
  * score through this one function.
  */
-export function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization, fakeClass: number): Float32Array {
+export async function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization, fakeClass: number): Promise<Float32Array> {
   const probabilities = tf.tidy(() => {
     const logits = model.apply(applyNormalization(images, normalization), { training: false }) as tf.Tensor;
     check(logits.rank === 2 && logits.shape[1]! > fakeClass, 'model output', logits.shape, `logits of shape [batch, classes] with the fake class ${fakeClass}`);
     return tf.squeeze(tf.slice(tf.softmax(logits as tf.Tensor2D), [0, fakeClass], [-1, 1]), [1]);
   });
-  const values = Float32Array.from(probabilities.dataSync() as Float32Array);
-  probabilities.dispose();
-  return values;
+  try {
+    return Float32Array.from(await probabilities.data());
+  } finally {
+    probabilities.dispose();
+  }
 }
 
 /** Fake probabilities of `faces` (equally sized RGB crops at the model's input size). */
-export function scoreFaces(model: tf.LayersModel, metadata: ModelMetadata, fakeClass: number, faces: RgbImage[]): Float32Array {
+export async function scoreFaces(model: tf.LayersModel, metadata: ModelMetadata, fakeClass: number, faces: RgbImage[]): Promise<Float32Array> {
   if (faces.length === 0) return new Float32Array(0);
   const [height, width, channels] = metadata.preprocessing.inputShape;
   check(channels === 3, 'model', `${channels} input channels`, 'an RGB forgery detector');
@@ -67,7 +69,7 @@ export function scoreFaces(model: tf.LayersModel, metadata: ModelMetadata, fakeC
   });
   const images = tf.tensor4d(pixels, [faces.length, height, width, 3]);
   try {
-    return fakeProbabilities(model, images, metadata.preprocessing.normalization, fakeClass);
+    return await fakeProbabilities(model, images, metadata.preprocessing.normalization, fakeClass);
   } finally {
     images.dispose();
   }
@@ -84,6 +86,6 @@ export async function detectForgeries(
   check(loaded.metadata.preprocessing.inputShape[1] === size, 'model', loaded.metadata.preprocessing.inputShape, 'a square input size');
   const faces = await detector.detect(photo);
   const crops = faces.map((f) => cropFace(photo, f, { scale: options.scale ?? 1.3, size }).face);
-  const p = scoreFaces(loaded.model, loaded.metadata, loaded.fakeClass, crops);
+  const p = await scoreFaces(loaded.model, loaded.metadata, loaded.fakeClass, crops);
   return faces.map((f, i) => ({ box: f.box, score: f.score, fakeProbability: p[i], fake: p[i] >= FAKE_THRESHOLD }));
 }

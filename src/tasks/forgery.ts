@@ -91,7 +91,7 @@ export interface ForgeryEvaluation {
 }
 
 /** Fake probabilities of images in [0, 1] ([B, H, W, C]) under `normalization`; inference mode (the detector's scoring, src/tasks/forgery-score.ts). */
-export function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization): Float32Array {
+export function fakeProbabilities(model: tf.LayersModel, images: tf.Tensor4D, normalization: Normalization): Promise<Float32Array> {
   return scoreImages(model, images, normalization, FAKE_CLASS);
 }
 
@@ -112,7 +112,7 @@ export async function forgeryScores(
     check(batch.video !== undefined, 'data', 'batches without video ids', 'forgery data (batches with a `video` key)');
     const images = tf.tensor4d(batch.image.data as Float32Array, batch.image.shape as [number, number, number, number]);
     try {
-      scores.set(fakeProbabilities(model, images, options.normalization), start);
+      scores.set(await fakeProbabilities(model, images, options.normalization), start);
     } finally {
       images.dispose();
     }

@@ -191,36 +191,52 @@ export interface RegistrationOutput {
   seconds: number;
 }
 
-function checkSameGrid(fixed: Scan, other: Scan, argument: string, resample: boolean | undefined): Float32Array {
+async function checkSameGrid(fixed: Scan, other: Scan, argument: string, resample: boolean | undefined): Promise<Float32Array> {
   if (tf.util.arraysEqual(fixed.shape, other.shape)) return other.values;
   check(resample === true, argument, other.shape, `the fixed scan's shape [${fixed.shape.join(', ')}] (or --resample to resample it onto the fixed grid)`);
   check(fixed.shape.length === other.shape.length, argument, other.shape, `${fixed.shape.length} axes like the fixed scan`);
   return resampleTo(other.values, other.shape, fixed.shape, argument.includes('labels') ? 'nearest' : 'linear');
 }
 
-/** Registers `moving` to `fixed` with a trained run (module comment). */
-export function registerScans(loaded: LoadedRegistrationModel, fixed: Scan, moving: Scan, options: RegisterOptions = {}): RegistrationOutput {
+/** Registers `moving` to `fixed` with a trained run (module comment); the results are read back asynchronously. */
+export async function registerScans(loaded: LoadedRegistrationModel, fixed: Scan, moving: Scan, options: RegisterOptions = {}): Promise<RegistrationOutput> {
   const { model, metadata } = loaded;
   const size = metadata.size;
   check(fixed.shape.length === size.length, 'fixed', fixed.shape, `a ${size.length}-D scan (the model registers ${size.length}-D scans)`);
-  const movingValues = checkSameGrid(fixed, moving, 'moving', options.resample);
-  const labelValues = options.movingLabels ? checkSameGrid(fixed, options.movingLabels, 'moving labels', options.resample) : undefined;
+  const movingValues = await checkSameGrid(fixed, moving, 'moving', options.resample);
+  const labelValues = options.movingLabels ? await checkSameGrid(fixed, options.movingLabels, 'moving labels', options.resample) : undefined;
   const axes = size.length;
   const start = performance.now();
-  const result = tf.tidy(() => {
+  const fitted = tf.tidy(() => {
     const input = (values: Float32Array) => tf.tensor(centerFit(normalizeMinMax(values), fixed.shape, size), [1, ...size, 1]);
     const output = model.predict([input(movingValues), input(fixed.values)]) as tf.Tensor;
-    const fitted = displacementOf(output, metadata.field);
-    const displacement = tf.tensor(centerFit(fitted.dataSync() as Float32Array, size, fixed.shape, axes), [1, ...fixed.shape, axes]);
-    const warped = warp(tf.tensor(movingValues, [1, ...fixed.shape, 1]), displacement);
-    const warpedLabels = labelValues ? warp(tf.tensor(labelValues, [1, ...fixed.shape, 1]), displacement, { interpolation: 'nearest' }) : undefined;
-    return {
-      displacement: displacement.dataSync() as Float32Array,
-      warped: warped.dataSync() as Float32Array,
-      warpedLabels: warpedLabels ? Int32Array.from(warpedLabels.dataSync()) : undefined,
-    };
+    return displacementOf(output, metadata.field);
   });
-  return { ...result, shape: fixed.shape, seconds: (performance.now() - start) / 1000 };
+  let fittedValues: Float32Array;
+  try {
+    fittedValues = (await fitted.data()) as Float32Array;
+  } finally {
+    fitted.dispose();
+  }
+  const displacement = centerFit(fittedValues, size, fixed.shape, axes);
+  const [warped, warpedLabels] = tf.tidy(() => {
+    const field = tf.tensor(displacement, [1, ...fixed.shape, axes]);
+    return [
+      warp(tf.tensor(movingValues, [1, ...fixed.shape, 1]), field),
+      ...(labelValues ? [warp(tf.tensor(labelValues, [1, ...fixed.shape, 1]), field, { interpolation: 'nearest' })] : []),
+    ];
+  });
+  try {
+    return {
+      displacement,
+      warped: (await warped.data()) as Float32Array,
+      warpedLabels: warpedLabels ? Int32Array.from(await warpedLabels.data()) : undefined,
+      shape: fixed.shape,
+      seconds: (performance.now() - start) / 1000,
+    };
+  } finally {
+    tf.dispose([warped, ...(warpedLabels ? [warpedLabels] : [])]);
+  }
 }
 
 /** Scores of one label set: mean Dice over the labels of the fixed map (0 excluded) before and after, mean HD95 (voxels) after. */
@@ -250,33 +266,40 @@ const nanMean = (values: number[]) => {
   return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
 };
 
-/** `labels` (on the moving grid, resampled onto the fixed grid when `resample`) warped by the output's displacement, nearest neighbour. */
-export function warpLabels(output: RegistrationOutput, labels: Scan, resample?: boolean): Int32Array {
+/** `labels` (on the moving grid, resampled onto the fixed grid when `resample`) warped by the output's displacement, nearest neighbour; read back asynchronously. */
+export async function warpLabels(output: RegistrationOutput, labels: Scan, resample?: boolean): Promise<Int32Array> {
   const fixedGrid = { values: new Float32Array(0), shape: output.shape, path: 'fixed' };
-  const values = checkSameGrid(fixedGrid, labels, 'moving labels', resample);
-  return tf.tidy(() => {
+  const values = await checkSameGrid(fixedGrid, labels, 'moving labels', resample);
+  const warped = tf.tidy(() => {
     const displacement = tf.tensor(output.displacement, [1, ...output.shape, output.shape.length]);
-    return Int32Array.from(warp(tf.tensor(values, [1, ...output.shape, 1]), displacement, { interpolation: 'nearest' }).dataSync());
+    return warp(tf.tensor(values, [1, ...output.shape, 1]), displacement, { interpolation: 'nearest' });
   });
+  try {
+    return Int32Array.from(await warped.data());
+  } finally {
+    warped.dispose();
+  }
 }
 
-function scoreLabels(fixedLabels: Scan, movingLabels: Scan, warped: Int32Array, shape: number[]): LabelScores {
+async function scoreLabels(fixedLabels: Scan, movingLabels: Scan, warped: Int32Array, shape: number[]): Promise<LabelScores> {
   const fixedMap = { data: Int32Array.from(fixedLabels.values), shape: fixedLabels.shape };
   const labels = labelsIn(fixedMap);
-  const before = { data: Int32Array.from(checkSameGrid(fixedLabels, movingLabels, 'moving labels', true)), shape: fixedLabels.shape };
+  const before = { data: Int32Array.from(await checkSameGrid(fixedLabels, movingLabels, 'moving labels', true)), shape: fixedLabels.shape };
   const after = { data: warped, shape };
   return { diceBefore: nanMean(dice(fixedMap, before, labels)), dice: nanMean(dice(fixedMap, after, labels)), hd95: nanMean(hd95(fixedMap, after, labels)) };
 }
 
 /** Scores one registered pair against its label maps (the first set, warped by `registerScans`, and any further sets). */
-export function evaluatePair(name: string, output: RegistrationOutput, fixedLabels: Scan, movingLabels: Scan, labelSets: LabelSetScans[] = []): PairEvaluation {
+export async function evaluatePair(name: string, output: RegistrationOutput, fixedLabels: Scan, movingLabels: Scan, labelSets: LabelSetScans[] = []): Promise<PairEvaluation> {
   check(output.warpedLabels !== undefined, 'movingLabels', name, 'moving labels registered with the pair');
+  const sets: Array<[string, LabelScores]> = [];
+  for (const set of labelSets) sets.push([set.name, await scoreLabels(set.fixed, set.moving, await warpLabels(output, set.moving, true), output.shape)]);
   return {
     name,
-    ...scoreLabels(fixedLabels, movingLabels, output.warpedLabels!, output.shape),
+    ...(await scoreLabels(fixedLabels, movingLabels, output.warpedLabels!, output.shape)),
     foldingPercent: foldingPercentage({ data: output.displacement, shape: [...output.shape, output.shape.length] }),
     seconds: output.seconds,
-    labelSets: Object.fromEntries(labelSets.map((set) => [set.name, scoreLabels(set.fixed, set.moving, warpLabels(output, set.moving, true), output.shape)])),
+    labelSets: Object.fromEntries(sets),
   };
 }
 

@@ -68,14 +68,20 @@ export async function evaluateSegmentation(model: tf.LayersModel, dataset: Segme
     let predicted: Int32Array;
     if (direct) {
       const labels = tf.tidy(() => tf.argMax(model.predict(tf.tensor4d(input, [b, height, width, channels])) as tf.Tensor4D, 3));
-      predicted = labels.dataSync() as Int32Array;
-      labels.dispose();
+      try {
+        predicted = (await labels.data()) as Int32Array;
+      } finally {
+        labels.dispose();
+      }
     } else {
       predicted = new Int32Array(b * height * width);
       for (let i = 0; i < b; i++) {
         const image = tf.tensor3d(input.subarray(i * height * width * channels, (i + 1) * height * width * channels), [height, width, channels]);
-        predicted.set(predictLabels(model, image), i * height * width);
-        image.dispose();
+        try {
+          predicted.set(await predictLabels(model, image), i * height * width);
+        } finally {
+          image.dispose();
+        }
       }
     }
     addCounts(total, confusionMatrix({ data: predicted, shape: [b, height, width] }, { data: batch.mask.data, shape: [b, height, width] }, numClasses, { ignoreIndex: dataset.ignoreIndex }));

@@ -42,7 +42,7 @@ export async function segmentImageFile(options: SegmentImageOptions): Promise<Se
     const image = tf.tidy(() => applyNormalization(tf.div(tf.tensor3d(Float32Array.from(raw.data), [raw.height, raw.width, channels]), 255), metadata.preprocessing.normalization) as tf.Tensor3D);
     let labels: Int32Array;
     try {
-      labels = predictLabels(model, image, options);
+      labels = await predictLabels(model, image, options);
     } finally {
       image.dispose();
     }

@@ -45,9 +45,10 @@ function gaussianWindow(tile: number): Float32Array {
 
 /**
  * Per-pixel logits `[H, W, K]` of a normalised image `[H, W, C]` from a model
- * whose input is `[tileH, tileW, C]`; see the module comment.
+ * whose input is `[tileH, tileW, C]`; see the module comment. The tiles'
+ * logits are read back asynchronously, one read per batch of tiles.
  */
-export function predictLogits(model: tf.LayersModel, image: tf.Tensor3D, options: TileOptions = {}): tf.Tensor3D {
+export async function predictLogits(model: tf.LayersModel, image: tf.Tensor3D, options: TileOptions = {}): Promise<tf.Tensor3D> {
   const overlap = options.overlap ?? 0.25;
   const batchSize = options.batchSize ?? 8;
   check(Number.isFinite(overlap) && overlap >= 0 && overlap < 1, 'overlap', overlap, 'a fraction in [0, 1)');
@@ -73,12 +74,16 @@ export function predictLogits(model: tf.LayersModel, image: tf.Tensor3D, options
     for (let start = 0; start < tiles.length; start += batchSize) {
       const chunk = tiles.slice(start, start + batchSize);
       const logits = tf.tidy(() => model.predict(tf.stack(chunk.map(([y, x]) => tf.slice(padded, [y, x, 0], [tileH, tileW, channels])))) as tf.Tensor4D);
-      const values = logits.dataSync();
+      let values: Float32Array;
+      try {
+        values = (await logits.data()) as Float32Array;
+      } finally {
+        logits.dispose();
+      }
       if (classes === 0) {
         classes = logits.shape[3];
         sum = new Float32Array(paddedH * paddedW * classes);
       }
-      logits.dispose();
       chunk.forEach(([y0, x0], t) => {
         const base = t * tileH * tileW * classes;
         for (let y = 0; y < tileH; y++) {
@@ -105,11 +110,13 @@ export function predictLogits(model: tf.LayersModel, image: tf.Tensor3D, options
   return tf.tensor3d(out, [height, width, classes]);
 }
 
-/** The class of every pixel (argmax of {@link predictLogits}), row-major `H × W`. */
-export function predictLabels(model: tf.LayersModel, image: tf.Tensor3D, options: TileOptions = {}): Int32Array {
-  const logits = predictLogits(model, image, options);
+/** The class of every pixel (argmax of {@link predictLogits}), row-major `H × W`, read back asynchronously. */
+export async function predictLabels(model: tf.LayersModel, image: tf.Tensor3D, options: TileOptions = {}): Promise<Int32Array> {
+  const logits = await predictLogits(model, image, options);
   const labels = tf.tidy(() => tf.argMax(logits, 2));
-  const values = labels.dataSync() as Int32Array;
-  tf.dispose([logits, labels]);
-  return values;
+  try {
+    return (await labels.data()) as Int32Array;
+  } finally {
+    tf.dispose([logits, labels]);
+  }
 }

@@ -229,16 +229,20 @@ export const segment3dTask: TrainingTask<Segment3dOptions, Segment3dData, Segmen
   },
 };
 
-/** Foreground probability of each cube (softmax channel 1), in batches. */
+/** Foreground probability of each cube (softmax channel 1), in batches, read back asynchronously. */
 export function cubePredictor(model: tf.LayersModel, cube: Shape3) {
-  return (cubes: Float32Array[]): Float32Array[] => {
+  return async (cubes: Float32Array[]): Promise<Float32Array[]> => {
     const probabilities = tf.tidy(() => {
       const input = tf.tensor5d(concat(cubes), [cubes.length, ...cube, 1]);
       const logits = model.apply(input, { training: false }) as tf.Tensor;
       return tf.slice(tf.softmax(logits), [0, 0, 0, 0, 1], [-1, -1, -1, -1, 1]);
     });
-    const values = probabilities.dataSync() as Float32Array;
-    probabilities.dispose();
+    let values: Float32Array;
+    try {
+      values = (await probabilities.data()) as Float32Array;
+    } finally {
+      probabilities.dispose();
+    }
     const size = cube[0] * cube[1] * cube[2];
     return cubes.map((_, i) => values.slice(i * size, (i + 1) * size));
   };

@@ -145,7 +145,7 @@ export interface TaskRun<X extends object, R> {
   /** Trainer options of the task (input keys, hooks), passed through unchanged. */
   trainer?: Partial<Omit<TrainerOptions, 'model' | 'objective' | 'data' | 'config'>>;
   /** The task's part of the saved model's metadata (called when training completed). */
-  metadata(result: TrainResult): TaskModelMetadata<X>;
+  metadata(result: TrainResult): TaskModelMetadata<X> | Promise<TaskModelMetadata<X>>;
   /** The task's figures for metrics.json (and any files of its own), after training completed or stopped. */
   finish(result: TrainResult, run: RunContext): Promise<{ metrics: Record<string, unknown>; result: R }>;
   /** One metrics.json history row per epoch (default: the trainer's summary). */
@@ -345,7 +345,7 @@ export async function runTraining<O extends RunSettings, D, X extends object, R>
     if (latest) await trainer.resume().catch((error: unknown) => Promise.reject(options.renameError ? options.renameError(error) : error));
     const result = await trainer.fit();
     if (result.stopped === 'completed') {
-      const part = run.metadata(result);
+      const part = await run.metadata(result);
       const metadata: ModelMetadata<X> = {
         format: MODEL_METADATA_FORMAT,
         version: MODEL_METADATA_VERSION,

@@ -60,7 +60,7 @@ function spikes(h: number, w: number, at: Array<[number, number]>): number[][][]
   return [a];
 }
 
-test('template T_μ(p) = max(1 − β‖p − μ‖₁/n, −1) (Zhang et al. 2018)', () => {
+test('template T_μ(p) = max(1 − β‖p − μ‖₁/n, −1) (Zhang et al. 2018)', async () => {
   const t = templateMatrix(3, 4, 4);
   // μ = (1, 2) → index 6; p = (0, 0): distance 3, n = 4 → max(1 − 3, −1) = −1
   assert.equal(t[6 * 12 + 0], -1);
@@ -70,7 +70,7 @@ test('template T_μ(p) = max(1 − β‖p − μ‖₁/n, −1) (Zhang et al. 20
   assert.equal(t2[0 * 16 + 1], 0.5); // distance 1 → 1 − 2/4
 });
 
-test('one compact blob per channel at distinct places gives a zero loss; overlap and spread raise it', () => {
+test('one compact blob per channel at distinct places gives a zero loss; overlap and spread raise it', async () => {
   const loss = new ExplainableChannelLoss();
   const value = (a: number[][][][]) => tf.tidy(() => loss.compute(tf.tensor4d(a)).loss.dataSync()[0]);
   assertClose(value(spikes(5, 5, [[0, 0], [4, 4], [2, 1]])), 0, 0, 1e-7, 'delta maps at distinct places');
@@ -85,7 +85,7 @@ test('one compact blob per channel at distinct places gives a zero loss; overlap
   loss.dispose();
 });
 
-test('ECLoss value and gradient match the written-out formula (peaks held fixed)', () => {
+test('ECLoss value and gradient match the written-out formula (peaks held fixed)', async () => {
   const rng = (i: number) => Math.sin(i * 12.9898) * 0.5 + 0.3;
   const a: number[][][][] = [];
   let i = 0;
@@ -108,7 +108,7 @@ test('ECLoss value and gradient match the written-out formula (peaks held fixed)
   a[1][3][1][2] = 2;
   const loss = new ExplainableChannelLoss({ beta: 3, diversityWeight: 0.5 });
   const input = tf.tensor4d(a);
-  const parts = loss.components(input); // also caches the template matrix of this map size
+  const parts = await loss.components(input); // also caches the template matrix of this map size
   const before = tf.memory().numTensors;
   const { value, grad } = tf.tidy(() => {
     const r = tf.valueAndGrad((x: tf.Tensor) => loss.compute(x as tf.Tensor4D).loss)(input);
@@ -137,12 +137,12 @@ test('ECLoss value and gradient match the written-out formula (peaks held fixed)
   loss.dispose();
 });
 
-test('channel peaks and explainability metrics', () => {
+test('channel peaks and explainability metrics', async () => {
   const a = tf.tensor4d([...spikes(4, 4, [[1, 2], [3, 0]]), ...spikes(4, 4, [[1, 2], [0, 0]])]);
-  const peaks = channelPeaks(a);
+  const peaks = await channelPeaks(a);
   assert.deepEqual(peaks[0][0], { row: 1, col: 2, value: 1 });
   assert.deepEqual(peaks[1][1], { row: 0, col: 0, value: 1 });
-  const m = explainabilityMetrics(a);
+  const m = await explainabilityMetrics(a);
   assertClose(m.templateMatch, 1, 0, 1e-7, 'template match');
   assertClose(m.channelOverlap, 0, 0, 1e-7, 'overlap');
   // channel 0 at the same place in both images; channel 1 peaks 3 rows apart → RMS spread 1.5
@@ -150,7 +150,7 @@ test('channel peaks and explainability metrics', () => {
   a.dispose();
 });
 
-test('modelWithLayerOutput exposes a target layer; bad inputs throw', () => {
+test('modelWithLayerOutput exposes a target layer; bad inputs throw', async () => {
   const input = tf.input({ shape: [6, 6, 1] });
   const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', name: 'target_conv' }).apply(input) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 2 }).apply(tf.layers.flatten().apply(conv)) as tf.SymbolicTensor;

@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { readThreshold } from '../../src/losses/common.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { EplLoss, type EplLossOptions } from '../../src/losses/epl.js';
 import { CosFaceLoss } from '../../src/losses/margins.js';
@@ -59,7 +60,7 @@ function eplCosface(x: Matrix, w: Matrix, p: Matrix, s: number, m: number, k: nu
   return (crossEntropy(a, Y) + crossEntropy(b, Y)) / 2;
 }
 
-test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(⟨P_y, x̂⟩); a repeated class keeps its last row, computed from the prototypes before the batch', () => {
+test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(⟨P_y, x̂⟩); a repeated class keeps its last row, computed from the prototypes before the batch', async () => {
   for (const rule of ['softsign', 'sigmoid'] as const) {
     const loss = make({ update: rule }, W, P);
     const x = tf.tensor2d(X);
@@ -94,7 +95,7 @@ test('prototype update: P_y ← normalize(α P_y + (1−α) x̂), α = softsign(
   twice.dispose();
 });
 
-test('prototype update matches the independent python implementation', () => {
+test('prototype update matches the independent python implementation', async () => {
   const { C, D, features, weight, labels } = fixture;
   const loss = make({}, weight, fixture.cases.epl.prototypesBefore);
   assert.equal(loss.numClasses, C);
@@ -106,7 +107,7 @@ test('prototype update matches the independent python implementation', () => {
   loss.dispose();
 });
 
-test('EPL (CosFace base): value, adaptive-margin gradient (stop-gradient), no gradient to the prototypes', () => {
+test('EPL (CosFace base): value, adaptive-margin gradient (stop-gradient), no gradient to the prototypes', async () => {
   const loss = make({ scale: 6, margin: 0.3, k: 0.7, startEpoch: 0 }, W, P);
   loss.onEpochStart(0);
   const { value, grad } = inputGradient((x) => loss.compute(x, Y).loss, X);
@@ -127,7 +128,7 @@ test('EPL (CosFace base): value, adaptive-margin gradient (stop-gradient), no gr
   loss.dispose();
 });
 
-test('EPL before startEpoch is CosFace alone, but the prototypes are still updated', () => {
+test('EPL before startEpoch is CosFace alone, but the prototypes are still updated', async () => {
   const loss = make({ scale: 8, margin: 0.4, startEpoch: 3 }, W, P);
   const cosface = new CosFaceLoss({ numClasses: 3, embeddingDim: 2, scale: 8, margin: 0.4 });
   tf.tidy(() => cosface.weight.assign(tf.tensor2d(W)));
@@ -149,7 +150,7 @@ test('EPL before startEpoch is CosFace alone, but the prototypes are still updat
   cosface.dispose();
 });
 
-test('EPL (ArcFace base): angular margin on both blocks with the identity gradient', () => {
+test('EPL (ArcFace base): angular margin on both blocks with the identity gradient', async () => {
   const s = 6;
   const m = 0.4;
   const k = 0.7;
@@ -176,7 +177,7 @@ test('EPL (ArcFace base): angular margin on both blocks with the identity gradie
   loss.dispose();
 });
 
-test('EPL (CosFace and UniFace bases) match the independent torch implementation', () => {
+test('EPL (CosFace and UniFace bases) match the independent torch implementation', async () => {
   const { C, D, features, weight, labels } = fixture;
   const ref = fixture.cases.epl;
   for (const base of ['cosface', 'uniface'] as const) {
@@ -193,14 +194,14 @@ test('EPL (CosFace and UniFace bases) match the independent torch implementation
     assertClose(grads[0], ref[base].gradWeight, 1e-3, 1e-5, `${base} d/dW`);
     if (base === 'uniface') {
       assertClose(grads[1], ref.uniface.gradBias, 1e-3, 1e-5, 'uniface d/db');
-      assertClose(loss.threshold()!, Math.log(10 * C) / 64, 1e-6, 0, 'uniface threshold b/s');
+      assertClose((await readThreshold(loss))!, Math.log(10 * C) / 64, 1e-6, 0, 'uniface threshold b/s');
     }
     assert.equal(loss.embeddingDim, D);
     loss.dispose();
   }
 });
 
-test('EPL state round trip restores prototypes and epoch', () => {
+test('EPL state round trip restores prototypes and epoch', async () => {
   const a = make({ startEpoch: 2 }, W, P);
   a.onEpochStart(5);
   const b = new EplLoss({ numClasses: 3, embeddingDim: 2, startEpoch: 2, seed: 4 });

@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { readThreshold } from '../../src/losses/common.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { BceLoss } from '../../src/losses/bce.js';
 import { UceLoss } from '../../src/losses/uce.js';
@@ -43,7 +44,7 @@ function setup<T extends UceLoss | BceLoss>(loss: T, bias: number[]): T {
   return loss;
 }
 
-test('UCE: value and gradients (features, W, unified b) against the formula', () => {
+test('UCE: value and gradients (features, W, unified b) against the formula', async () => {
   const loss = setup(new UceLoss({ numClasses: 3, embeddingDim: 2, scale: 5, margin: 0.2, lambda: 0.7 }), [1.3]);
   const before = tf.memory().numTensors;
   const { value, grad } = inputGradient((x) => loss.compute(x, Y).loss, X);
@@ -57,14 +58,14 @@ test('UCE: value and gradients (features, W, unified b) against the formula', ()
   loss.dispose();
 });
 
-test('UCE threshold is t = b/s and b starts at log(10·C)', () => {
+test('UCE threshold is t = b/s and b starts at log(10·C)', async () => {
   const loss = new UceLoss({ numClasses: 50, embeddingDim: 4, scale: 32 });
-  assertClose(loss.biasValue(), Math.log(500), 1e-6, 0, 'initial bias');
-  assertClose(loss.threshold(), Math.log(500) / 32, 1e-6, 0, 'threshold');
+  assertClose((await loss.biasValue()), Math.log(500), 1e-6, 0, 'initial bias');
+  assertClose((await readThreshold(loss))!, Math.log(500) / 32, 1e-6, 0, 'threshold');
   loss.dispose();
 });
 
-test('UCE bias gradient: positive when positives fall below the threshold, negative when negatives exceed it', () => {
+test('UCE bias gradient: positive when positives fall below the threshold, negative when negatives exceed it', async () => {
   // cosines: row 0 → class 0 has cos 1, others cos 0 or −… (see W)
   const loss = new UceLoss({ numClasses: 3, embeddingDim: 2, scale: 10, margin: 0, clamp: false });
   tf.tidy(() => loss.weight.assign(tf.tensor2d(W)));
@@ -81,7 +82,7 @@ test('UCE bias gradient: positive when positives fall below the threshold, negat
   loss.dispose();
 });
 
-test('UCE: gradient descent on b alone puts t = b/s between the negative and positive cosines', () => {
+test('UCE: gradient descent on b alone puts t = b/s between the negative and positive cosines', async () => {
   const loss = new UceLoss({ numClasses: 3, embeddingDim: 2, scale: 16, margin: 0, biasInit: 0 });
   tf.tidy(() => loss.weight.assign(tf.tensor2d(W)));
   const X2: Matrix = [
@@ -102,14 +103,14 @@ test('UCE: gradient descent on b alone puts t = b/s between the negative and pos
     value.dispose();
     tf.dispose(Object.values(grads));
   }
-  const t = loss.threshold();
+  const t = (await readThreshold(loss));
   assert.ok(t > maxNegative && t < minPositive, `t = ${t} in (${maxNegative}, ${minPositive})`);
   optimizer.dispose();
   x.dispose();
   loss.dispose();
 });
 
-test('clamping at ±s stops the gradient of saturated terms, as the authors’ code', () => {
+test('clamping at ±s stops the gradient of saturated terms, as the authors’ code', async () => {
   const loss = setup(new UceLoss({ numClasses: 3, embeddingDim: 2, scale: 2, margin: 0 }), [50]);
   // every positive argument 2·c − 50 < −2: clamped → no gradient to the features
   const { grad } = inputGradient((x) => loss.compute(x, Y).loss, X);
@@ -121,7 +122,7 @@ test('clamping at ±s stops the gradient of saturated terms, as the authors’ c
   unclamped.dispose();
 });
 
-test('BCE has one bias per class; values and gradients against the formula', () => {
+test('BCE has one bias per class; values and gradients against the formula', async () => {
   const b = [0.5, 1.5, -0.4];
   const loss = setup(new BceLoss({ numClasses: 3, embeddingDim: 2, scale: 4, margin: 0.1 }), b);
   assert.equal(loss.bias.shape[0], 3);
@@ -130,11 +131,11 @@ test('BCE has one bias per class; values and gradients against the formula', () 
   assertClose(grad, finiteDifferences((x) => uceLoss(x, W, b, 4, 0.1, 1, true), X), 1e-4, 1e-5, 'd/dx');
   const { grads } = gradientsOf(() => loss.compute(tf.tensor2d(X), Y).loss, [loss.bias]);
   assertClose(grads[0], finiteDifferences((bb) => uceLoss(X, W, bb[0], 4, 0.1, 1, true), [b])[0], 1e-4, 1e-5, 'd/db');
-  assert.equal(loss.threshold(), undefined);
+  assert.equal((await readThreshold(loss)), undefined);
   loss.dispose();
 });
 
-test('UCE (margin, λ, clamp) and BCE match the independent torch implementation', () => {
+test('UCE (margin, λ, clamp) and BCE match the independent torch implementation', async () => {
   const { C, D, features, weight, labels } = fixture;
   for (const name of ['uce', 'uce-small-bias', 'bce']) {
     const ref = fixture.cases[name];
@@ -154,12 +155,12 @@ test('UCE (margin, λ, clamp) and BCE match the independent torch implementation
   }
 });
 
-test('UCE state round trip restores W and b', () => {
+test('UCE state round trip restores W and b', async () => {
   const a = setup(new UceLoss({ numClasses: 3, embeddingDim: 2 }), [2.5]);
   const b = new UceLoss({ numClasses: 3, embeddingDim: 2, seed: 9 });
   const state = a.getState();
   b.setState(state);
-  assert.equal(b.biasValue(), a.biasValue());
+  assert.equal((await b.biasValue()), (await a.biasValue()));
   assertClose(b.weight.dataSync() as Float32Array, a.weight.dataSync() as Float32Array, 0, 0, 'W');
   a.dispose();
   b.dispose();

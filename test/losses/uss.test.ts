@@ -2,6 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { readThreshold } from '../../src/losses/common.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { WavecvError } from '../../src/errors.js';
 import { CosFaceLoss } from '../../src/losses/margins.js';
@@ -57,7 +58,7 @@ const X: Matrix = [
 ];
 const Y = [0, 1, 2, 3]; // row 3's class has no memory yet
 
-test('USS: value and gradients against L_uss-m written out (unwritten classes left out)', () => {
+test('USS: value and gradients against L_uss-m written out (unwritten classes left out)', async () => {
   const loss = new UssLoss({ numClasses: 4, embeddingDim: 2, scale: 6, margin: 0.1 });
   loadMemory(loss, MEMORY, FILLED, 2.0);
   const before = tf.memory().numTensors;
@@ -71,7 +72,7 @@ test('USS: value and gradients against L_uss-m written out (unwritten classes le
   loss.dispose();
 });
 
-test('USS matches the independent torch implementation; data-driven bias and t = b/γ', () => {
+test('USS matches the independent torch implementation; data-driven bias and t = b/γ', async () => {
   const { C, D, features } = fixture;
   const ref = fixture.cases.uss;
   const loss = new UssLoss({ numClasses: C, embeddingDim: D });
@@ -90,16 +91,16 @@ test('USS matches the independent torch implementation; data-driven bias and t =
   assert.throws(() => fresh.compute(x, ref.labels), (e: unknown) => e instanceof WavecvError && /beforeStep/.test(e.message));
   fresh.beforeStep(x, ref.labels);
   assert.equal(fresh.isBiasInitialized(), true);
-  assertClose(fresh.biasValue(), ref.dataDrivenBias, 1e-5, 0, 'b = mean logsumexp of γ·negative cosines');
-  assertClose(fresh.threshold()!, ref.dataDrivenBias / 64, 1e-5, 0, 't = b/γ');
+  assertClose((await fresh.biasValue()), ref.dataDrivenBias, 1e-5, 0, 'b = mean logsumexp of γ·negative cosines');
+  assertClose((await readThreshold(fresh))!, ref.dataDrivenBias / 64, 1e-5, 0, 't = b/γ');
   fresh.beforeStep(tf.zeros([features.length, D]) as tf.Tensor2D, ref.labels);
-  assertClose(fresh.biasValue(), ref.dataDrivenBias, 1e-5, 0, 'initialised once');
+  assertClose((await fresh.biasValue()), ref.dataDrivenBias, 1e-5, 0, 'initialised once');
   x.dispose();
   loss.dispose();
   fresh.dispose();
 });
 
-test('sample-to-sample softmax matches torch; sample-to-sample BCE has per-class biases with one data-driven value', () => {
+test('sample-to-sample softmax matches torch; sample-to-sample BCE has per-class biases with one data-driven value', async () => {
   const { C, D, features } = fixture;
   const ref = fixture.cases.uss;
   const soft = new SampleToSampleSoftmaxLoss({ numClasses: C, embeddingDim: D });
@@ -117,13 +118,13 @@ test('sample-to-sample softmax matches torch; sample-to-sample BCE has per-class
   const biases = Array.from(bce.bias!.dataSync());
   assert.equal(biases.length, C);
   for (const b of biases) assertClose(b, ref.dataDrivenBias, 1e-5, 0, 'per-class bias init');
-  assert.equal(bce.threshold(), undefined);
+  assert.equal((await readThreshold(bce)), undefined);
   x.dispose();
   soft.dispose();
   bce.dispose();
 });
 
-test('memory: afterStep writes the latest raw feature per class (last occurrence wins), detached', () => {
+test('memory: afterStep writes the latest raw feature per class (last occurrence wins), detached', async () => {
   const loss = new UssLoss({ numClasses: 5, embeddingDim: 2, biasInit: 3 });
   assert.equal(loss.filledCount(), 0);
   const f1 = tf.tensor2d([
@@ -152,7 +153,7 @@ test('memory: afterStep writes the latest raw feature per class (last occurrence
   loss.dispose();
 });
 
-test('UniTSFace: epoch 0 is the sample-to-class loss alone; from epoch 1, L_s2c + L_uss; combine=false gives L_uss', () => {
+test('UniTSFace: epoch 0 is the sample-to-class loss alone; from epoch 1, L_s2c + L_uss; combine=false gives L_uss', async () => {
   const X4 = tf.tensor2d([
     [0.9, 0.3, 0.1],
     [0.2, 1.0, -0.3],
@@ -185,7 +186,7 @@ test('UniTSFace: epoch 0 is the sample-to-class loss alone; from epoch 1, L_s2c 
   assertClose(value(loss), value(reference) + uss, 1e-6, 1e-6, 'epoch 1: CosFace + USS');
   loss.afterStep(X4, labels);
   assert.equal(tf.memory().numTensors, before);
-  assertClose(loss.threshold()!, (loss.sampleToSample as UssLoss).biasValue() / 64, 1e-7, 0, 'threshold of the USS term');
+  assertClose((await readThreshold(loss))!, (await (loss.sampleToSample as UssLoss).biasValue()) / 64, 1e-7, 0, 'threshold of the USS term');
   const names = loss.trainableVariables.map((v) => v.name);
   assert.equal(names.length, 2, 'W of CosFace and b of USS');
 
@@ -202,7 +203,7 @@ test('UniTSFace: epoch 0 is the sample-to-class loss alone; from epoch 1, L_s2c 
   X4.dispose();
 });
 
-test('createFaceLoss("uss") builds CosFace + USS with the paper defaults', () => {
+test('createFaceLoss("uss") builds CosFace + USS with the paper defaults', async () => {
   const loss = createFaceLoss('uss', { numClasses: 4, embeddingDim: 3 }) as UniTSFaceLoss;
   assert.equal(loss.kind, 'unitsface');
   assert.equal(loss.sampleToClass.kind, 'cosface');
@@ -213,7 +214,7 @@ test('createFaceLoss("uss") builds CosFace + USS with the paper defaults', () =>
   loss.dispose();
 });
 
-test("USS re-initialises its bias from data before every step on which b ≤ 0 (the authors' head); the per-class variant adds the value", () => {
+test("USS re-initialises its bias from data before every step on which b ≤ 0 (the authors' head); the per-class variant adds the value", async () => {
   const { C, D } = fixture;
   const ref = fixture.cases.uss;
   const loss = new UssLoss({ numClasses: C, embeddingDim: D });
@@ -224,7 +225,7 @@ test("USS re-initialises its bias from data before every step on which b ≤ 0 (
     const before = tf.memory().numTensors;
     loss.beforeStep(x, ref.labels);
     assert.equal(tf.memory().numTensors, before, `step ${k}: no tensors left`);
-    assertClose(loss.biasValue(), step.biasAfter, 1e-5, 1e-5, `step ${k}: b ${step.biasBefore} → ${step.biasAfter}`);
+    assertClose((await loss.biasValue()), step.biasAfter, 1e-5, 1e-5, `step ${k}: b ${step.biasBefore} → ${step.biasAfter}`);
     assertClose(tf.tidy(() => loss.compute(x, ref.labels).loss.arraySync() as number), step.loss, 1e-5, 1e-5, `step ${k}: loss`);
     x.dispose();
   }
@@ -232,7 +233,7 @@ test("USS re-initialises its bias from data before every step on which b ≤ 0 (
   loadMemory(fixed, ref.memory, ref.filled, -1);
   const x = tf.tensor2d(fixture.features);
   fixed.beforeStep(x, ref.labels);
-  assert.equal(fixed.biasValue(), -1, 'a numeric biasInit is never reset');
+  assert.equal((await fixed.biasValue()), -1, 'a numeric biasInit is never reset');
 
   const bce = new SampleToSampleBceLoss({ numClasses: C, embeddingDim: D });
   loadMemory(bce, ref.memory, ref.filled);

@@ -17,7 +17,7 @@ const SIM = [
 ];
 const GALLERY = [7, 8, 9, 8];
 
-test('rank-1 and CMC on a hand-made similarity matrix', () => {
+test('rank-1 and CMC on a hand-made similarity matrix', async () => {
   const r = rankIdentification(SIM, [7, 8, 9], GALLERY, { ranks: [1, 2, 3] });
   assert.equal(r.rank1, 1 / 3);
   assert.deepEqual(r.cmc, { 1: 1 / 3, 2: 2 / 3, 3: 1 });
@@ -25,7 +25,7 @@ test('rank-1 and CMC on a hand-made similarity matrix', () => {
   assert.equal(r.probesWithoutMate, 0);
 });
 
-test('probes without a mate are left out; leave-one-out on one set', () => {
+test('probes without a mate are left out; leave-one-out on one set', async () => {
   const r = rankIdentification(SIM, [7, 5, 9], GALLERY);
   assert.equal(r.probesWithoutMate, 1);
   assert.equal(r.probes, 2);
@@ -37,7 +37,7 @@ test('probes without a mate are left out; leave-one-out on one set', () => {
     [0, 1],
     [0.8, 0.6],
   ];
-  const sim = cosineSimilarityMatrix(emb, emb);
+  const sim = await cosineSimilarityMatrix(emb, emb);
   const loo = rankIdentification(sim, [0, 0, 1, 1], [0, 0, 1, 1], { excludeSelf: true });
   // item 3 (0.8, 0.6) is nearer to item 1 (identity 0) than to item 2 → wrong; the rest right
   assert.equal(loo.rank1, 3 / 4);

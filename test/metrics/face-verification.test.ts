@@ -33,7 +33,7 @@ function bruteForce(d: number[], same: boolean[], k: number, grid: number[]) {
   return out;
 }
 
-test('10-fold accuracy matches the numpy implementation of insightface calculate_roc (173 pairs, uneven folds)', () => {
+test('10-fold accuracy matches the numpy implementation of insightface calculate_roc (173 pairs, uneven folds)', async () => {
   const r = verificationKFold({ distances: fixture.distances }, fixture.issame);
   assert.equal(r.folds.length, 10);
   assert.deepEqual(
@@ -48,15 +48,15 @@ test('10-fold accuracy matches the numpy implementation of insightface calculate
   assert.ok(Math.abs(r.accuracy.std - fixture.std) < 1e-12);
 });
 
-test('embeddings → distances as insightface (normalise, squared L2); similarities give the same protocol', () => {
-  const { distances, similarities } = pairScores(fixture.embeddings1, fixture.embeddings2);
+test('embeddings → distances as insightface (normalise, squared L2); similarities give the same protocol', async () => {
+  const { distances, similarities } = await pairScores(fixture.embeddings1, fixture.embeddings2);
   distances.forEach((d, i) => assert.ok(Math.abs(d - fixture.distances[i]) < 1e-5, `pair ${i}`));
   const bySimilarity = verificationKFold({ similarities }, fixture.issame);
   assert.ok(Math.abs(bySimilarity.accuracy.mean - fixture.mean) < 1e-12);
   bySimilarity.folds.forEach((f) => assert.ok(Math.abs(f.cosineThreshold - (1 - f.threshold / 2)) < 1e-12));
 });
 
-test('random score sets: equal to the brute-force protocol, with the grid and exhaustively', () => {
+test('random score sets: equal to the brute-force protocol, with the grid and exhaustively', async () => {
   const rng = new Rng(17);
   for (let trial = 0; trial < 6; trial++) {
     const n = 20 + rng.int(60);
@@ -78,7 +78,7 @@ test('random score sets: equal to the brute-force protocol, with the grid and ex
   }
 });
 
-test('perfectly separated pairs score 1 ± 0; folds and inputs are checked', () => {
+test('perfectly separated pairs score 1 ± 0; folds and inputs are checked', async () => {
   const d = Array.from({ length: 40 }, (_, i) => (i % 2 ? 0.3 : 1.7));
   const same = d.map((v) => v < 1);
   const r = verificationKFold({ distances: d }, same);
@@ -91,7 +91,7 @@ test('perfectly separated pairs score 1 ± 0; folds and inputs are checked', () 
   assert.throws(() => verificationKFold({ distances: [0.1, 0.2] }, [1, 0]), (e: unknown) => e instanceof WavecvError && /pairs/.test(e.message));
 });
 
-test('accuracy at a fixed (learned) threshold, in distance or similarity units', () => {
+test('accuracy at a fixed (learned) threshold, in distance or similarity units', async () => {
   const sims = [0.9, 0.7, 0.4, 0.2];
   const same = [1, 0, 1, 0];
   assert.equal(verificationAccuracyAt({ similarities: sims }, same, 0.5), 2 / 4);
@@ -101,7 +101,7 @@ test('accuracy at a fixed (learned) threshold, in distance or similarity units',
   assert.equal(verificationAccuracyAt({ distances: fixture.distances }, fixture.issame, r.bestThreshold), r.bestAccuracy);
 });
 
-test("VAL@FAR is insightface's calculate_val: per fold, the threshold interpolated to the target FAR on the training folds, VAL and FAR on the held-out fold", () => {
+test("VAL@FAR is insightface's calculate_val: per fold, the threshold interpolated to the target FAR on the training folds, VAL and FAR on the held-out fold", async () => {
   const cases = JSON.parse(readFileSync(new URL('../losses/fixtures/face-losses.json', import.meta.url), 'utf8')).cases.valAtFar as Record<
     string,
     { farTarget: number; thresholds: number[]; vals: number[]; fars: number[]; valMean: number; valStd: number; farMean: number }

@@ -43,7 +43,7 @@ function phantom(): { image: Float32Array; labels: Float32Array } {
 
 function deformPhantom(seed: number) {
   const { image, labels } = phantom();
-  const displacement = randomDeformation(SHAPE, { seed, magnitude: 1.5, spacing: 8 });
+  const displacement = await randomDeformation(SHAPE, { seed, magnitude: 1.5, spacing: 8 });
   const apply = (v: Float32Array, interpolation: 'linear' | 'nearest') => tf.tidy(() => warp(tf.tensor(v, [1, 32, 32, 1]), tf.tensor(displacement, [1, 32, 32, 2]), { interpolation }).dataSync() as Float32Array);
   return { fixed: apply(image, 'linear'), fixedLabels: apply(labels, 'nearest'), moving: image, movingLabels: labels, displacement };
 }
@@ -74,9 +74,9 @@ test('data helpers: centred fit undoes itself, min–max, corner-aligned resampl
   assert.deepEqual(Array.from(centerFit(padded, [16, 16], [5, 7])), Array.from(values));
   assert.equal(padded[5 * 16 + 4], values[0]);
   assert.deepEqual(Array.from(normalizeMinMax(Float32Array.from([2, 4, 6]))), [0, 0.5, 1]);
-  const resampled = resampleTo(Float32Array.from([0, 10]), [1, 2], [1, 5]);
+  const resampled = await resampleTo(Float32Array.from([0, 10]), [1, 2], [1, 5]);
   assert.deepEqual(Array.from(resampled).map((v) => Math.round(v * 1e4) / 1e4), [0, 2.5, 5, 7.5, 10]);
-  const displacement = randomDeformation([40, 36], { seed: 4, magnitude: 2, spacing: 8 });
+  const displacement = await randomDeformation([40, 36], { seed: 4, magnitude: 2, spacing: 8 });
   assert.equal(foldingPercentage({ data: displacement, shape: [40, 36, 2] }), 0);
   assert.ok(Math.max(...displacement.map(Math.abs)) > 0.5, 'the deformation moves voxels');
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-pairs-'));

@@ -207,7 +207,7 @@ test('the browser app: DWT explorer, WaveCNet classification under noise, face v
       assert.ok(leftEye[0] < rightEye[0] && leftMouth[0] < rightMouth[0] && leftEye[1] < nose[1] && nose[1] < leftMouth[1], `photo ${i}: eyes, nose and mouth in order (${JSON.stringify(landmarks5)})`);
       crops.push(faceCrop(image, metadata, { ...faces[i], landmarks68: [] }));
     }
-    const want = verifyCrops(model, metadata, crops as [RgbImage, RgbImage]);
+    const want = await verifyCrops(model, metadata, crops as [RgbImage, RgbImage]);
     model.dispose();
     assert.equal(Number(face.threshold), want.threshold);
     assert.ok(Math.abs(Number(face.similarity) - want.similarity) < 1e-4, `similarity ${face.similarity} in the browser, ${want.similarity} in Node`);
@@ -244,7 +244,7 @@ test('the browser app: DWT explorer, WaveCNet classification under noise, face v
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       return { width: canvas.width, height: canvas.height, rgb: Array.from(data.filter((_, i) => i % 4 !== 3)), counts: document.getElementById('segment-info')!.dataset.counts };
     });
-    const segmentation = segmentPixels(unet, segMetadata, await decodeRgba(scene));
+    const segmentation = await segmentPixels(unet, segMetadata, await decodeRgba(scene));
     unet.dispose();
     assert.deepEqual([overlay.width, overlay.height], [45, 37]);
     assert.deepEqual(JSON.parse(overlay.counts!), segmentation.counts);
@@ -308,7 +308,7 @@ test('the browser app: DWT explorer, WaveCNet classification under noise, face v
     const scored = JSON.parse((await page.getAttribute('#forgery-result', 'data-faces'))!) as DetectedForgery[];
     assert.equal(scored.length, 3, 'the three faces of sample1.jpg');
     const group = rgbaToRgb(await decodeRgba(photos[0]));
-    const expectedFake = scoreFaces(forgery.model, forgery.metadata, 1, scored.map((f) => cropFace(group, { box: f.box, landmarks68: [] }, { scale: 1.3, size: 32 }).face));
+    const expectedFake = await scoreFaces(forgery.model, forgery.metadata, 1, scored.map((f) => cropFace(group, { box: f.box, landmarks68: [] }, { scale: 1.3, size: 32 }).face));
     forgery.model.dispose();
     scored.forEach((f, i) => {
       assert.ok(Math.abs(f.fakeProbability - expectedFake[i]) < 1e-5, `face ${i}: fake probability ${f.fakeProbability} in the browser, ${expectedFake[i]} in Node`);

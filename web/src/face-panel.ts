@@ -75,7 +75,7 @@ export class FacePanel {
       const faces = [a, b].map((photo) => (detect ? photo.face : undefined));
       const crops = [a, b].map((photo, i) => faceCrop(photo.image, loaded.metadata, faces[i])) as [RgbImage, RgbImage];
       crops.forEach((crop, i) => drawFloatImage(this.crops[i], Float32Array.from(crop.data, (v) => v / 255), crop.height, crop.width, 3));
-      const v = verifyCrops(loaded.model, loaded.metadata, crops);
+      const v = await verifyCrops(loaded.model, loaded.metadata, crops);
       const found = faces.map((f) => (f ? { box: f.box, score: f.score, landmarks5: f.landmarks5 } : null));
       Object.assign(this.result.dataset, { similarity: String(v.similarity), threshold: String(v.threshold), decision: v.same ? 'same' : 'different', faces: JSON.stringify(found) });
       this.result.textContent = `cosine similarity ${v.similarity.toFixed(4)} ${v.same ? '≥' : '<'} threshold ${v.threshold.toFixed(4)} (${v.thresholdSource}): ${v.same ? 'SAME person' : 'DIFFERENT people'}`;

@@ -53,9 +53,9 @@ export interface Verification {
 }
 
 /** Cosine similarity of two crops' embeddings and the decision with the model's threshold. */
-export function verifyCrops(model: tf.LayersModel, metadata: FaceModelMetadata, crops: [RgbImage, RgbImage]): Verification {
+export async function verifyCrops(model: tf.LayersModel, metadata: FaceModelMetadata, crops: [RgbImage, RgbImage]): Promise<Verification> {
   const { threshold, source } = decisionThreshold(metadata);
-  const embeddings = embedInputs(model, metadata, crops.map((c) => faceInput(c, metadata)));
+  const embeddings = await embedInputs(model, metadata, crops.map((c) => faceInput(c, metadata)));
   const dim = embeddings.length / 2;
   const similarity = cosine(embeddings.subarray(0, dim), embeddings.subarray(dim));
   return { similarity, threshold, thresholdSource: source, same: similarity >= threshold };

@@ -34,7 +34,7 @@ export class SegmentPanel {
       this.loaded?.model.dispose();
       this.loaded = undefined;
       this.loaded = await loadModelFromFiles<SegmentModelExtension>(this.modelFiles.files, 'segment');
-      this.render();
+      await this.render();
     } catch (error) {
       this.info.textContent = `error: ${(error as Error).message}`;
     }
@@ -45,18 +45,18 @@ export class SegmentPanel {
     if (!file) return;
     try {
       this.pixels = await decodeToRgba(file);
-      this.render();
+      await this.render();
     } catch (error) {
       this.info.textContent = `error: ${file.name}: ${(error as Error).message}`;
     }
   }
 
-  private render(): void {
+  private async render(): Promise<void> {
     const loaded = this.loaded;
     const pixels = this.pixels;
     if (!loaded || !pixels) return;
     try {
-      const { overlay, counts } = segmentPixels(loaded.model, loaded.metadata, pixels);
+      const { overlay, counts } = await segmentPixels(loaded.model, loaded.metadata, pixels);
       drawFloatImage(this.canvas, Float32Array.from(overlay, (v) => v / 255), pixels.height, pixels.width, 3);
       this.canvas.style.width = `${Math.max(pixels.width, 384)}px`;
       const names = loaded.metadata.classNames ?? [];

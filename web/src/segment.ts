@@ -26,7 +26,7 @@ export interface Segmentation {
   counts: number[];
 }
 
-export function segmentPixels(model: tf.LayersModel, metadata: ModelMetadata<SegmentModelExtension>, pixels: Rgba): Segmentation {
+export async function segmentPixels(model: tf.LayersModel, metadata: ModelMetadata<SegmentModelExtension>, pixels: Rgba): Promise<Segmentation> {
   const channels = metadata.preprocessing.inputShape[2] === 3 ? 3 : 1;
   const image = rgbaToImage(pixels, channels);
   let labels: Int32Array;
@@ -35,7 +35,7 @@ export function segmentPixels(model: tf.LayersModel, metadata: ModelMetadata<Seg
     shown = image.dataSync() as Float32Array;
     const input = applyNormalization(image, metadata.preprocessing.normalization) as tf.Tensor3D;
     try {
-      labels = predictLabels(model, input);
+      labels = await predictLabels(model, input);
     } finally {
       input.dispose();
     }

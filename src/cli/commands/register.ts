@@ -161,11 +161,11 @@ export function registerRegistrationCommands(program: Command): void {
       const fixed = await readScan(fixedPath, 'fixed');
       const moving = await readScan(movingPath, 'moving');
       const movingLabels = o.labels ? await readScan(o.labels, 'labels') : undefined;
-      const result = registerScans(loaded, fixed, moving, { resample: o.resample, movingLabels });
+      const result = await registerScans(loaded, fixed, moving, { resample: o.resample, movingLabels });
       writeNifti(o.out, onFixedGrid(fixed, result.warped, fixed.shape), fixed.header);
       if (o.field) writeNifti(o.field, onFixedGrid(fixed, componentsSlowest(result.displacement, fixed.shape), [fixed.shape.length, 1, ...(fixed.shape.length === 2 ? [1] : []), ...fixed.shape]), fixed.header);
       if (o.outLabels && result.warpedLabels) writeNifti(o.outLabels, onFixedGrid(fixed, Int16Array.from(result.warpedLabels), fixed.shape), fixed.header);
-      if (o.png) await writePng(o.png, registrationFigure({ fixed: fixed.values, moving: checkShapeForFigure(moving, fixed), warped: result.warped, displacement: result.displacement, shape: fixed.shape }));
+      if (o.png) await writePng(o.png, await registrationFigure({ fixed: fixed.values, moving: checkShapeForFigure(moving, fixed), warped: result.warped, displacement: result.displacement, shape: fixed.shape }));
       const summary = { seconds: Number(result.seconds.toFixed(3)), shape: fixed.shape, out: o.out, field: o.field, outLabels: o.outLabels, png: o.png };
       process.stdout.write(o.json ? JSON.stringify(summary) + '\n' : `registered ${movingPath} to ${fixedPath} in ${summary.seconds} s → ${o.out}\n`);
     });
@@ -209,10 +209,10 @@ export function registerEvalRegister(evalCommand: Command): void {
         check(pair.fixedLabels !== undefined && pair.movingLabels !== undefined, 'pairs', pair.name, 'fixed and moving label maps for every pair');
         const fixed = await readScan(pair.fixed, 'fixed');
         const movingLabels = await readScan(pair.movingLabels!, 'moving labels');
-        const output = registerScans(loaded, fixed, await readScan(pair.moving, 'moving'), { resample: o.resample, movingLabels });
+        const output = await registerScans(loaded, fixed, await readScan(pair.moving, 'moving'), { resample: o.resample, movingLabels });
         const labelSets: LabelSetScans[] = [];
         for (const set of pair.labelSets) labelSets.push({ name: set.name, fixed: await readScan(set.fixed, `fixed labels ${set.name}`), moving: await readScan(set.moving, `moving labels ${set.name}`) });
-        rows.push(evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels, labelSets));
+        rows.push(await evaluatePair(pair.name, output, await readScan(pair.fixedLabels!, 'fixed labels'), movingLabels, labelSets));
         progress.update(rows.length, pairs.length);
       }
       progress.stop();

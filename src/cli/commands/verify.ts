@@ -42,7 +42,7 @@ export function registerVerify(program: Command): void {
         const detector = options.align === 'detect' ? await FaceDetector.load({ minConfidence: options.minConfidence }) : undefined;
         const prepared = [];
         for (const path of [a, b]) prepared.push(await prepareFace(await decodeImage(path), metadata, { align: options.align, detector }, path));
-        const emb = embedInputs(model, metadata, prepared.map((p) => p.input));
+        const emb = await embedInputs(model, metadata, prepared.map((p) => p.input));
         const dim = emb.length / 2;
         const similarity = cosine(emb.subarray(0, dim), emb.subarray(dim));
         const same = similarity >= threshold;

@@ -1,8 +1,11 @@
 // Warping, scaling-and-squaring integration and field composition
 // (src/nn/warp.ts, kernel src/engine/kernels/warp.ts): values and gradients
 // against PyTorch's grid_sample (align_corners=True) as VoxelMorph calls it
-// (scripts/gen_registration_fixtures.py), on wasm and cpu; float64 finite
-// differences and the adjoint identity of the kernel itself; no leaks; errors.
+// (scripts/gen_registration_fixtures.py), on wasm and cpu (or the backend
+// under test, test/helpers/backend.ts: webgpu runs the kernels composed of
+// gathers, src/engine/kernels/warp-ops.ts), and that composition on cpu;
+// float64 finite differences and the adjoint identity of the kernel itself;
+// no leaks; errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initEngine } from '../../src/engine/backend.js';
 import { Rng } from '../../src/engine/random.js';
 import { warpBackward, warpForward, warpGeometry } from '../../src/engine/kernels/warp.js';
+import { warpByGather, warpGradByGather } from '../../src/engine/kernels/warp-ops.js';
+import { backendSkip, SUITE_BACKENDS } from '../helpers/backend.js';
 import { composeFields, integrateVelocity, warp, type Interpolation, type Padding } from '../../src/nn/warp.js';
 
 interface WarpCase {
@@ -33,8 +38,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  test(`warp matches grid_sample(align_corners=True): values, image and field gradients, 2-D and 3-D, every mode (${backend})`, async () => {
+for (const backend of SUITE_BACKENDS) {
+  test(`warp matches grid_sample(align_corners=True): values, image and field gradients, 2-D and 3-D, every mode (${backend})`, { skip: backend === 'webgpu' && backendSkip }, async () => {
     await initEngine({ backend });
     for (const c of fixtures.warp) {
       for (const r of c.results) {
@@ -45,17 +50,39 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const options = { interpolation: r.interpolation, padding: r.padding };
         const out = warp(image, field, options);
         const label = `${c.imageShape} ${r.interpolation} ${r.padding}`;
-        assert.ok(maxDiff(out.dataSync(), r.out) < 1e-5, `${label}: values ${maxDiff(out.dataSync(), r.out)}`);
+        assert.ok(maxDiff(await out.data(), r.out) < 1e-5, `${label}: values ${maxDiff(await out.data(), r.out)}`);
         const [dImage, dField] = tf.grads((i: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(warp(i, f, options), dy)))([image, field]);
-        assert.ok(maxDiff(dImage.dataSync(), r.dImage) < 1e-5, `${label}: image gradient`);
+        assert.ok(maxDiff(await dImage.data(), r.dImage) < 1e-5, `${label}: image gradient ${maxDiff(await dImage.data(), r.dImage)}`);
         const expectedField = r.dField ?? new Array(c.field.length).fill(0);
-        assert.ok(maxDiff(dField.dataSync(), expectedField) < 2e-5, `${label}: field gradient ${maxDiff(dField.dataSync(), expectedField)}`);
+        assert.ok(maxDiff(await dField.data(), expectedField) < 2e-5, `${label}: field gradient ${maxDiff(await dField.data(), expectedField)}`);
         tf.dispose([image, field, dy, out, dImage, dField]);
         assert.equal(tf.memory().numTensors, before, `${label}: tensors left behind`);
       }
     }
   });
 }
+
+test('warp composed of gathers and a segment sum (the webgpu kernels) matches grid_sample on cpu: values and both gradients, 2-D and 3-D, every mode', async () => {
+  await initEngine({ backend: 'cpu' });
+  for (const c of fixtures.warp) {
+    for (const r of c.results) {
+      const before = tf.memory().numTensors;
+      const image = tf.tensor(c.image, c.imageShape);
+      const field = tf.tensor(c.field, c.fieldShape);
+      const dy = tf.tensor(c.dy, [...c.fieldShape.slice(0, -1), c.imageShape[c.imageShape.length - 1]]);
+      const attrs = { linear: r.interpolation === 'linear', border: r.padding === 'border' };
+      const label = `${c.imageShape} ${r.interpolation} ${r.padding}`;
+      const out = warpByGather(image, field, attrs);
+      const [dImage, dField] = warpGradByGather(image, field, dy, attrs);
+      assert.ok(maxDiff(await out.data(), r.out) < 1e-5, `${label}: values ${maxDiff(await out.data(), r.out)}`);
+      assert.ok(maxDiff(await dImage.data(), r.dImage) < 1e-5, `${label}: image gradient ${maxDiff(await dImage.data(), r.dImage)}`);
+      const expectedField = r.dField ?? new Array(c.field.length).fill(0);
+      assert.ok(maxDiff(await dField.data(), expectedField) < 2e-5, `${label}: field gradient ${maxDiff(await dField.data(), expectedField)}`);
+      tf.dispose([image, field, dy, out, dImage, dField]);
+      assert.equal(tf.memory().numTensors, before, `${label}: tensors left behind`);
+    }
+  }
+});
 
 test('integrateVelocity (7 squarings) and composeFields match VoxelMorph-style PyTorch references, 2-D and 3-D', async () => {
   await initEngine();

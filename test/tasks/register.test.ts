@@ -41,7 +41,7 @@ function phantom(): { image: Float32Array; labels: Float32Array } {
   return { image, labels };
 }
 
-function deformPhantom(seed: number) {
+async function deformPhantom(seed: number) {
   const { image, labels } = phantom();
   const displacement = await randomDeformation(SHAPE, { seed, magnitude: 1.5, spacing: 8 });
   const apply = (v: Float32Array, interpolation: 'linear' | 'nearest') => tf.tidy(() => warp(tf.tensor(v, [1, 32, 32, 1]), tf.tensor(displacement, [1, 32, 32, 2]), { interpolation }).dataSync() as Float32Array);
@@ -49,9 +49,9 @@ function deformPhantom(seed: number) {
 }
 
 /** Pair folders of deformed phantoms; `labelSets` adds further label sets: 'copy' (the first set again) and 'foreground' (labels merged). */
-function writePairs(dir: string, seeds: number[], labelSets = false): void {
+async function writePairs(dir: string, seeds: number[], labelSets = false): Promise<void> {
   for (const seed of seeds) {
-    const p = deformPhantom(seed);
+    const p = await deformPhantom(seed);
     const folder = join(dir, `pair${seed}`);
     mkdirSync(folder, { recursive: true });
     writeNifti(join(folder, 'fixed.nii.gz'), volume(p.fixed, 'float32'));
@@ -101,8 +101,8 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
   await initEngine();
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-register-'));
   try {
-    writePairs(join(dir, 'train'), [1, 2, 3, 4]);
-    writePairs(join(dir, 'test'), [101, 102], true);
+    await writePairs(join(dir, 'train'), [1, 2, 3, 4]);
+    await writePairs(join(dir, 'test'), [101, 102], true);
     const data = await loadTrainingPairs(join(dir, 'train'));
     assert.deepEqual(data.size, [32, 32]);
     const run = join(dir, 'run');
@@ -167,8 +167,8 @@ test('train a tiny WiNet-Diff on synthetic 2-D pairs, then `wavecv register` and
 test('`wavecv train register --model pyramid-unet` trains the coarse-to-fine baseline (similarity loss falls) and eval register scores it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-pyramid-'));
   try {
-    writePairs(join(dir, 'train'), [1, 2, 3, 4]);
-    writePairs(join(dir, 'test'), [101]);
+    await writePairs(join(dir, 'train'), [1, 2, 3, 4]);
+    await writePairs(join(dir, 'test'), [101]);
     const run = join(dir, 'run');
     const trained = runCli(['train', 'register', '--data', join(dir, 'train'), '--model', 'pyramid-unet', '--loss', 'mse', '--loss-option', 'lambda=0.01', '--epochs', '5', '--optimizer', 'adam', '--lr', '0.003', '--seed', '1', '--out', run, '--json']);
     assert.equal(trained.status, 0, trained.stderr);

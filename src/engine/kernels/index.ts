@@ -24,6 +24,7 @@ import { maxPoolGradKernel } from './max-pool-grad.js';
 import { maxPool3DGradKernel, maxPool3DKernel } from './max-pool-3d.js';
 import { unsortedSegmentSumKernel } from './segment-sum.js';
 import { warpGradKernel, warpKernel } from './warp.js';
+import { warpByGatherKernel, warpGradByGatherKernel } from './warp-ops.js';
 import { registerTrainingGradients } from '../gradients.js';
 import { nativeAddon } from '../native.js';
 import { nativeBatchNormKernels } from './native-batchnorm.js';
@@ -46,7 +47,8 @@ import { leadingAxesSumKernel } from './leading-axes-sum.js';
  * sampling kernel for registration (`warp.ts`) and its gradient. Also on
  * wasm, registered with the backend's kernel as their fallback: `Concat`,
  * `SplitV`, `Pack` and `Unpack` as block copies (`concat-split.ts`) and `Sum` over leading axes
- * without a transpose (`leading-axes-sum.ts`).
+ * without a transpose (`leading-axes-sum.ts`). On webgpu, the warp kernels
+ * composed of gathers and a segment sum (`warp-ops.ts`).
  */
 const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv2dBackpropFilterKernel('wasm'),
@@ -62,6 +64,8 @@ const TRAINING_KERNELS: tf.KernelConfig[] = [
   conv3dBackpropInputKernel('wasm'),
   sharedIdentityKernel('wasm'),
   ...['wasm', 'cpu'].flatMap((backend) => [warpKernel(backend), warpGradKernel(backend)]),
+  warpByGatherKernel('webgpu'),
+  warpGradByGatherKernel('webgpu'),
 ];
 
 const registered = new Set<string>();

@@ -224,6 +224,25 @@ test(`UnsortedSegmentSum on ${TEST_BACKEND} matches cpu (dropped ids, rank-2 ids
   }
 });
 
+test(`Transpose on ${TEST_BACKEND} matches cpu for float32, int32 and bool (ranks 2 to 5)`, { skip: backendSkip }, async () => {
+  const rng = new Rng(9);
+  const cases: Array<{ shape: number[]; perm: number[] }> = [
+    { shape: [3, 5], perm: [1, 0] },
+    { shape: [2, 3, 4], perm: [2, 0, 1] },
+    { shape: [2, 4, 4, 3], perm: [3, 0, 1, 2] },
+    { shape: [2, 3, 2, 2, 3], perm: [4, 2, 0, 3, 1] },
+  ];
+  for (const dtype of ['float32', 'int32', 'bool'] as const) {
+    for (const c of cases) {
+      const size = c.shape.reduce((a, b) => a * b, 1);
+      const values = Int32Array.from({ length: size }, () => (dtype === 'bool' ? rng.int(2) : rng.int(2000) - 1000));
+      const run = () => tf.tidy(() => tf.cast(tf.transpose(tf.tensor(values, c.shape, dtype), c.perm), 'float32'));
+      const ref = await on('cpu', run);
+      assertClose(await on(TEST_BACKEND, run), ref, `transpose ${dtype} ${JSON.stringify(c)}`);
+    }
+  }
+});
+
 test(`Conv3D and both of its gradients on ${TEST_BACKEND} match cpu (non-cubic filters, strides 1–2, same/valid)`, { skip: backendSkip }, async () => {
   const rng = new Rng(31);
   for (let trial = 0; trial < 10; trial++) {

@@ -5,6 +5,7 @@
 // results are compared with the cpu backend's and every read is asynchronous
 // (webgpu in Node has no dataSync). On a machine without a WebGPU adapter
 // those tests are skipped with the reason (under CI=true they fail).
+import assert from 'node:assert/strict';
 import { initEngine, type BackendName } from '../../src/engine/backend.js';
 import { requireSystem, WEBGPU } from './requirements.js';
 
@@ -23,4 +24,13 @@ export const backendSkip: false | string = TEST_BACKEND === 'webgpu' ? requireSy
 /** Starts the backend under test. */
 export function initTestBackend(): ReturnType<typeof initEngine> {
   return initEngine({ backend: TEST_BACKEND });
+}
+
+/** Asserts |got − want| ≤ tolerance·max(1, |want|) element-wise (float32 results of two backends). */
+export function assertNear(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
+  assert.equal(got.length, want.length, `${label}: length`);
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    assert.ok(err <= tolerance * Math.max(1, Math.abs(want[i])), `${label}[${i}]: ${got[i]} vs ${want[i]} (|Δ| ${err})`);
+  }
 }

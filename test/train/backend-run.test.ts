@@ -18,7 +18,7 @@ import { withSeededRandom } from '../../src/engine/seed.js';
 import { evaluateClassifier } from '../../src/tasks/classify.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { WaveletPool2D } from '../../src/wavelets/layers.js';
-import { backendSkip, TEST_BACKEND } from '../helpers/backend.js';
+import { assertNear, backendSkip, TEST_BACKEND } from '../helpers/backend.js';
 import { crossEntropy } from './helpers.js';
 
 const STEPS = 6;
@@ -94,14 +94,6 @@ async function run(backend: BackendName, outDir: string, options: { stopAt?: num
   trainer.dispose();
   model.dispose();
   return { losses, evalLosses, weights, top1: evaluation.top1, loss: evaluation.loss, leaked: tf.memory().numTensors - before };
-}
-
-function assertNear(got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, label: string): void {
-  assert.equal(got.length, want.length, `${label}: length`);
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    assert.ok(err <= tolerance * Math.max(1, Math.abs(want[i])), `${label}[${i}]: ${got[i]} vs ${want[i]} (|Δ| ${err})`);
-  }
 }
 
 test(`a short training run on ${TEST_BACKEND} (conv, BatchNorm, dilated conv, Haar pool; AdamW, clipping, evaluation, checkpoints) equals cpu's, and resumes where it stopped`, { skip: backendSkip }, async () => {

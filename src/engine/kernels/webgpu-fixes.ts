@@ -24,6 +24,11 @@
  *   (the gradient of an 8-band 3-D DWT hits it). Here the inputs are summed
  *   in chunks that fit the limit, then the partial sums, by the backend's
  *   own kernel (the order of the float32 additions changes, nothing else).
+ * - `Transpose` of an int32 or bool tensor builds a shader that passes an
+ *   i32 element where the output setter takes f32, Dawn rejects it and the
+ *   result is garbage (a sum of an int32 one-hot over leading axes, as the
+ *   Dice loss does, transposes first). Here such input is transposed as
+ *   float32 and cast back: exact for integers within ±2^24.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -99,6 +104,22 @@ function addNInChunks(original: tf.KernelFunc): tf.KernelConfig {
   };
 }
 
+/** `Transpose` of int32 and bool input through float32, on top of the backend's kernel `original`. */
+function transposeThroughFloat(original: tf.KernelFunc): tf.KernelConfig {
+  return {
+    kernelName: tf.Transpose,
+    backendName: BACKEND,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const x = inputs.x as tf.Tensor;
+      if (x.dtype === 'float32') return original({ inputs, backend, attrs });
+      return tf.tidy(() => {
+        const transposed = original({ inputs: { x: tf.cast(x, 'float32') }, backend, attrs }) as tf.TensorInfo;
+        return tf.cast(tf.engine().makeTensorFromTensorInfo(transposed), x.dtype);
+      });
+    },
+  };
+}
+
 /**
  * The corrected kernels, each wrapping the backend's current kernel of the
  * same name; call once, after the webgpu backend is registered.
@@ -116,5 +137,6 @@ export function webgpuKernelFixes(): tf.KernelConfig[] {
     }),
     segmentSumDroppingOutOfRange(original(tf.UnsortedSegmentSum)),
     addNInChunks(original(tf.AddN)),
+    transposeThroughFloat(original(tf.Transpose)),
   ];
 }

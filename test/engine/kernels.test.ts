@@ -224,7 +224,7 @@ test(`UnsortedSegmentSum on ${TEST_BACKEND} matches cpu (dropped ids, rank-2 ids
   }
 });
 
-test(`Transpose on ${TEST_BACKEND} matches cpu for float32, int32 and bool (ranks 2 to 5)`, { skip: backendSkip }, async () => {
+test(`Transpose, and sums, maxima and argmax over leading axes (which transpose first), on ${TEST_BACKEND} match cpu for float32, int32 and bool (ranks 2 to 5)`, { skip: backendSkip }, async () => {
   const rng = new Rng(9);
   const cases: Array<{ shape: number[]; perm: number[] }> = [
     { shape: [3, 5], perm: [1, 0] },
@@ -232,15 +232,26 @@ test(`Transpose on ${TEST_BACKEND} matches cpu for float32, int32 and bool (rank
     { shape: [2, 4, 4, 3], perm: [3, 0, 1, 2] },
     { shape: [2, 3, 2, 2, 3], perm: [4, 2, 0, 3, 1] },
   ];
+  // Small tensors fresh from the host run on the CPU in the webgpu backend: turn that off, so the shaders run.
+  const forward = TEST_BACKEND === 'webgpu' ? tf.env().getBool('WEBGPU_CPU_FORWARD') : undefined;
+  if (forward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', false);
   for (const dtype of ['float32', 'int32', 'bool'] as const) {
     for (const c of cases) {
       const size = c.shape.reduce((a, b) => a * b, 1);
       const values = Int32Array.from({ length: size }, () => (dtype === 'bool' ? rng.int(2) : rng.int(2000) - 1000));
       const run = () => tf.tidy(() => tf.cast(tf.transpose(tf.tensor(values, c.shape, dtype), c.perm), 'float32'));
-      const ref = await on('cpu', run);
-      assertClose(await on(TEST_BACKEND, run), ref, `transpose ${dtype} ${JSON.stringify(c)}`);
+      assertClose(await on(TEST_BACKEND, run), await on('cpu', run), `transpose ${dtype} ${JSON.stringify(c)}`);
+      if (dtype === 'bool') continue;
+      const leading = c.shape.slice(0, -1).map((_, i) => i);
+      const reduce = () =>
+        tf.tidy(() => {
+          const x = tf.tensor(values, c.shape, dtype);
+          return tf.concat([tf.cast(tf.sum(x, leading), 'float32'), tf.cast(tf.max(x, leading), 'float32'), tf.cast(tf.reshape(tf.argMax(x, 0), [-1]), 'float32')]);
+        });
+      assertClose(await on(TEST_BACKEND, reduce), await on('cpu', reduce), `reductions ${dtype} ${JSON.stringify(c)}`);
     }
   }
+  if (forward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', forward);
 });
 
 test(`Conv3D and both of its gradients on ${TEST_BACKEND} match cpu (non-cubic filters, strides 1–2, same/valid)`, { skip: backendSkip }, async () => {

@@ -34,7 +34,7 @@ import { NATIVE_MATMUL_KERNEL_NAMES, nativeMatMulKernels } from './native-matmul
 import { nativeLayerNormKernels } from './native-layernorm.js';
 import { nativeGeluKernels } from './native-gelu.js';
 import { nativeSoftmaxKernels, softmaxGradConfig } from './native-softmax.js';
-import { webgpuKernelFixes } from './webgpu-fixes.js';
+import { transposeIntegersAsFloat, webgpuKernelFixes } from './webgpu-fixes.js';
 import { concatKernel, packKernel, splitVKernel, unpackKernel } from './concat-split.js';
 import { leadingAxesSumKernel } from './leading-axes-sum.js';
 
@@ -93,7 +93,10 @@ export function registerTrainingKernels(backendName: string): void {
   if (registered.has(backendName)) return;
   registered.add(backendName);
   for (const config of TRAINING_KERNELS) if (config.backendName === backendName) replaceKernel(config);
-  if (backendName === 'webgpu') for (const config of webgpuKernelFixes()) replaceKernel(config);
+  if (backendName === 'webgpu') {
+    for (const config of webgpuKernelFixes()) replaceKernel(config);
+    transposeIntegersAsFloat(tf.findBackend('webgpu'));
+  }
   if (backendName === 'wasm') {
     replaceKernel(concatKernel(registeredKernel(tf.Concat, backendName)));
     replaceKernel(splitVKernel(registeredKernel(tf.SplitV, backendName)));

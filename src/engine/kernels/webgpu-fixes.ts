@@ -24,11 +24,19 @@
  *   (the gradient of an 8-band 3-D DWT hits it). Here the inputs are summed
  *   in chunks that fit the limit, then the partial sums, by the backend's
  *   own kernel (the order of the float32 additions changes, nothing else).
- * - `Transpose` of an int32 or bool tensor builds a shader that passes an
- *   i32 element where the output setter takes f32, Dawn rejects it and the
- *   result is garbage (a sum of an int32 one-hot over leading axes, as the
- *   Dice loss does, transposes first). Here such input is transposed as
- *   float32 and cast back: exact for integers within ±2^24.
+ * - The backend's general transpose program (shader key `transpose_…`)
+ *   passes an i32 element of an int32 or bool input where the output setter
+ *   takes f32: Dawn rejects the shader and the result is garbage. The
+ *   `Transpose` kernel runs it, and so do the reductions (`Sum`, `Max`,
+ *   `ArgMax`, … over leading axes: the Dice loss sums an int32 one-hot over
+ *   batch and pixels), which call it directly rather than through the kernel
+ *   registry, so a kernel wrapper cannot reach them. Here
+ *   {@link transposeIntegersAsFloat} wraps the backend's `runWebGPUProgram`:
+ *   that one program gets its input converted to float32 and its output cast
+ *   back (exact for integers within ±2^24); every other program runs
+ *   unchanged. The conversion multiplies by a float32 one: the backend's
+ *   int32 → float32 `Cast` only relabels the int32 buffer, which the
+ *   transpose shader would again read as i32.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel } from './conv2d-grad.js';
@@ -104,19 +112,34 @@ function addNInChunks(original: tf.KernelFunc): tf.KernelConfig {
   };
 }
 
-/** `Transpose` of int32 and bool input through float32, on top of the backend's kernel `original`. */
-function transposeThroughFloat(original: tf.KernelFunc): tf.KernelConfig {
-  return {
-    kernelName: tf.Transpose,
-    backendName: BACKEND,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const x = inputs.x as tf.Tensor;
-      if (x.dtype === 'float32') return original({ inputs, backend, attrs });
-      return tf.tidy(() => {
-        const transposed = original({ inputs: { x: tf.cast(x, 'float32') }, backend, attrs }) as tf.TensorInfo;
-        return tf.cast(tf.engine().makeTensorFromTensorInfo(transposed), x.dtype);
-      });
-    },
+interface ProgramRunner {
+  runWebGPUProgram(program: { shaderKey?: string }, inputs: tf.TensorInfo[], outputDtype: tf.DataType, ...rest: unknown[]): tf.TensorInfo;
+  disposeData(dataId: tf.DataId): boolean;
+}
+
+const TRANSPOSE_PROGRAM = /^transpose_/;
+const patchedBackends = new WeakSet<object>();
+
+/**
+ * Makes the backend's general transpose program take int32 and bool input
+ * through float32 (see the file comment); patches the prototype of
+ * `backend` once, after the webgpu backend has started.
+ */
+export function transposeIntegersAsFloat(backend: tf.KernelBackend): void {
+  const proto = Object.getPrototypeOf(backend) as ProgramRunner;
+  if (patchedBackends.has(proto)) return;
+  patchedBackends.add(proto);
+  const run = proto.runWebGPUProgram;
+  const kernel = (self: ProgramRunner, name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}) =>
+    tf.getKernel(name, BACKEND)!.kernelFunc({ inputs, backend: self as unknown as tf.KernelBackend, attrs }) as tf.TensorInfo;
+  proto.runWebGPUProgram = function (this: ProgramRunner, program, inputs, outputDtype, ...rest) {
+    if (!TRANSPOSE_PROGRAM.test(program.shaderKey ?? '') || inputs.length !== 1 || inputs[0].dtype === 'float32') return run.call(this, program, inputs, outputDtype, ...rest);
+    const one = (this as unknown as tf.KernelBackend & { makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo }).makeTensorInfo([], 'float32', Float32Array.of(1));
+    const asFloat = kernel(this, tf.Multiply, { a: inputs[0], b: one });
+    const transposed = run.call(this, program, [asFloat], 'float32', ...rest);
+    const result = kernel(this, tf.Cast, { x: transposed }, { dtype: outputDtype });
+    for (const info of [one, asFloat, transposed]) this.disposeData(info.dataId);
+    return result;
   };
 }
 
@@ -137,6 +160,5 @@ export function webgpuKernelFixes(): tf.KernelConfig[] {
     }),
     segmentSumDroppingOutOfRange(original(tf.UnsortedSegmentSum)),
     addNInChunks(original(tf.AddN)),
-    transposeThroughFloat(original(tf.Transpose)),
   ];
 }

@@ -20,6 +20,10 @@ const ALLOWED: Record<string, { reads: number; why: string }> = {
   'src/engine/read.ts': { reads: 1, why: 'hostValues: caller-made tensors on backends that read synchronously' },
   // `wavecv export` reads each weight once to write an ONNX file.
   'src/interop/onnx/export-model.ts': { reads: 1, why: 'ONNX export, not a training, evaluation or inference path' },
+  // The attention-collapse measurement (ViT attention maps with and without
+  // MAS, run by a script, not a wavecv command) reads its similarities, probe
+  // predictions and timed losses synchronously; it runs on cpu/wasm.
+  'src/tasks/attention-collapse.ts': { reads: 4, why: 'the attention-collapse measurement, cpu/wasm only' },
   // `wavecv dwt --png` scales the bands of one transform for a picture.
   'src/wavelets/mosaic.ts': { reads: 1, why: 'the DWT mosaic picture, not a training, evaluation or inference path' },
 };

@@ -85,8 +85,12 @@ export async function modelAttentionFigure(model: tf.LayersModel, image: RgbImag
       const row = classTokenAttention(maps[block].maps);
       return [attentionRollout(maps.map((m) => m.maps)), row, tf.mean(row, 1)];
     });
-    const [rolloutValues, headValues, meanValues] = [rollout.dataSync(), perHead.dataSync(), headMean.dataSync()];
-    tf.dispose([rollout, perHead, headMean]);
+    let rolloutValues, headValues, meanValues;
+    try {
+      [rolloutValues, headValues, meanValues] = await Promise.all([rollout.data(), perHead.data(), headMean.data()]);
+    } finally {
+      tf.dispose([rollout, perHead, headMean]);
+    }
     const tokens = grid[0] * grid[1];
     const panels: AttentionPanel[] = [
       { title: `rollout, blocks 0–${maps.length - 1}`, weights: Array.from(rolloutValues) },

@@ -84,8 +84,15 @@ async function installNodeWebGpu(): Promise<GpuLike> {
 
 /**
  * The adapter the webgpu backend will get (the high-performance one, as the
- * backend asks), or a reason why there is none. Dawn prints warnings about
- * reduced limits on stderr while it looks; they are not errors.
+ * backend asks), or a reason why there is none. Dawn prints two warnings
+ * about reduced limits (maxDynamic{Uniform,Storage}BuffersPerPipelineLayout)
+ * on stderr while it looks; they are not errors, and they stay: Dawn writes
+ * them through its own logger straight to stderr, at a minimum severity fixed
+ * when Dawn is built, and the npm package `webgpu` offers toggles
+ * (enable/disable-dawn-features), backend and adapter choice but no log
+ * level (the only environment variables it reads are for tracing and
+ * breaking on errors). Hiding them would take redirecting the process's
+ * stderr around the call, which would hide real errors too.
  */
 export async function probeWebGpuAdapter(): Promise<{ adapter?: WebGpuAdapterInfo; reason?: string }> {
   let gpu: GpuLike;

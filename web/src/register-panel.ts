@@ -49,7 +49,7 @@ export class RegisterPanel {
   private async loadDemoPair(): Promise<void> {
     try {
       [this.fixed, this.moving] = await Promise.all([fetchRgba(DEMO_PAIR.fixed), fetchRgba(DEMO_PAIR.moving)]);
-      this.render();
+      await this.render();
     } catch (error) {
       this.info.textContent = `error: ${(error as Error).message}`;
     }
@@ -61,7 +61,7 @@ export class RegisterPanel {
       this.loaded?.model.dispose();
       this.loaded = undefined;
       this.loaded = await loadModelFromFiles<RegisterModelExtension>(this.modelFiles.files, 'register');
-      this.render();
+      await this.render();
     } catch (error) {
       this.info.textContent = `error: ${(error as Error).message}`;
     }
@@ -72,17 +72,17 @@ export class RegisterPanel {
     if (!file) return;
     try {
       keep(await decodeToRgba(file));
-      this.render();
+      await this.render();
     } catch (error) {
       this.info.textContent = `error: ${file.name}: ${(error as Error).message}`;
     }
   }
 
-  private render(): void {
+  private async render(): Promise<void> {
     const { loaded, fixed, moving } = this;
     if (!loaded || !fixed || !moving) return;
     try {
-      const r = registerPixels(loaded.model, loaded.metadata, fixed, moving);
+      const r = await registerPixels(loaded.model, loaded.metadata, fixed, moving);
       const { data, width, height } = r.figure;
       drawFloatImage(this.canvas, Float32Array.from(data, (v) => v / 255), height, width, 1);
       this.info.dataset.mseBefore = String(r.mseBefore);

@@ -75,7 +75,7 @@ function minMax(image: tf.Tensor): tf.Tensor {
 const mse = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / a.length;
 
 /** Registers `moving` to `fixed` with a 2-D registration model (module comment). */
-export function registerPixels(model: tf.LayersModel, metadata: ModelMetadata<RegisterModelExtension>, fixedPixels: Rgba, movingPixels: Rgba): Registration {
+export async function registerPixels(model: tf.LayersModel, metadata: ModelMetadata<RegisterModelExtension>, fixedPixels: Rgba, movingPixels: Rgba): Promise<Registration> {
   const { size, field } = metadata.extension;
   if (size.length !== 2) throw new Error(`registration model: got a ${size.length}-D network, expected a 2-D one (dims 2)`);
   ensureWarpKernel();
@@ -89,6 +89,6 @@ export function registerPixels(model: tf.LayersModel, metadata: ModelMetadata<Re
     const w = warp(tf.reshape(m, [1, ...shape, 1]), d);
     return [f, m, w, d].map((t) => t.dataSync() as Float32Array);
   });
-  const figure = registrationFigure({ fixed, moving, warped, displacement, shape });
+  const figure = await registrationFigure({ fixed, moving, warped, displacement, shape });
   return { shape, fixed, moving, warped, displacement, mseBefore: mse(moving, fixed), mseAfter: mse(warped, fixed), figure };
 }

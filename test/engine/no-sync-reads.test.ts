@@ -24,6 +24,10 @@ const ALLOWED: Record<string, { reads: number; why: string }> = {
   // MAS, run by a script, not a wavecv command) reads its similarities, probe
   // predictions and timed losses synchronously; it runs on cpu/wasm.
   'src/tasks/attention-collapse.ts': { reads: 4, why: 'the attention-collapse measurement, cpu/wasm only' },
+  // `wavecv generate registration` resamples an atlas into a scan's world
+  // space once while writing a data set (not a training, evaluation or
+  // inference path).
+  'src/data/world-resample.ts': { reads: 1, why: 'data-set generation' },
   // `wavecv dwt --png` scales the bands of one transform for a picture.
   'src/wavelets/mosaic.ts': { reads: 1, why: 'the DWT mosaic picture, not a training, evaluation or inference path' },
 };

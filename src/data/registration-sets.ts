@@ -42,6 +42,8 @@ import { interSubjectPair } from './inter-subject.js';
 import { resampleWorld } from './world-resample.js';
 
 export const ITK_DATA = '/usr/share/doc/insighttoolkit4-examples/examples/Data';
+/** The ITK examples' moved versions of the proton-density slice: the 2-D test pairs besides the synthetic ones. */
+const ITK_TEST_PAIRS = ['Shifted13x17y', 'Rotated10', 'R10X13Y17', 'BSplined10'];
 export const MRICRON_TEMPLATES = '/usr/share/mricron/templates';
 /** The HarvardOxford cortical max-probability atlas of mricron-data (the second 3-D label set). */
 export const HARVARD_OXFORD = 'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz';
@@ -58,6 +60,8 @@ export interface RegistrationSetOptions {
   spacing: number;
   /** 3-D only: reduction factor of the 1 mm atlas (default 4). */
   factor?: number;
+  /** Called after each pair is written with the pairs written so far and the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 function scanVolume(values: ArrayLike<number>, shape: number[], spacing: number[], dataType: 'float32' | 'int16'): Volume {
@@ -125,6 +129,9 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
   const trainSeed = (k: number) => options.seed * 100000 + k;
   const testSeed = (k: number) => options.seed * 100000 + 50000 + k;
   const deformation = (shape: number[], seed: number) => randomDeformation(shape, { seed, magnitude: options.magnitude, spacing: options.spacing });
+  const total = options.train + options.test + (options.dims === 2 ? ITK_TEST_PAIRS.length : 1);
+  let written = 0;
+  const pairWritten = () => options.onProgress?.(++written, total);
   let tests = 0;
   if (options.dims === 2) {
     const sources = [await slice('BrainProtonDensitySliceBorder20.png'), await slice('BrainT1SliceBorder20.png')];
@@ -133,15 +140,16 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const make = async (dir: string, source: { values: Float32Array }, seed: number) => {
       const fixed = await deform(source.values, shape, await deformation(shape, seed), 'linear');
       writePair(dir, scanVolume(fixed, shape, spacing, 'float32'), scanVolume(source.values, shape, spacing, 'float32'));
+      pairWritten();
     };
     for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
-    const itk = ['Shifted13x17y', 'Rotated10', 'R10X13Y17', 'BSplined10'];
-    for (const name of itk) {
+    for (const name of ITK_TEST_PAIRS) {
       const moving = await slice(`BrainProtonDensitySlice${name}.png`);
       check(tf.util.arraysEqual(moving.shape, shape), 'slice', name, `a ${shape.join('×')} slice`);
       writePair(join(options.out, 'test', `itk-${name}`), scanVolume(sources[0].values, shape, spacing, 'float32'), scanVolume(moving.values, shape, spacing, 'float32'));
+      pairWritten();
     }
-    tests = itk.length;
+    tests = ITK_TEST_PAIRS.length;
     for (let k = 0; k < options.test; k++, tests++) await make(join(options.out, 'test', `synthetic${String(k).padStart(4, '0')}`), sources[k % 2], testSeed(k));
   } else {
     const factor = options.factor ?? 4;
@@ -165,6 +173,7 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
         labels(atlas.values),
         [{ name: 'harvard-oxford', fixed: labels(await deform(harvardOxford.values, shape, displacement, 'nearest')), moving: labels(harvardOxford.values) }],
       );
+      pairWritten();
     };
     for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));
     for (let k = 0; k < options.test; k++, tests++) await make(join(options.out, 'test', `pair${String(k).padStart(4, '0')}`), testSeed(k));
@@ -180,6 +189,7 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
       tissue(pair.movingTissue),
       [{ name: 'brain', fixed: brainMask(pair.fixedTissue), moving: brainMask(pair.movingTissue) }],
     );
+    pairWritten();
   }
   writeJsonAtomic(join(options.out, 'generator.json'), { kind: 'registration', ...options, synthetic: 'random smooth diffeomorphic deformations of real anatomy', trainSeeds: [trainSeed(0), trainSeed(options.train - 1)], testSeeds: [testSeed(0), testSeed(Math.max(0, options.test - 1))] });
   return { train: options.train, test: tests };

@@ -85,7 +85,19 @@ export function registerRegistrationCommands(program: Command): void {
     .option('--json', JSON_HELP)
     .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor: number; seed: number; json?: boolean }, cmd: Command) => {
       await startEngine(cmd);
-      const counts = await generateRegistrationSet({ dims: Number(o.dims) as 2 | 3, out: o.out, train: o.train, test: o.test, magnitude: o.magnitude, spacing: o.spacing, factor: o.factor, seed: o.seed });
+      const progress = createCountProgress('pairs');
+      const counts = await generateRegistrationSet({
+        dims: Number(o.dims) as 2 | 3,
+        out: o.out,
+        train: o.train,
+        test: o.test,
+        magnitude: o.magnitude,
+        spacing: o.spacing,
+        factor: o.factor,
+        seed: o.seed,
+        onProgress: (done, total) => progress.update(done, total),
+      });
+      progress.stop();
       printResult(o.json, { out: o.out, dims: Number(o.dims), ...counts }, () => `wrote ${counts.train} training and ${counts.test} test pairs to ${o.out}`);
     });
 

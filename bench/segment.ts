@@ -33,16 +33,12 @@ import { Rng } from '../src/engine/random.js';
 import { segmentationCrossEntropy } from '../src/losses/segmentation.js';
 import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
+import { intOption, printKernelProfile, runPythonJson, timeSteps, type Timing } from './lib/common.js';
 
 const LR = 0.01;
 const MOMENTUM = 0.9;
 const WEIGHT_DECAY = 5e-4;
 
-interface Timing {
-  cpuMs: number;
-  wallMs: number;
-}
 
 function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor4D, labels: tf.Tensor3D): number {
   const loss = tf.tidy(() => {
@@ -111,19 +107,7 @@ async function runSegmentBench(argv: string[]): Promise<void> {
     const { manifest, blob } = exportWeights(model);
     console.log(`\n[${variant}] ${model.name}: ${model.countParams()} parameters`);
     const before = tf.memory().numTensors;
-    const losses: number[] = [];
-    const cpu: number[] = [];
-    const wall: number[] = [];
-    for (let i = 0; i < warmup + steps; i++) {
-      const c0 = cpuMs();
-      const w0 = performance.now();
-      losses.push(trainStep(model, optimizer, params, x, labels));
-      if (i >= warmup) {
-        cpu.push(cpuMs() - c0);
-        wall.push(performance.now() - w0);
-      }
-    }
-    const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
+    const { results: losses, timing: ours } = await timeSteps(() => trainStep(model, optimizer, params, x, labels), warmup, steps);
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
     if (values.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels), 30);
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-segment-'));

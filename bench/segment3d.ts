@@ -33,7 +33,7 @@ import { IGNORE_INDEX } from '../src/metrics/segmentation.js';
 import { CLASS_WEIGHTS } from '../src/tasks/segment3d.js';
 import type { Objective } from '../src/train/trainer.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
+import { intOption, printKernelProfile, runPythonJson, timeSteps, type Timing } from './lib/common.js';
 
 const LR = 0.1;
 const MOMENTUM = 0.9;
@@ -82,27 +82,19 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
     parts.reduce((offset, p) => (blob.set(p, offset), offset + p.length), 0);
     console.log(`\n[${variant}] ${model.countParams()} parameters`);
     const before = tf.memory().numTensors;
-    const losses: number[] = [];
-    const cpu: number[] = [];
-    const wall: number[] = [];
     const step = () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => objective.compute(model.apply(x, { training: true }) as tf.Tensor, { mask }, {} as never).loss, params);
         optimizer.applyGradients(params.map((p) => grads[p.name]));
         return value;
       });
-    for (let i = 0; i < warmup + steps; i++) {
-      const c0 = cpuMs();
-      const w0 = performance.now();
+    const readLoss = () => {
       const loss = step();
-      losses.push(loss.dataSync()[0]);
+      const value = loss.dataSync()[0];
       loss.dispose();
-      if (i >= warmup) {
-        cpu.push(cpuMs() - c0);
-        wall.push(performance.now() - w0);
-      }
-    }
-    const ours = { cpuMs: median(cpu), wallMs: median(wall) };
+      return value;
+    };
+    const { results: losses, timing: ours } = await timeSteps(readLoss, warmup, steps);
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
     if (values.profile) await printKernelProfile(() => tf.dispose(step()), 25);
     const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-segment3d-'));
@@ -111,7 +103,7 @@ async function runSegment3dBench(argv: string[]): Promise<void> {
       writeFileSync(join(dir, 'y.bin'), Buffer.from(yValues.buffer));
       writeFileSync(join(dir, 'weights.bin'), Buffer.from(blob.buffer));
       writeFileSync(join(dir, 'meta.json'), JSON.stringify({ batch, cube, width, variant, classWeights: CLASS_WEIGHTS, lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY, warmup, steps, threads, manifest }));
-      const torch = runPythonJson<{ torch: string; threads: number; check: { loss0: number; loss1: number }; timing: { cpuMs: number; wallMs: number } }>(join(dirname(fileURLToPath(import.meta.url)), 'segment3d_torch.py'), ['--dir', dir]);
+      const torch = runPythonJson<{ torch: string; threads: number; check: { loss0: number; loss1: number }; timing: Timing }>(join(dirname(fileURLToPath(import.meta.url)), 'segment3d_torch.py'), ['--dir', dir]);
       console.log(`  check  : loss before step 1 wavecv ${losses[0].toFixed(5)} / torch ${torch.check.loss0.toFixed(5)}, after it ${losses[1].toFixed(5)} / ${torch.check.loss1.toFixed(5)}`);
       const t = torch.timing;
       console.log(`  torch ${torch.torch} (${torch.threads} thread): ${t.cpuMs.toFixed(0)} ms/step CPU, ${t.wallMs.toFixed(0)} ms/step wall → ratio wavecv/torch ${(ours.cpuMs / t.cpuMs).toFixed(2)} (CPU), ${(ours.wallMs / t.wallMs).toFixed(2)} (wall)`);

@@ -31,7 +31,7 @@
  * kernels, which are listed too).
  */
 import * as tf from '@tensorflow/tfjs';
-import { backendOption, cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
+import { backendOption, intOption, printKernelProfile, runPythonJson, timeSteps, type Timing } from './lib/common.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,10 +50,6 @@ const LR = 0.1;
 const MOMENTUM = 0.9;
 const WEIGHT_DECAY = 5e-4;
 
-interface Timing {
-  cpuMs: number;
-  wallMs: number;
-}
 
 interface TorchResult {
   torch: string;
@@ -175,20 +171,8 @@ async function runTrainBench(argv: string[]): Promise<void> {
     const optimizer = new SGD(params, { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
 
     const tensorsBefore = tf.memory().numTensors;
-    const losses: number[] = [];
-    const cpu: number[] = [];
-    const wall: number[] = [];
-    for (let i = 0; i < args.warmup + args.steps; i++) {
-      const c0 = cpuMs();
-      const w0 = performance.now();
-      losses.push(await trainStep(model, optimizer, params, x, labels));
-      if (i >= args.warmup) {
-        cpu.push(cpuMs() - c0);
-        wall.push(performance.now() - w0);
-      }
-    }
+    const { results: losses, timing: ours } = await timeSteps(() => trainStep(model, optimizer, params, x, labels), args.warmup, args.steps);
     const leaked = tf.memory().numTensors - tensorsBefore;
-    const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
     console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${args.steps}); tensors leaked over ${args.warmup + args.steps} steps: ${leaked}`);
     if (args.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels));
 

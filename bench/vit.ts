@@ -26,17 +26,13 @@ import { setNativeThreads } from '../src/engine/native.js';
 import { Rng } from '../src/engine/random.js';
 import { createModel } from '../src/models/index.js';
 import { SGD } from '../src/train/optimizers.js';
-import { cpuMs, intOption, median, printKernelProfile, runPythonJson } from './lib/common.js';
+import { intOption, printKernelProfile, runPythonJson, timeSteps, type Timing } from './lib/common.js';
 
 const NUM_CLASSES = 1000;
 const LR = 0.01;
 const MOMENTUM = 0.9;
 const WEIGHT_DECAY = 5e-4;
 
-interface Timing {
-  cpuMs: number;
-  wallMs: number;
-}
 
 /** One step; returns the loss before the update. */
 function trainStep(model: tf.LayersModel, optimizer: SGD, params: tf.Variable[], x: tf.Tensor, labels: tf.Tensor): number {
@@ -76,20 +72,8 @@ async function runVitBench(argv: string[]): Promise<void> {
   }
   const params = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = new SGD(params, { lr: LR, momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
-  const losses: number[] = [];
-  const cpu: number[] = [];
-  const wall: number[] = [];
   const before = tf.memory().numTensors;
-  for (let i = 0; i < warmup + steps; i++) {
-    const c0 = cpuMs();
-    const w0 = performance.now();
-    losses.push(trainStep(model, optimizer, params, x, labels));
-    if (i >= warmup) {
-      cpu.push(cpuMs() - c0);
-      wall.push(performance.now() - w0);
-    }
-  }
-  const ours: Timing = { cpuMs: median(cpu), wallMs: median(wall) };
+  const { results: losses, timing: ours } = await timeSteps(() => trainStep(model, optimizer, params, x, labels), warmup, steps);
   console.log(`  wavecv : ${ours.cpuMs.toFixed(0)} ms/step CPU, ${ours.wallMs.toFixed(0)} ms/step wall (median of ${steps}); tensors leaked: ${tf.memory().numTensors - before}`);
   if (values.profile) await printKernelProfile(() => trainStep(model, optimizer, params, x, labels), 25);
   const dir = mkdtempSync(join(tmpdir(), 'wavecv-bench-vit-'));

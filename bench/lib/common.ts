@@ -14,6 +14,33 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Median CPU and wall milliseconds of one training step. */
+export interface Timing {
+  cpuMs: number;
+  wallMs: number;
+}
+
+/**
+ * Runs `step` `warmup + steps` times, awaiting each; returns every run's
+ * result (the losses the checks compare with PyTorch's) and the medians of
+ * the timed runs' CPU and wall times.
+ */
+export async function timeSteps<T>(step: () => T | Promise<T>, warmup: number, steps: number): Promise<{ results: T[]; timing: Timing }> {
+  const results: T[] = [];
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const c0 = cpuMs();
+    const w0 = performance.now();
+    results.push(await step());
+    if (i >= warmup) {
+      cpu.push(cpuMs() - c0);
+      wall.push(performance.now() - w0);
+    }
+  }
+  return { results, timing: { cpuMs: median(cpu), wallMs: median(wall) } };
+}
+
 /** CPU time of this process (user + system, all threads) in milliseconds. */
 export function cpuMs(): number {
   const u = process.cpuUsage();

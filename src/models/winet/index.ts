@@ -80,28 +80,27 @@ for (const [name, kind] of [
   });
 }
 
-FIELD_KINDS.set('vxm-unet', 'displacement');
-registerModel({
-  name: 'vxm-unet',
-  family: 'registration',
-  description: 'VoxelMorph U-Net baseline (IEEE TMI 2019): full-resolution displacement from a 4-level U-Net; 2-D or 3-D',
-  options: FIELD_OPTIONS,
-  smallOptions: { dims: 3, size: [16, 16, 16] },
-  create: (options) => {
-    const size = registrationSize(options);
-    return buildVoxelMorph({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
+/** The displacement baselines: same options and input size as WiNet, one builder each. */
+const BASELINES = [
+  { name: 'vxm-unet', description: 'VoxelMorph U-Net baseline (IEEE TMI 2019): full-resolution displacement from a 4-level U-Net; 2-D or 3-D', build: buildVoxelMorph },
+  {
+    name: 'pyramid-unet',
+    description: 'coarse-to-fine pyramid baseline (LapIRN-style, MICCAI 2020): three small U-Nets at 1/4, 1/2 and 1, each predicting a residual displacement after warping by the up-sampled coarser field, composed; 2-D or 3-D',
+    build: buildPyramid,
   },
-});
+];
 
-FIELD_KINDS.set('pyramid-unet', 'displacement');
-registerModel({
-  name: 'pyramid-unet',
-  family: 'registration',
-  description: 'coarse-to-fine pyramid baseline (LapIRN-style, MICCAI 2020): three small U-Nets at 1/4, 1/2 and 1, each predicting a residual displacement after warping by the up-sampled coarser field, composed; 2-D or 3-D',
-  options: FIELD_OPTIONS,
-  smallOptions: { dims: 3, size: [16, 16, 16] },
-  create: (options) => {
-    const size = registrationSize(options);
-    return buildPyramid({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
-  },
-});
+for (const { name, description, build } of BASELINES) {
+  FIELD_KINDS.set(name, 'displacement');
+  registerModel({
+    name,
+    family: 'registration',
+    description,
+    options: FIELD_OPTIONS,
+    smallOptions: { dims: 3, size: [16, 16, 16] },
+    create: (options) => {
+      const size = registrationSize(options);
+      return build({ dims: size.length as 2 | 3, size, seed: options.seed as number | undefined });
+    },
+  });
+}

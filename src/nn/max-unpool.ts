@@ -20,7 +20,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { WavecvError } from '../errors.js';
 
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+/** What both unpooling layers share: two inputs `[values, pooled]`, the output shaped as `pooled`. */
+abstract class UnpoolToPooledShape extends tf.layers.Layer {
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shapes = inputShape as tf.Shape[];
+    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new WavecvError(`${this.name} inputs`, shapes.length, '2 tensors [values, pooled input]');
+    return shapes[1];
+  }
+}
 
 /** One-hot `[B, H, W, C]` marking the first maximum of every 2×2 window of `x`. */
 export function maxPoolSwitches(x: tf.Tensor4D): tf.Tensor4D {
@@ -35,18 +42,8 @@ export function maxPoolSwitches(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Inputs `[values [B, h, w, C], pooled [B, 2h, 2w, C]]` → `[B, 2h, 2w, C]`; see the module comment. */
-export class MaxUnpool2D extends tf.layers.Layer {
+export class MaxUnpool2D extends UnpoolToPooledShape {
   static readonly className = 'MaxUnpool2D';
-
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shapes = inputShape as tf.Shape[];
-    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new WavecvError(`${this.name} inputs`, shapes.length, '2 tensors [values, pooled input]');
-    return shapes[1];
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
@@ -107,18 +104,8 @@ function windowSwitches(x: tf.Tensor5D): tf.Tensor3D {
  * broadcast multiply by the one-hot switches) and moved back with one
  * transpose.
  */
-export class MaxUnpool3D extends tf.layers.Layer {
+export class MaxUnpool3D extends UnpoolToPooledShape {
   static readonly className = 'MaxUnpool3D';
-
-  constructor(args: LayerArgs = {}) {
-    super(args);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    const shapes = inputShape as tf.Shape[];
-    if (!Array.isArray(shapes[0]) || shapes.length !== 2) throw new WavecvError(`${this.name} inputs`, shapes.length, '2 tensors [values, pooled input]');
-    return shapes[1];
-  }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {

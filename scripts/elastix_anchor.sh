@@ -5,14 +5,17 @@
 # transformix writes). Not a dependency of wavecv: a reference point.
 #   bash scripts/elastix_anchor.sh PAIRS_DIR OUT_DIR
 # PAIRS_DIR holds pair folders with fixed/moving(.nii.gz) and their _labels
-# (as `wavecv generate registration --dims 3` writes them), and optionally
-# further label sets fixed_labels_<set>/moving_labels_<set> (scored the same
-# way, `labelSets` in the summary). Settings: one B-spline stage, normalised
-# correlation (the similarity the networks train with), 3 resolutions, final
-# control-point spacing 16 mm (4 voxels of the 4 mm volumes), ITERATIONS per
-# resolution (default 500); labels resampled with nearest neighbours
-# (FinalBSplineInterpolationOrder 0). Seconds: wall time of elastix alone
-# (seconds) and its CPU time (cpuSeconds).
+# (as `wavecv generate registration` writes them, 2-D or 3-D: elastix takes
+# the dimension from the files), and optionally further label sets
+# fixed_labels_<set>/moving_labels_<set> (scored the same way, `labelSets` in
+# the summary). Settings: one B-spline stage, normalised correlation (the
+# similarity the networks train with), 3 resolutions, final control-point
+# spacing 16 mm (4 voxels of the 4 mm volumes; 8 pixels of the 2-D slices at
+# --factor 2, whose pixels are written as 2 mm), ITERATIONS per resolution
+# (default 500); labels resampled with nearest neighbours
+# (FinalBSplineInterpolationOrder 0). Folding: share of the determinant of
+# the spatial Jacobian that transformix writes (-jac all) ≤ 0. Seconds: wall
+# time of elastix alone (seconds) and its CPU time (cpuSeconds).
 set -euo pipefail
 PAIRS=${1:?pairs folder}
 OUT=${2:?output folder}

@@ -4,12 +4,26 @@
  *
  * - 2-D (`dims: 2`): the brain MRI slices of ITK's examples (Debian's
  *   insighttoolkit4-examples): proton-density and T1 slices with a 20-pixel
- *   border (257×221). Training pairs: moving = a slice, fixed = the same slice
- *   under a random smooth diffeomorphic deformation (synthetic, seeds
- *   `seed·100000 + k`). Test pairs: the classic ITK registration examples —
- *   fixed = the PD slice, moving = its shifted (13, 17 px), rotated (10°),
- *   rotated-and-shifted and B-spline-deformed versions — plus synthetic
- *   deformations with seeds from a disjoint range (`seed·100000 + 50000 + k`).
+ *   border (257×221), reduced `factor` times (block mean; default 1, the
+ *   slices as they are; 2 gives 128×110, which trains on 2 cores). Training
+ *   pairs: moving = a slice, fixed = the same slice under a random smooth
+ *   diffeomorphic deformation (synthetic, seeds `seed·100000 + k`). Test
+ *   pairs: the classic ITK registration examples — fixed = the PD slice,
+ *   moving = its shifted (13, 17 px), rotated (10°), rotated-and-shifted and
+ *   B-spline-deformed versions — plus synthetic deformations with seeds from
+ *   a disjoint range (`seed·100000 + 50000 + k`). No atlas exists for these
+ *   slices, so every image is labelled by the per-image rule of
+ *   `slice-labels.ts` (tissue classes by 2-means inside the head: the first
+ *   label set; the head mask: `_labels_head`), computed on the reduced
+ *   slice. In a synthetic pair only the moving image is labelled by the
+ *   rule; the fixed labels are those labels warped by the pair's own
+ *   deformation (nearest), as in 3-D — exact ground truth. The ITK moved
+ *   versions carry no transform to warp labels with (the B-spline one is
+ *   unknown), so both images of an ITK pair are labelled by the rule on
+ *   their own: after a perfect registration their labels agree exactly only
+ *   where the moved image is an exact copy (the shift by whole pixels);
+ *   ITK's interpolation in the rotated and B-spline versions, and the
+ *   rotation's constant corner fill, leave a residual below Dice 1 there.
  * - 3-D (`dims: 3`): the Colin27 brain (`ch2bet.nii.gz`) and its AAL atlas
  *   (`aal.nii.gz`) of Debian's mricron-data, reduced `factor` times (block
  *   mean for the brain, centre voxel for the labels) so it trains on 2 cores.
@@ -39,11 +53,14 @@ import { spacingAffine, volumeValues, type Volume } from '../io/volume.js';
 import { warp } from '../nn/warp.js';
 import { randomDeformation } from './deformations.js';
 import { interSubjectPair } from './inter-subject.js';
+import { sliceLabels } from './slice-labels.js';
 import { resampleWorld } from './world-resample.js';
 
 export const ITK_DATA = '/usr/share/doc/insighttoolkit4-examples/examples/Data';
 /** The ITK examples' moved versions of the proton-density slice: the 2-D test pairs besides the synthetic ones. */
 const ITK_TEST_PAIRS = ['Shifted13x17y', 'Rotated10', 'R10X13Y17', 'BSplined10'];
+/** How the 2-D pairs are labelled (recorded in generator.json). */
+const SLICE_LABELS = 'per-image rule of slice-labels.ts (tissue: 2-means classes inside the head; head mask); synthetic pairs: fixed labels = moving labels warped by the same deformation (nearest)';
 export const MRICRON_TEMPLATES = '/usr/share/mricron/templates';
 /** The HarvardOxford cortical max-probability atlas of mricron-data (the second 3-D label set). */
 export const HARVARD_OXFORD = 'HarvardOxford-cort-maxprob-thr0-1mm.nii.gz';
@@ -58,7 +75,7 @@ export interface RegistrationSetOptions {
   magnitude: number;
   /** Control-node spacing (voxels). */
   spacing: number;
-  /** 3-D only: reduction factor of the 1 mm atlas (default 4). */
+  /** Reduction factor (block mean of `factor`² pixels or `factor`³ voxels): default 4 in 3-D (of the 1 mm atlas), 1 in 2-D. */
   factor?: number;
   /** Called after each pair is written with the pairs written so far and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -101,24 +118,33 @@ async function slice(name: string): Promise<{ values: Float32Array; shape: numbe
   return { values: Float32Array.from(image.data), shape: [image.height, image.width] };
 }
 
-/** Block mean (intensities) or centre voxel (labels) of `factor`³ blocks. */
+/**
+ * Block mean (intensities) or centre voxel (labels) of `factor`² (2-D) or
+ * `factor`³ (3-D) blocks; trailing voxels that fill no whole block are
+ * dropped. A slice [H, W] is reduced as a volume [1, H, W] whose depth is not
+ * reduced, so 2-D and 3-D share one loop (and 3-D sums in the same order).
+ */
 export function reduceVolume(values: ArrayLike<number>, shape: number[], factor: number, labels: boolean): { values: Float32Array; shape: number[] } {
+  check(shape.length === 2 || shape.length === 3, 'shape', shape, '2 or 3 axes');
+  check(Number.isInteger(factor) && factor >= 1, 'factor', factor, 'an integer ≥ 1');
   const out = shape.map((n) => Math.floor(n / factor));
   const result = new Float32Array(out.reduce((a, b) => a * b, 1));
-  const [D, H, W] = out;
-  const [, h, w] = shape;
+  const depthFactor = shape.length === 3 ? factor : 1;
+  const [D, H, W] = shape.length === 3 ? out : [1, ...out];
+  const [, h, w] = shape.length === 3 ? shape : [1, ...shape];
+  const depthCentre = Math.floor(depthFactor / 2);
   const centre = Math.floor(factor / 2);
   for (let z = 0; z < D; z++)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {
         const o = (z * H + y) * W + x;
         if (labels) {
-          result[o] = values[((z * factor + centre) * h + y * factor + centre) * w + x * factor + centre];
+          result[o] = values[((z * depthFactor + depthCentre) * h + y * factor + centre) * w + x * factor + centre];
           continue;
         }
         let sum = 0;
-        for (let a = 0; a < factor; a++) for (let b = 0; b < factor; b++) for (let c = 0; c < factor; c++) sum += values[((z * factor + a) * h + y * factor + b) * w + x * factor + c];
-        result[o] = sum / factor ** 3;
+        for (let a = 0; a < depthFactor; a++) for (let b = 0; b < factor; b++) for (let c = 0; c < factor; c++) sum += values[((z * depthFactor + a) * h + y * factor + b) * w + x * factor + c];
+        result[o] = sum / (depthFactor * factor * factor);
       }
   return { values: result, shape: out };
 }
@@ -134,19 +160,37 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
   const pairWritten = () => options.onProgress?.(++written, total);
   let tests = 0;
   if (options.dims === 2) {
-    const sources = [await slice('BrainProtonDensitySliceBorder20.png'), await slice('BrainT1SliceBorder20.png')];
+    const factor = options.factor ?? 1;
+    const spacing = [factor, factor];
+    const labelled = async (name: string) => {
+      const image = await slice(name);
+      const reduced = reduceVolume(image.values, image.shape, factor, false);
+      return { ...reduced, labels: sliceLabels(reduced.values, reduced.shape) };
+    };
+    const sources = [await labelled('BrainProtonDensitySliceBorder20.png'), await labelled('BrainT1SliceBorder20.png')];
     const shape = sources[0].shape;
-    const spacing = [1, 1];
-    const make = async (dir: string, source: { values: Float32Array }, seed: number) => {
-      const fixed = await deform(source.values, shape, await deformation(shape, seed), 'linear');
-      writePair(dir, scanVolume(fixed, shape, spacing, 'float32'), scanVolume(source.values, shape, spacing, 'float32'));
+    const image = (values: Float32Array) => scanVolume(values, shape, spacing, 'float32');
+    const labels = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
+    const make = async (dir: string, source: (typeof sources)[number], seed: number) => {
+      const displacement = await deformation(shape, seed);
+      writePair(
+        dir,
+        image(await deform(source.values, shape, displacement, 'linear')),
+        image(source.values),
+        labels(await deform(source.labels.tissue, shape, displacement, 'nearest')),
+        labels(source.labels.tissue),
+        [{ name: 'head', fixed: labels(await deform(source.labels.head, shape, displacement, 'nearest')), moving: labels(source.labels.head) }],
+      );
       pairWritten();
     };
     for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
     for (const name of ITK_TEST_PAIRS) {
-      const moving = await slice(`BrainProtonDensitySlice${name}.png`);
+      const moving = await labelled(`BrainProtonDensitySlice${name}.png`);
       check(tf.util.arraysEqual(moving.shape, shape), 'slice', name, `a ${shape.join('×')} slice`);
-      writePair(join(options.out, 'test', `itk-${name}`), scanVolume(sources[0].values, shape, spacing, 'float32'), scanVolume(moving.values, shape, spacing, 'float32'));
+      const fixed = sources[0];
+      writePair(join(options.out, 'test', `itk-${name}`), image(fixed.values), image(moving.values), labels(fixed.labels.tissue), labels(moving.labels.tissue), [
+        { name: 'head', fixed: labels(fixed.labels.head), moving: labels(moving.labels.head) },
+      ]);
       pairWritten();
     }
     tests = ITK_TEST_PAIRS.length;
@@ -191,6 +235,13 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     );
     pairWritten();
   }
-  writeJsonAtomic(join(options.out, 'generator.json'), { kind: 'registration', ...options, synthetic: 'random smooth diffeomorphic deformations of real anatomy', trainSeeds: [trainSeed(0), trainSeed(options.train - 1)], testSeeds: [testSeed(0), testSeed(Math.max(0, options.test - 1))] });
+  writeJsonAtomic(join(options.out, 'generator.json'), {
+    kind: 'registration',
+    ...options,
+    synthetic: 'random smooth diffeomorphic deformations of real anatomy',
+    trainSeeds: [trainSeed(0), trainSeed(options.train - 1)],
+    testSeeds: [testSeed(0), testSeed(Math.max(0, options.test - 1))],
+    ...(options.dims === 2 ? { labels: SLICE_LABELS } : {}),
+  });
   return { train: options.train, test: tests };
 }

@@ -16,7 +16,11 @@
  *  - Writing: little-endian, `vox_offset` 352, no extensions; every other
  *    header field (qform, codes, units, description, intent) is taken from the
  *    `template` when one is given (e.g. the fixed image a warped image now lives
- *    on), so a round trip keeps header, affine and data type. Atomic: the file
+ *    on), so a round trip keeps header, affine and data type. A 1-D or 2-D
+ *    volume gets pixdim 1 on the spatial axes it lacks (as nibabel writes
+ *    them, and as the sform's unit diagonal there says): ITK (elastix) takes
+ *    the direction cosines from the sform divided by pixdim and refuses a 0
+ *    there. Atomic: the file
  *    appears whole or not at all. `.gz` in the name means gzip.
  */
 import { readFileSync } from 'node:fs';
@@ -150,7 +154,7 @@ export function encodeNifti(volume: Volume, template?: NiftiHeader): Uint8Array 
   header.datatypeCode = TYPE_CODES[volume.dataType];
   header.numBitsPerVoxel = 8 * bytesPerVoxel(volume.dataType);
   const qfac = template ? (template.pixDims[0] === -1 ? -1 : 1) : 1;
-  header.pixDims = [qfac, ...fileDims.map((_, i) => volume.spacing[i] ?? 1), ...new Array(7 - fileDims.length).fill(0)];
+  header.pixDims = [qfac, ...fileDims.map((_, i) => volume.spacing[i] ?? 1), ...Array.from({ length: 7 - fileDims.length }, (_, i) => (fileDims.length + i < 3 ? 1 : 0))];
   header.vox_offset = 352;
   header.scl_slope = volume.slope === 1 && volume.intercept === 0 ? 0 : volume.slope;
   header.scl_inter = header.scl_slope === 0 ? 0 : volume.intercept;

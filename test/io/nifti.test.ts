@@ -11,7 +11,7 @@ import { gzipSync, deflateSync } from 'node:zlib';
 import { WavecvError } from '../../src/errors.js';
 import { encodeNifti, parseNifti, readNifti, writeNifti } from '../../src/io/nifti.js';
 import { readMetaImage } from '../../src/io/metaimage.js';
-import { volumeValues, type Volume } from '../../src/io/volume.js';
+import { spacingAffine, volumeValues, type Volume } from '../../src/io/volume.js';
 import { ITK_EXAMPLES, MRICRON_DATA, requireSystem } from '../helpers/requirements.js';
 
 const mricron = requireSystem('mricron-data', MRICRON_DATA);
@@ -96,6 +96,18 @@ test('a real atlas (mricron ch2bet, HarvardOxford) reads with its geometry and r
   assert.deepEqual(t1.shape, [62, 128, 128]);
   assert.equal(t1.dataType, 'int16');
   assert.deepEqual(t1.affine[1], [0, 0, 3, -254]);
+});
+
+test('a 2-D volume is written with pixdim 1 on the third spatial axis (ITK refuses 0 there); a 3-D one leaves pixdim 4–7 at 0', () => {
+  const pixdim = (volume: Volume) => {
+    const bytes = encodeNifti(volume);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    return Array.from({ length: 8 }, (_, i) => view.getFloat32(76 + 4 * i, true));
+  };
+  const slice: Volume = { data: new Float32Array(6), shape: [2, 3], spacing: [2, 2], affine: spacingAffine([2, 2]), dataType: 'float32', slope: 1, intercept: 0 };
+  assert.deepEqual(pixdim(slice), [1, 2, 2, 1, 0, 0, 0, 0]);
+  const volume: Volume = { data: new Float32Array(24), shape: [2, 3, 4], spacing: [3, 2, 1], affine: spacingAffine([3, 2, 1]), dataType: 'float32', slope: 1, intercept: 0 };
+  assert.deepEqual(pixdim(volume), [1, 3, 2, 1, 0, 0, 0, 0]);
 });
 
 test('bad NIfTI files are refused naming the file and what was expected, and nothing is written for a bad name', () => {

@@ -73,17 +73,17 @@ export function registerRegistrationCommands(program: Command): void {
   generateCommand(program)
     .command('registration')
     .description('registration pairs from real anatomy: 2-D ITK brain slices (+ their shifted/rotated/B-spline versions) or 3-D Colin27 + AAL and HarvardOxford labels, under seeded random smooth diffeomorphic deformations (synthetic); 3-D adds the real inter-subject pair ITK T1 → Colin27 (inter-subject/)')
-    .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --train 64 --test 8', 'wavecv generate registration --out data-generated/registration-3d --dims 3 --factor 8 --train 16 --test 4'))
+    .addHelpText('after', examples('wavecv generate registration --out data-generated/registration-2d --dims 2 --factor 2 --train 64 --test 8', 'wavecv generate registration --out data-generated/registration-3d --dims 3 --factor 8 --train 16 --test 4'))
     .requiredOption('--out <dir>', 'new folder for train/, test/ (pair folders), 3-D inter-subject/, and generator.json')
     .option('--dims <n>', '2 (ITK slices) or 3 (Colin27 + AAL, HarvardOxford)', choice('dims', ['2', '3'] as const), '2')
     .option('--train <n>', 'training pairs', positiveInteger('train'), 64)
     .option('--test <n>', 'synthetic test pairs (2-D adds the 4 ITK pairs)', nonNegativeInteger('test'), 8)
     .option('--magnitude <voxels>', 'velocity standard deviation at the control nodes', nonNegative('magnitude'), 3)
     .option('--spacing <voxels>', 'control-node spacing', positiveInteger('spacing'), 16)
-    .option('--factor <n>', '3-D: reduction of the 1 mm atlas', positiveInteger('factor'), 4)
+    .option('--factor <n>', 'reduction by block mean: 3-D of the 1 mm atlas (default 4), 2-D of the 257×221 slices (default 1; 2 gives 128×110)', positiveInteger('factor'))
     .option('--seed <n>', 'seed of the deformations', nonNegativeInteger('seed'), 1)
     .option('--json', JSON_HELP)
-    .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor: number; seed: number; json?: boolean }, cmd: Command) => {
+    .action(async (o: { out: string; dims: '2' | '3'; train: number; test: number; magnitude: number; spacing: number; factor?: number; seed: number; json?: boolean }, cmd: Command) => {
       await startEngine(cmd);
       const progress = createCountProgress('pairs');
       const counts = await generateRegistrationSet({
@@ -93,7 +93,7 @@ export function registerRegistrationCommands(program: Command): void {
         test: o.test,
         magnitude: o.magnitude,
         spacing: o.spacing,
-        factor: o.factor,
+        factor: o.factor ?? (o.dims === '3' ? 4 : 1),
         seed: o.seed,
         onProgress: (done, total) => progress.update(done, total),
       });

@@ -261,7 +261,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const defaults: Record<number, string> = { 2: '160x192', 3: '64x64x64' };
     const info = await initEngine({ backend });
     const timing = steps > 0 ? `median CPU time of ${steps} runs after the profiled one` : 'CPU time of the profiled (first) run';
-    process.stdout.write(`backend ${info.backend}; one child process per model and phase; ${timing}; peak = tf.profile peakBytes; buffers = peak of the wasm heap's tensor buffers; RSS = peak RSS increase of the child\n`);
+    process.stdout.write(`backend ${info.backend}${info.native ? ` (convolutions through oneDNN ${info.native.oneDnnVersion}, ${info.native.threads} threads)` : ''}; one child process per model and phase; ${timing}; peak = tf.profile peakBytes; buffers = peak of the wasm heap's tensor buffers; RSS = peak RSS increase of the child\n`);
     for (const dims of dimsList) {
       const sizes = Object.fromEntries(phases.map((phase) => [phase, parseSize(`${phase}-size${dims}`, opts[`${phase}-size${dims}`] ?? opts[`size${dims}`] ?? defaults[dims], dims)]));
       for (const phase of phases) {

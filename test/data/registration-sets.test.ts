@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +12,7 @@ import { readImageData } from '../../src/io/image.js';
 import { readNifti } from '../../src/io/nifti.js';
 import { warp } from '../../src/nn/warp.js';
 import { initTestBackend } from '../helpers/backend.js';
-import { ITK_EXAMPLES, requireSystem } from '../helpers/requirements.js';
+import { ELASTIX, ITK_EXAMPLES, requireSystem } from '../helpers/requirements.js';
 
 const root = mkdtempSync(join(tmpdir(), 'wavecv-registration-set-'));
 before(async () => {
@@ -159,4 +160,25 @@ test('2-D registration set at factor 2: 128×110 slices of 2-pixel spacing, bloc
   assert.deepEqual(labels.shape, [128, 110]);
   assert.deepEqual(values(join(out, 'test', 'itk-Rotated10', 'moving_labels_head.nii.gz')), sliceLabels(values(join(out, 'test', 'itk-Rotated10', 'moving.nii.gz')), [128, 110]).head);
   assert.ok(existsSync(join(out, 'generator.json')));
+});
+
+test('elastix reads the 2-D pairs (scripts/elastix_anchor.sh): a B-spline registration runs, transformix writes warped labels and the Jacobian determinant on the 2-D grid', { skip: itk || requireSystem('elastix', ELASTIX) }, async () => {
+  const out = join(root, 'set-2d-elastix');
+  await generateRegistrationSet({ dims: 2, out, train: 1, test: 0, magnitude: 2, spacing: 8, seed: 4, factor: 4 });
+  const pair = join(out, 'test', 'itk-Shifted13x17y');
+  const result = join(root, 'elastix');
+  const params = join(root, 'bspline.txt');
+  // prettier-ignore
+  writeFileSync(params, ['(Registration "MultiResolutionRegistration")', '(FixedImagePyramid "FixedSmoothingImagePyramid")', '(MovingImagePyramid "MovingSmoothingImagePyramid")', '(Interpolator "BSplineInterpolator")', '(ResampleInterpolator "FinalBSplineInterpolator")', '(Resampler "DefaultResampler")', '(Optimizer "AdaptiveStochasticGradientDescent")', '(ImageSampler "RandomCoordinate")', '(NumberOfSpatialSamples 2048)', '(NewSamplesEveryIteration "true")', '(Transform "BSplineTransform")', '(Metric "AdvancedNormalizedCorrelation")', '(FinalGridSpacingInPhysicalUnits 16)', '(NumberOfResolutions 2)', '(MaximumNumberOfIterations 20)', '(FinalBSplineInterpolationOrder 0)', '(ResultImagePixelType "short")', '(WriteResultImage "false")', '(ResultImageFormat "nii.gz")'].join('\n') + '\n');
+  const run = (command: string, args: string[]) => {
+    const done = spawnSync(command, [...args, '-out', result, '-threads', '1'], { encoding: 'utf8' });
+    assert.equal(done.status, 0, `${command}: ${done.stdout.split('\n').filter((l) => /error/i.test(l)).join(' ')}`);
+  };
+  rmSync(result, { recursive: true, force: true });
+  mkdirSync(result);
+  run('elastix', ['-f', join(pair, 'fixed.nii.gz'), '-m', join(pair, 'moving.nii.gz'), '-p', params]);
+  run('transformix', ['-in', join(pair, 'moving_labels.nii.gz'), '-tp', join(result, 'TransformParameters.0.txt'), '-jac', 'all']);
+  const shape = readNifti(join(pair, 'fixed.nii.gz')).shape;
+  assert.deepEqual(readNifti(join(result, 'result.nii.gz')).shape, shape);
+  assert.deepEqual(readNifti(join(result, 'spatialJacobian.nii.gz')).shape, shape);
 });

@@ -54,6 +54,13 @@ export const MRICRON_DATA: SystemRequirement = {
 };
 
 /** Debian's insighttoolkit4-examples: ITK's example brain slices and volumes. */
+/** Debian's elastix and transformix, the classical registration anchor (scripts/elastix_anchor.sh). */
+export const ELASTIX: SystemRequirement = {
+  check: () => existsSync('/usr/bin/elastix') && existsSync('/usr/bin/transformix'),
+  reason: '/usr/bin/elastix is not installed',
+  enable: 'sudo apt-get install elastix',
+};
+
 export const ITK_EXAMPLES: SystemRequirement = {
   check: () => existsSync('/usr/share/doc/insighttoolkit4-examples/examples/Data/BrainProtonDensitySlice.png'),
   reason: '/usr/share/doc/insighttoolkit4-examples is not installed',

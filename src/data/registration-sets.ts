@@ -113,6 +113,22 @@ function writePair(dir: string, fixed: Volume, moving: Volume, fixedLabels?: Vol
   }
 }
 
+/**
+ * A synthetic pair: moving = `scan` with its label sets, fixed = the same
+ * under `displacement` (linear for the scan, nearest for the labels, so the
+ * fixed labels are exact ground truth). `labels` is the first set, `extra`
+ * the further ones by name.
+ */
+async function writeDeformedPair(dir: string, grid: { shape: number[]; spacing: number[] }, displacement: Float32Array, scan: Float32Array, labels: Float32Array, extra: Record<string, Float32Array>): Promise<void> {
+  const { shape, spacing } = grid;
+  const image = (values: Float32Array) => scanVolume(values, shape, spacing, 'float32');
+  const labelMap = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
+  const warped = async (values: Float32Array) => labelMap(await deform(values, shape, displacement, 'nearest'));
+  const sets: ExtraLabels[] = [];
+  for (const [name, moving] of Object.entries(extra)) sets.push({ name, fixed: await warped(moving), moving: labelMap(moving) });
+  writePair(dir, image(await deform(scan, shape, displacement, 'linear')), image(scan), await warped(labels), labelMap(labels), sets);
+}
+
 async function slice(name: string): Promise<{ values: Float32Array; shape: number[] }> {
   const image = await readImageData(join(ITK_DATA, name), { channels: 1 });
   return { values: Float32Array.from(image.data), shape: [image.height, image.width] };
@@ -172,15 +188,7 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const image = (values: Float32Array) => scanVolume(values, shape, spacing, 'float32');
     const labels = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
     const make = async (dir: string, source: (typeof sources)[number], seed: number) => {
-      const displacement = await deformation(shape, seed);
-      writePair(
-        dir,
-        image(await deform(source.values, shape, displacement, 'linear')),
-        image(source.values),
-        labels(await deform(source.labels.tissue, shape, displacement, 'nearest')),
-        labels(source.labels.tissue),
-        [{ name: 'head', fixed: labels(await deform(source.labels.head, shape, displacement, 'nearest')), moving: labels(source.labels.head) }],
-      );
+      await writeDeformedPair(dir, { shape, spacing }, await deformation(shape, seed), source.values, source.labels.tissue, { head: source.labels.head });
       pairWritten();
     };
     for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), sources[k % 2], trainSeed(k));
@@ -207,16 +215,7 @@ export async function generateRegistrationSet(options: RegistrationSetOptions): 
     const shape = brain.shape;
     const spacing = brainFile.spacing.map((s) => s * factor);
     const make = async (dir: string, seed: number) => {
-      const displacement = await deformation(shape, seed);
-      const labels = (values: Float32Array) => scanVolume(values, shape, spacing, 'int16');
-      writePair(
-        dir,
-        scanVolume(await deform(brain.values, shape, displacement, 'linear'), shape, spacing, 'float32'),
-        scanVolume(brain.values, shape, spacing, 'float32'),
-        labels(await deform(atlas.values, shape, displacement, 'nearest')),
-        labels(atlas.values),
-        [{ name: 'harvard-oxford', fixed: labels(await deform(harvardOxford.values, shape, displacement, 'nearest')), moving: labels(harvardOxford.values) }],
-      );
+      await writeDeformedPair(dir, { shape, spacing }, await deformation(shape, seed), brain.values, atlas.values, { 'harvard-oxford': harvardOxford.values });
       pairWritten();
     };
     for (let k = 0; k < options.train; k++) await make(join(options.out, 'train', `pair${String(k).padStart(4, '0')}`), trainSeed(k));

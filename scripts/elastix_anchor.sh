@@ -10,8 +10,8 @@
 # fixed_labels_<set>/moving_labels_<set> (scored the same way, `labelSets` in
 # the summary). Settings: one B-spline stage, normalised correlation (the
 # similarity the networks train with), 3 resolutions, final control-point
-# spacing 16 mm (4 voxels of the 4 mm volumes; 8 pixels of the 2-D slices at
-# --factor 2, whose pixels are written as 2 mm), ITERATIONS per resolution
+# spacing 16 mm (4 voxels of the 4 mm volumes; 5.3 pixels of the 2-D slices
+# at --factor 3, whose pixels are written as 3 mm), ITERATIONS per resolution
 # (default 500); labels resampled with nearest neighbours
 # (FinalBSplineInterpolationOrder 0). Folding: share of the determinant of
 # the spatial Jacobian that transformix writes (-jac all) ≤ 0. Seconds: wall

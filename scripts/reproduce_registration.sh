@@ -11,8 +11,8 @@
 #    evaluated on the real inter-subject pair (ITK's T1 brain → Colin27:
 #    grey/white-matter and brain-mask Dice).
 #  - DIMS=2: the proton-density and T1 brain slices of Debian's
-#    insighttoolkit4-examples reduced FACTOR× (default 2: 128×110 pixels,
-#    padded to 128×112 by the trainer), training pairs under seeded synthetic
+#    insighttoolkit4-examples reduced FACTOR× (default 3: 85×73 pixels of
+#    3 mm, padded to 96×80 by the trainer), training pairs under seeded synthetic
 #    deformations; test pairs: ITK's shifted (13, 17 px), rotated (10°),
 #    rotated-and-shifted and B-spline-deformed versions of the PD slice plus
 #    TEST synthetic ones. Labels by one per-image rule (tissue classes by
@@ -26,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIMS=${DIMS:-3}
-case "$DIMS" in 2) DEFAULT_FACTOR=2 ;; 3) DEFAULT_FACTOR=4 ;; *) echo "reproduce_registration.sh: DIMS must be 2 or 3, got $DIMS" >&2; exit 2 ;; esac
+case "$DIMS" in 2) DEFAULT_FACTOR=3 ;; 3) DEFAULT_FACTOR=4 ;; *) echo "reproduce_registration.sh: DIMS must be 2 or 3, got $DIMS" >&2; exit 2 ;; esac
 OUT=${OUT:-runs/register-${DIMS}d}
 TRAIN=${TRAIN:-32}
 TEST=${TEST:-8}

@@ -5,7 +5,7 @@
  * - 2-D (`dims: 2`): the brain MRI slices of ITK's examples (Debian's
  *   insighttoolkit4-examples): proton-density and T1 slices with a 20-pixel
  *   border (257×221), reduced `factor` times (block mean; default 1, the
- *   slices as they are; 2 gives 128×110, which trains on 2 cores). Training
+ *   slices as they are; 3 gives 85×73, which trains on 2 cores). Training
  *   pairs: moving = a slice, fixed = the same slice under a random smooth
  *   diffeomorphic deformation (synthetic, seeds `seed·100000 + k`). Test
  *   pairs: the classic ITK registration examples — fixed = the PD slice,

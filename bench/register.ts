@@ -116,6 +116,9 @@ function wasmModule(): { HEAPU8: Uint8Array; _malloc(n: number): number; _free(p
   return (tf.backend() as unknown as { wasm?: ReturnType<typeof wasmModule> }).wasm;
 }
 
+/** The allocation that failed in {@link watchWasmHeap}, if one did. */
+let heapFailure: string | undefined;
+
 /**
  * Wraps the wasm allocator, through which the backend allocates every tensor
  * buffer: counts the bytes allocated and not yet freed, and returns a
@@ -139,7 +142,7 @@ function watchWasmHeap(): (() => number) | undefined {
   let peak = 0;
   wasm._malloc = (n: number) => {
     const p = malloc(n);
-    if (p === 0 && n > 0) throw new Error(`the wasm heap (4 GiB at most) cannot hold ${(n / 2 ** 20).toFixed(0)} MiB more`);
+    if (p === 0 && n > 0) throw new Error((heapFailure = `the wasm heap (4 GiB at most) cannot hold ${(n / 2 ** 20).toFixed(0)} MiB more`));
     sizes.set(p, n);
     live += n;
     peak = Math.max(peak, live);
@@ -158,14 +161,14 @@ function watchWasmHeap(): (() => number) | undefined {
 }
 
 /**
- * The message of a failed measurement, with the size of the wasm heap then:
- * under `tf.profile` a kernel's own error is lost (the wasm backend times
- * kernels in an async function), so the heap size is what tells an
- * exhausted heap apart.
+ * The message of a failed measurement. Under `tf.profile` an error thrown in
+ * a kernel is lost (the wasm backend runs kernels inside an async timer; the
+ * profiler then fails on the missing outputs), so a failed allocation is told
+ * by {@link heapFailure}, and the size of the wasm heap is added.
  */
 function failure(e: unknown): string {
   const heap = wasmModule()?.HEAPU8.length;
-  return `${(e as Error).message}${heap ? ` (wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB of 4096 at most)` : ''}`;
+  return `${heapFailure ?? (e as Error).message}${heap ? ` (wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB of 4096 at most)` : ''}`;
 }
 
 /** One phase of one model, in this process (the child's job). */

@@ -53,7 +53,6 @@ export const MRICRON_DATA: SystemRequirement = {
   enable: 'sudo apt-get install mricron-data',
 };
 
-/** Debian's insighttoolkit4-examples: ITK's example brain slices and volumes. */
 /** Debian's elastix and transformix, the classical registration anchor (scripts/elastix_anchor.sh). */
 export const ELASTIX: SystemRequirement = {
   check: () => existsSync('/usr/bin/elastix') && existsSync('/usr/bin/transformix'),
@@ -61,6 +60,7 @@ export const ELASTIX: SystemRequirement = {
   enable: 'sudo apt-get install elastix',
 };
 
+/** Debian's insighttoolkit4-examples: ITK's example brain slices and volumes. */
 export const ITK_EXAMPLES: SystemRequirement = {
   check: () => existsSync('/usr/share/doc/insighttoolkit4-examples/examples/Data/BrainProtonDensitySlice.png'),
   reason: '/usr/share/doc/insighttoolkit4-examples is not installed',

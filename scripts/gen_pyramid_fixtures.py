@@ -29,6 +29,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gen_winet_fixtures import formula_weights  # the deterministic weights both sides generate
+
 torch.set_default_dtype(torch.float64)
 
 ENCODER, DECODER, FULL = [16, 32], [32, 32], [16, 16]
@@ -98,17 +100,6 @@ class Pyramid(nn.Module):
             residual = self.unet(level, torch.cat([warped, fixeds[level]], 1))
             field = residual + warp(up, residual, 'border')
         return field
-
-
-def formula_weights(net):
-    """Parameter t (named_parameters order), element j of its PyTorch layout:
-    scale * sin(0.7 j + 1.1 t), scale 0.1 for biases and 1/sqrt(fan_in) for
-    kernels (as scripts/gen_winet_fixtures.py)."""
-    with torch.no_grad():
-        for t, (_, p) in enumerate(net.named_parameters()):
-            j = torch.arange(p.numel(), dtype=torch.float64)
-            scale = 0.1 if p.dim() == 1 else 1 / np.sqrt(p[0].numel())
-            p.copy_((scale * torch.sin(0.7 * j + 1.1 * t)).reshape(p.shape))
 
 
 def main():

@@ -69,6 +69,41 @@ test('WiNet parameter counts equal the reference (C = 8): 1,418,573 in 3-D, 459,
   }
 });
 
+/**
+ * Runs `model` on the reference's moving/fixed pair and checks its field against the reference
+ * (`expectedAt(i)` gives element i in voxels), that the reference field is not trivially small
+ * (`peakCheck`), and that a saved and reloaded model gives exactly the same field.
+ */
+async function checkForwardAndReload(model: tf.LayersModel, ref: Pick<Reference, 'size' | 'moving' | 'fixed'>, expectedAt: (i: number) => number, peakCheck: (peak: number) => void, tmpPrefix: string): Promise<void> {
+  const dims = ref.size.length;
+  const moving = tf.tensor(ref.moving, [1, ...ref.size, 1]);
+  const fixed = tf.tensor(ref.fixed, [1, ...ref.size, 1]);
+  const field = model.predict([moving, fixed]) as tf.Tensor;
+  assert.deepEqual(field.shape, [1, ...ref.size, dims]);
+  const got = field.dataSync();
+  let worst = 0;
+  let peak = 0;
+  for (let i = 0; i < got.length; i++) {
+    const expected = expectedAt(i);
+    worst = Math.max(worst, Math.abs(got[i] - expected));
+    peak = Math.max(peak, Math.abs(expected));
+  }
+  peakCheck(peak);
+  assert.ok(worst < 1e-4 * peak, `max |difference| ${worst} against a peak of ${peak}`);
+  const dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+  try {
+    await saveModel(model, dir);
+    const back = await loadModel(dir);
+    const again = back.predict([moving, fixed]) as tf.Tensor;
+    assert.ok(tf.max(tf.abs(tf.sub(again, field))).dataSync()[0] === 0);
+    tf.dispose([again]);
+    back.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  tf.dispose([moving, fixed, field]);
+}
+
 for (const key of ['2d', '3d'] as const) {
   test(`WiNet ${key} forward equals the PyTorch reference with the same weights; save and reload keep it`, async () => {
     await initEngine();
@@ -76,34 +111,9 @@ for (const key of ['2d', '3d'] as const) {
     const dims = ref.size.length as 2 | 3;
     const model = buildWiNet({ dims, size: ref.size, startChannels: ref.startChannels });
     loadReferenceWeights(model, ref.params);
-    const moving = tf.tensor(ref.moving, [1, ...ref.size, 1]);
-    const fixed = tf.tensor(ref.fixed, [1, ...ref.size, 1]);
-    const field = model.predict([moving, fixed]) as tf.Tensor;
-    assert.deepEqual(field.shape, [1, ...ref.size, dims]);
     // the reference field is in normalised coordinates: voxels = normalised · (size − 1)/2
     const scale = ref.size.map((n) => (n - 1) / 2);
-    const got = field.dataSync();
-    let worst = 0;
-    let peak = 0;
-    for (let i = 0; i < got.length; i++) {
-      const expected = ref.field[i] * scale[i % dims];
-      worst = Math.max(worst, Math.abs(got[i] - expected));
-      peak = Math.max(peak, Math.abs(expected));
-    }
-    assert.ok(peak > 0.1, 'the reference field is not trivially small');
-    assert.ok(worst < 1e-4 * peak, `max |difference| ${worst} against a peak of ${peak}`);
-    const dir = mkdtempSync(join(tmpdir(), 'wavecv-winet-'));
-    try {
-      await saveModel(model, dir);
-      const back = await loadModel(dir);
-      const again = back.predict([moving, fixed]) as tf.Tensor;
-      assert.ok(tf.max(tf.abs(tf.sub(again, field))).dataSync()[0] === 0);
-      tf.dispose([again]);
-      back.dispose();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    tf.dispose([moving, fixed, field]);
+    await checkForwardAndReload(model, ref, (i) => ref.field[i] * scale[i % dims], (peak) => assert.ok(peak > 0.1, 'the reference field is not trivially small'), 'wavecv-winet-');
     model.dispose();
   });
 }
@@ -116,31 +126,7 @@ for (const key of ['2d', '3d'] as const) {
     const model = createModel('pyramid-unet', { dims, size: ref.size });
     assert.equal(model.countParams(), ref.paramCount);
     loadReferenceWeights(model, ref.params);
-    const moving = tf.tensor(ref.moving, [1, ...ref.size, 1]);
-    const fixed = tf.tensor(ref.fixed, [1, ...ref.size, 1]);
-    const field = model.predict([moving, fixed]) as tf.Tensor;
-    assert.deepEqual(field.shape, [1, ...ref.size, dims]);
-    const got = field.dataSync();
-    let worst = 0;
-    let peak = 0;
-    for (let i = 0; i < got.length; i++) {
-      worst = Math.max(worst, Math.abs(got[i] - ref.field[i]));
-      peak = Math.max(peak, Math.abs(ref.field[i]));
-    }
-    assert.ok(peak > 0.5, `the reference field moves voxels (peak ${peak})`);
-    assert.ok(worst < 1e-4 * peak, `max |difference| ${worst} against a peak of ${peak}`);
-    const dir = mkdtempSync(join(tmpdir(), 'wavecv-pyramid-'));
-    try {
-      await saveModel(model, dir);
-      const back = await loadModel(dir);
-      const again = back.predict([moving, fixed]) as tf.Tensor;
-      assert.ok(tf.max(tf.abs(tf.sub(again, field))).dataSync()[0] === 0);
-      tf.dispose([again]);
-      back.dispose();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    tf.dispose([moving, fixed, field]);
+    await checkForwardAndReload(model, ref, (i) => ref.field[i], (peak) => assert.ok(peak > 0.5, `the reference field moves voxels (peak ${peak})`), 'wavecv-pyramid-');
     model.dispose();
   });
 }

@@ -38,42 +38,22 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-for (const backend of SUITE_BACKENDS) {
-  test(`warp matches grid_sample(align_corners=True): values, image and field gradients, 2-D and 3-D, every mode (${backend})`, { skip: backend === 'webgpu' && backendSkip }, async () => {
-    await initEngine({ backend });
-    for (const c of fixtures.warp) {
-      for (const r of c.results) {
-        const before = tf.memory().numTensors;
-        const image = tf.tensor(c.image, c.imageShape);
-        const field = tf.tensor(c.field, c.fieldShape);
-        const dy = tf.tensor(c.dy, [...c.fieldShape.slice(0, -1), c.imageShape[c.imageShape.length - 1]]);
-        const options = { interpolation: r.interpolation, padding: r.padding };
-        const out = warp(image, field, options);
-        const label = `${c.imageShape} ${r.interpolation} ${r.padding}`;
-        assert.ok(maxDiff(await out.data(), r.out) < 1e-5, `${label}: values ${maxDiff(await out.data(), r.out)}`);
-        const [dImage, dField] = tf.grads((i: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(warp(i, f, options), dy)))([image, field]);
-        assert.ok(maxDiff(await dImage.data(), r.dImage) < 1e-5, `${label}: image gradient ${maxDiff(await dImage.data(), r.dImage)}`);
-        const expectedField = r.dField ?? new Array(c.field.length).fill(0);
-        assert.ok(maxDiff(await dField.data(), expectedField) < 2e-5, `${label}: field gradient ${maxDiff(await dField.data(), expectedField)}`);
-        tf.dispose([image, field, dy, out, dImage, dField]);
-        assert.equal(tf.memory().numTensors, before, `${label}: tensors left behind`);
-      }
-    }
-  });
-}
+type WarpResult = WarpCase['results'][number];
 
-test('warp composed of gathers and a segment sum (the webgpu kernels) matches grid_sample on cpu: values and both gradients, 2-D and 3-D, every mode', async () => {
-  await initEngine({ backend: 'cpu' });
+/**
+ * For every fixture case and mode: `run` computes the warped image and the image and field
+ * gradients for the upstream gradient `dy`; each is checked against grid_sample's, and no
+ * tensor may be left behind.
+ */
+async function checkWarpFixtures(run: (image: tf.Tensor, field: tf.Tensor, dy: tf.Tensor, r: WarpResult) => [tf.Tensor, tf.Tensor, tf.Tensor]): Promise<void> {
   for (const c of fixtures.warp) {
     for (const r of c.results) {
       const before = tf.memory().numTensors;
       const image = tf.tensor(c.image, c.imageShape);
       const field = tf.tensor(c.field, c.fieldShape);
       const dy = tf.tensor(c.dy, [...c.fieldShape.slice(0, -1), c.imageShape[c.imageShape.length - 1]]);
-      const attrs = { linear: r.interpolation === 'linear', border: r.padding === 'border' };
       const label = `${c.imageShape} ${r.interpolation} ${r.padding}`;
-      const out = warpByGather(image, field, attrs);
-      const [dImage, dField] = warpGradByGather(image, field, dy, attrs);
+      const [out, dImage, dField] = run(image, field, dy, r);
       assert.ok(maxDiff(await out.data(), r.out) < 1e-5, `${label}: values ${maxDiff(await out.data(), r.out)}`);
       assert.ok(maxDiff(await dImage.data(), r.dImage) < 1e-5, `${label}: image gradient ${maxDiff(await dImage.data(), r.dImage)}`);
       const expectedField = r.dField ?? new Array(c.field.length).fill(0);
@@ -82,6 +62,26 @@ test('warp composed of gathers and a segment sum (the webgpu kernels) matches gr
       assert.equal(tf.memory().numTensors, before, `${label}: tensors left behind`);
     }
   }
+}
+
+for (const backend of SUITE_BACKENDS) {
+  test(`warp matches grid_sample(align_corners=True): values, image and field gradients, 2-D and 3-D, every mode (${backend})`, { skip: backend === 'webgpu' && backendSkip }, async () => {
+    await initEngine({ backend });
+    await checkWarpFixtures((image, field, dy, r) => {
+      const options = { interpolation: r.interpolation, padding: r.padding };
+      const [dImage, dField] = tf.grads((i: tf.Tensor, f: tf.Tensor) => tf.sum(tf.mul(warp(i, f, options), dy)))([image, field]);
+      return [warp(image, field, options), dImage, dField];
+    });
+  });
+}
+
+test('warp composed of gathers and a segment sum (the webgpu kernels) matches grid_sample on cpu: values and both gradients, 2-D and 3-D, every mode', async () => {
+  await initEngine({ backend: 'cpu' });
+  await checkWarpFixtures((image, field, dy, r) => {
+    const attrs = { linear: r.interpolation === 'linear', border: r.padding === 'border' };
+    const [dImage, dField] = warpGradByGather(image, field, dy, attrs);
+    return [warpByGather(image, field, attrs), dImage, dField];
+  });
 });
 
 test('integrateVelocity (7 squarings) and composeFields match VoxelMorph-style PyTorch references, 2-D and 3-D', async () => {
